@@ -1,0 +1,132 @@
+# csess -- build, test, install.  See README.md.
+#   make            library, CLI, programs
+#   make check      install missing Debian packages (as root), build, run every test
+#   make check SAN=1  the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo       build and start the demo under lighttpd
+#   make bench      benchmarks (ratios measured side by side)
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+VERSION	 = 0.1.0
+SOMAJOR	 = 0
+
+CC	?= cc
+# One variant's objects never mix with another's: build/rel or build/san.
+ifeq ($(SAN),1)
+V	 = san
+OPT	 = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+V	 = rel
+OPT	 = -O2
+endif
+O	 = build/$(V)
+
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC $(OPT) -Ilib $(CFLAGS)
+LDFLAGS_ALL = $(OPT) -Wl,--as-needed $(LDFLAGS)
+# libcrypto and zlib are linked only where a program uses signing.
+LIBS	 = -llmdb -ljansson -lfcgi -lcrypto -lz -ldl -lm
+
+# Switching variant relinks every output from that variant's objects.
+$(shell mkdir -p build; [ "`cat build/variant 2>/dev/null`" = "$(V)" ] || echo $(V) > build/variant)
+
+LIB_SRC	 = $(wildcard lib/*.c)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(O)/%.o)
+CLI_SRC	 = $(filter-out tools/clear_expired.c,$(wildcard tools/*.c))
+CLI_OBJ	 = $(CLI_SRC:%.c=$(O)/%.o)
+PROG_SRC = $(wildcard cgi-bin/*.c)
+PROGS	 = $(PROG_SRC:%.c=%)
+FCGI_PROGS = $(PROGS:cgi-bin/%=fcgi/%)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+TEST_HELPER_SRC = $(wildcard tests/unit/helper_*.c)
+TEST_HELPER_OBJ = $(TEST_HELPER_SRC:%.c=$(O)/%.o)
+BENCH_SRC = $(wildcard bench/*.c)
+BENCH_BIN = $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+
+SOLIB	 = lib/libcsess.so.$(VERSION)
+
+all: lib/libcsess.a $(SOLIB) bin/csess bin/clear-expired $(PROGS) $(FCGI_PROGS) lib/csess.pc
+
+$(O)/%.o: %.c build/variant
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+lib/libcsess.a: $(LIB_OBJ) build/variant
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(SOLIB): $(LIB_OBJ) build/variant
+	$(CC) -shared -Wl,-soname,libcsess.so.$(SOMAJOR) $(LDFLAGS_ALL) -o $@ $(LIB_OBJ) $(LIBS)
+	ln -sf libcsess.so.$(VERSION) lib/libcsess.so.$(SOMAJOR)
+	ln -sf libcsess.so.$(VERSION) lib/libcsess.so
+
+lib/csess.pc: lib/csess.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+bin/csess: $(CLI_OBJ) lib/libcsess.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) lib/libcsess.a $(LIBS)
+
+bin/clear-expired: $(O)/tools/clear_expired.o $(filter-out $(O)/tools/csess.o,$(CLI_OBJ)) lib/libcsess.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+# A program is one handler; the same binary serves CGI and FastCGI.
+cgi-bin/%: $(O)/cgi-bin/%.o lib/libcsess.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(LIBS)
+
+fcgi/%: cgi-bin/%
+	@mkdir -p fcgi
+	cp $< $@
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(TEST_HELPER_OBJ) lib/libcsess.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_HELPER_OBJ) lib/libcsess.a $(LIBS) -lcriterion
+
+$(O)/bench/%: $(O)/bench/%.o lib/libcsess.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(LIBS)
+
+deps:
+	@scripts/deps check
+
+deps-demo:
+	@scripts/deps demo
+
+tests: all $(UNIT_BIN)
+
+check: deps
+	$(MAKE) tests
+	CSESS_BUILD=$(O) SAN=$(SAN) tests/run-all
+
+check-asan:
+	$(MAKE) check SAN=1
+
+demo: deps-demo
+	$(MAKE) all
+	scripts/demo
+
+bench: all $(BENCH_BIN)
+	CSESS_BUILD=$(O) bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/csess \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 lib/libcsess.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libcsess.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcsess.so.$(SOMAJOR)
+	ln -sf libcsess.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcsess.so
+	install -m 644 lib/csess.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/csess/*.h $(DESTDIR)$(PREFIX)/include/csess/
+	install -m 644 lib/csess.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 bin/csess bin/clear-expired $(DESTDIR)$(PREFIX)/bin/
+	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin/; done
+	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+
+clean:
+	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS)
+
+.PHONY: all deps deps-demo tests check check-asan demo bench install clean
+.SECONDARY:
+
+-include $(shell find build/$(V) -name '*.d' 2>/dev/null)

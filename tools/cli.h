@@ -1,0 +1,37 @@
+/*
+ * cli.h -- the csess command's subcommands and their shared helpers.
+ * Each subcommand gets argv starting at its own name and returns the exit
+ * status: 0 success, 1 a negative answer, 2 usage or input error.
+ */
+#ifndef CSESS_CLI_H
+#define CSESS_CLI_H
+
+#include <stdio.h>
+
+#include "csess.h"
+
+#define CLI_OK		0
+#define CLI_NO		1	/* bad signature, expired, mismatch, not found */
+#define CLI_USAGE	2	/* usage or input error, one line on stderr */
+
+int	cli_cookie(int argc, char **argv);
+int	cli_sign(int argc, char **argv);
+int	cli_unsign(int argc, char **argv);
+int	cli_dumps(int argc, char **argv);
+int	cli_loads(int argc, char **argv);
+int	cli_signed_cookie(int argc, char **argv);
+int	cli_password(int argc, char **argv);
+int	cli_user(int argc, char **argv);
+int	cli_sessions(int argc, char **argv);
+int	cli_check(int argc, char **argv);
+
+/* Print "csess: <msg>" on stderr; returns CLI_USAGE. */
+int	cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Load the configuration; on error prints the reason and returns CLI_USAGE. */
+int	cli_config(struct cs_config *cfg);
+/* Read all of stdin (up to max bytes; CS_ERR_TOO_LARGE beyond). */
+int	cli_read_stdin(struct cs_buf *out, size_t max);
+/* Drop one trailing "\n" or "\r\n" (how a line arrives on stdin). */
+void	cli_chomp(struct cs_buf *);
+
+#endif

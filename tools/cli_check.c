@@ -1,0 +1,10 @@
+/* cli_check.c -- placeholder until this subcommand lands. */
+#include "cli.h"
+
+int
+cli_check(int argc, char **argv)
+{
+	(void)argc;
+	return cli_fail("%s: not available yet", argv[0]);
+}
+

@@ -1,0 +1,10 @@
+/* cli_cookie.c -- placeholder until this subcommand lands. */
+#include "cli.h"
+
+int
+cli_cookie(int argc, char **argv)
+{
+	(void)argc;
+	return cli_fail("%s: not available yet", argv[0]);
+}
+

@@ -1,0 +1,54 @@
+/*
+ * csess.c -- the operator and developer command: dispatch to subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int, char **);
+	const char *usage;
+} commands[] = {
+	{ "cookie", cli_cookie, "cookie parse | cookie set NAME VALUE [options]" },
+	{ "sign", cli_sign, "sign [--salt S] [--timestamp] VALUE" },
+	{ "unsign", cli_unsign, "unsign [--salt S] [--timestamp] [--max-age N] SIGNED" },
+	{ "dumps", cli_dumps, "dumps [--salt S] [--compress] JSON" },
+	{ "loads", cli_loads, "loads [--salt S] [--max-age N] TOKEN" },
+	{ "signed-cookie", cli_signed_cookie, "signed-cookie get NAME | set NAME VALUE [options]" },
+	{ "password", cli_password, "password hash [--iterations N] [--salt S] | check HASH" },
+	{ "user", cli_user, "user add|passwd|del NAME | list | import FILE" },
+	{ "sessions", cli_sessions, "sessions list|show|delete|revoke-user|stats|verify|clear-expired|export|import" },
+	{ "check", cli_check, "check" },
+};
+
+static int
+usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: csess COMMAND ...\n", f);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  csess %s\n", commands[i].usage);
+	return CLI_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	cli_fail("unknown command '%s' (try csess --help)", argv[1]);
+	return CLI_USAGE;
+}
