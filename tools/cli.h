@@ -31,6 +31,15 @@ int	cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int	cli_config(struct cs_config *cfg);
 /* Read all of stdin (up to max bytes; CS_ERR_TOO_LARGE beyond). */
 int	cli_read_stdin(struct cs_buf *out, size_t max);
+/*
+ * Parse the cookie options shared by "cookie set" and "signed-cookie set"
+ * (--max-age N, --expires HTTP-DATE, --path P, --domain D, --secure,
+ * --httponly, --samesite S, --partitioned) from argv[first..argc) into c.
+ * Non-option words are returned in order through words/nwords (at most
+ * maxwords).  Returns CLI_OK or CLI_USAGE (message already printed).
+ */
+int	cli_cookie_options(int argc, char **argv, int first, struct cs_set_cookie *c,
+	    char **words, int maxwords, int *nwords);
 /* Drop one trailing "\n" or "\r\n" (how a line arrives on stdin). */
 void	cli_chomp(struct cs_buf *);
 

@@ -1,0 +1,16 @@
+/*
+ * engines.h -- internal: the constructors cs_store_open() dispatches to,
+ * one per SESSION_ENGINE.  Not part of the public header.
+ */
+#ifndef CSESS_ENGINES_H
+#define CSESS_ENGINES_H
+
+#include "csess/store.h"
+
+typedef int cs_engine_open_fn(struct cs_store **out, const struct cs_config *cfg,
+    char *err, size_t errlen);
+
+cs_engine_open_fn cs_store_lmdb_open;		/* store_lmdb.c */
+cs_engine_open_fn cs_store_signed_cookies_open;	/* store_cookie.c */
+
+#endif
