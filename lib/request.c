@@ -135,7 +135,8 @@ derive_path(const struct cs_req *r)
 		info = "";
 	if (*script == '\0' && *info == '\0')
 		return strdup("/");
-	if (asprintf(&p, "%s%s%s", *script == '/' ? "" : "/", script, info) < 0)
+	if (asprintf(&p, "%s%s%s", *script == '/' || (*script == '\0' && *info == '/') ?
+	    "" : "/", script, info) < 0)
 		return NULL;
 	return p;
 }
