@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# A real lighttpd with the shipped lighttpd-example.conf (placeholders
+# substituted into a copy under $T) serving cgi-bin/hello twice: through
+# mod_fastcgi at /hello (lighttpd spawns the process) and through mod_cgi
+# at /cgi-bin/hello.  Checks the Set-Cookie round trip, status codes, and
+# that lighttpd and its FastCGI child are stopped by PID.
+. "$(dirname "$0")/../lib/harness.sh"
+
+if ! command -v lighttpd >/dev/null || ! command -v curl >/dev/null; then
+	t_fail "lighttpd and curl are required (Debian packages lighttpd, curl)"
+	t_done
+	exit 1
+fi
+for f in "$ROOT/fcgi/hello" "$ROOT/cgi-bin/hello"; do
+	if [ ! -x "$f" ]; then
+		t_fail "$f is not built (run make)"
+		t_done
+		exit 1
+	fi
+done
+
+port=$(t_port)
+mkdir -p "$T/htdocs"
+echo '<!DOCTYPE html><title>csess</title>' > "$T/htdocs/index.html"
+cat > "$T/csess.conf" <<EOF
+# settings for this test
+SESSION_COOKIE_AGE = 600
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+EOF
+chmod 600 "$T/csess.conf"
+sed -e "s|@ROOT@|$ROOT|g" -e "s|@RUN@|$T|g" -e "s|@PORT@|$port|g" \
+    -e "s|@CSESS_CONFIG@|$T/csess.conf|g" "$ROOT/lighttpd-example.conf" > "$T/lighttpd.conf"
+
+t_eq "no placeholder is left in the substituted config" "" "$(grep -o '@[A-Z_]*@' "$T/lighttpd.conf")"
+t_ok "lighttpd accepts the shipped config" lighttpd -tt -f "$T/lighttpd.conf"
+
+lighttpd -D -f "$T/lighttpd.conf" 2>"$T/lighttpd.stderr" &
+lpid=$!
+t_cleanup_pid "$lpid"
+if ! t_wait_port "$port"; then
+	t_fail "lighttpd did not start" "$(cat "$T/lighttpd.stderr" "$T/lighttpd-error.log" 2>/dev/null)"
+	t_done
+	exit 1
+fi
+base="http://127.0.0.1:$port"
+
+# status URL [curl options...]: the HTTP status code only.
+status() {
+	local url=$1; shift
+	curl -s -o /dev/null -w '%{http_code}' "$@" "$url"
+}
+
+for mount in /hello /cgi-bin/hello; do
+	jar="$T/jar${mount//\//_}"
+	url="$base$mount"
+
+	# First visit: no cookie yet; the page counts 1 and sets visits=1.
+	curl -s -D "$T/h1" -o "$T/b1" -c "$jar" "$url"
+	t_match "$mount: first response is 200" "^HTTP/1.1 200" "$(head -n 1 "$T/h1")"
+	t_match "$mount: first response sets the cookie" \
+	    $'Set-Cookie: visits=1; [^\r]*Max-Age=600' "$(cat "$T/h1")"
+	t_match "$mount: cookie is HttpOnly, Path=/, SameSite=Lax" \
+	    'HttpOnly.*Path=/.*SameSite=Lax' "$(grep -i '^Set-Cookie' "$T/h1")"
+	t_eq "$mount: one Set-Cookie field" 1 "$(grep -ci '^Set-Cookie:' "$T/h1")"
+	t_match "$mount: response varies on Cookie" "Vary: Cookie" "$(cat "$T/h1")"
+	t_match "$mount: page counts the first visit" "visited this page 1 time\." "$(cat "$T/b1")"
+
+	# Second visit sends the cookie back; the page reflects it.
+	curl -s -D "$T/h2" -o "$T/b2" -b "$jar" -c "$jar" "$url"
+	t_match "$mount: cookie came back and was counted" "visited this page 2 times\." "$(cat "$T/b2")"
+	t_match "$mount: second response sets visits=2" "Set-Cookie: visits=2;" "$(cat "$T/h2")"
+
+	body=$(curl -s -b 'visits=41' "$url")
+	t_match "$mount: a cookie sent by hand is read" "visited this page 42 times\." "$body"
+
+	body=$(curl -s --data-urlencode 'name=<script>x</script>' "$url")
+	t_match "$mount: POSTed form field is decoded and escaped" \
+	    "Hello, &lt;script&gt;x&lt;/script&gt;!" "$body"
+	body=$(curl -s "$url?name=a+b%2Bc")
+	t_match "$mount: query is decoded" "Hello, a b\+c!" "$body"
+
+	t_eq "$mount: PUT is 405" 405 "$(status "$url" -X PUT)"
+	t_match "$mount: 405 says what is allowed" "Allow: GET, HEAD, POST" \
+	    "$(curl -s -D - -o /dev/null -X DELETE "$url")"
+	# (In a query string lighttpd itself re-encodes a stray '%' as %25, so
+	# a malformed escape can only reach the program in a body.)
+	t_eq "$mount: malformed escape in a form is 400" 400 "$(status "$url" --data 'name=%zz')"
+	t_eq "$mount: NUL in a form is 400" 400 "$(status "$url" --data 'name=a%00b')"
+	t_eq "$mount: JSON POST is 415" 415 \
+	    "$(status "$url" -H 'Content-Type: application/json' --data '{"a":1}')"
+	t_eq "$mount: form with charset parameter is 200" 200 \
+	    "$(status "$url" -H 'Content-Type: application/x-www-form-urlencoded; charset=UTF-8' --data 'name=x')"
+	t_eq "$mount: body of DATA_UPLOAD_MAX_MEMORY_SIZE is accepted" 200 \
+	    "$(status "$url" --data "name=$(head -c 1019 /dev/zero | tr '\0' x)")"
+	t_eq "$mount: one byte more is 413" 413 \
+	    "$(status "$url" --data "name=$(head -c 1020 /dev/zero | tr '\0' x)")"
+
+	curl -s -I -o /dev/null -D "$T/hh" "$url"
+	t_match "$mount: HEAD is 200 with a Content-Length" \
+	    $'^HTTP/1.1 200.*Content-Length: [1-9]' "$(tr -d '\r' < "$T/hh" | tr '\n' ' ')"
+	t_eq "$mount: HEAD has no body" 0 "$(curl -s -I "$url" | sed '1,/^\r$/d' | wc -c)"
+done
+
+# FastCGI keeps one process across requests; CGI starts one per request.
+a=$(curl -s "$base/hello" | sed -n 's/.*has served \([0-9]*\) request.*/\1/p')
+b=$(curl -s "$base/hello" | sed -n 's/.*has served \([0-9]*\) request.*/\1/p')
+t_eq "FastCGI process is reused" "$((a + 1))" "$b"
+t_match "CGI process serves one request" "has served 1 request\." "$(curl -s "$base/cgi-bin/hello")"
+
+t_eq "program sources are not served" 403 "$(status "$base/cgi-bin/hello.c")"
+t_eq "unknown program is 404" 404 "$(status "$base/cgi-bin/nope")"
+t_eq "static index is served" 200 "$(status "$base/")"
+
+# Stop by PID: lighttpd, then its FastCGI child must be gone too.
+children=$(ps -o pid= --ppid "$lpid" | tr -d ' ')
+t_match "lighttpd runs a FastCGI child" '^[0-9]+' "$children"
+kill "$lpid"
+wait "$lpid" 2>/dev/null
+t_ok "lighttpd is stopped" bash -c "! kill -0 $lpid 2>/dev/null"
+for c in $children; do
+	for _ in $(seq 1 50); do
+		kill -0 "$c" 2>/dev/null || break
+		sleep 0.1
+	done
+	t_ok "FastCGI child $c is stopped" bash -c "! kill -0 $c 2>/dev/null"
+done
+t_eq "no errors from the programs in the log" "" \
+    "$(grep -iE 'csess|fcgi.*(died|error)' "$T/lighttpd-error.log" || true)"
+
+t_done
