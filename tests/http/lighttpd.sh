@@ -20,7 +20,7 @@ for f in "$ROOT/fcgi/hello" "$ROOT/cgi-bin/hello"; do
 done
 
 port=$(t_port)
-mkdir -p "$T/htdocs"
+mkdir -p "$T/htdocs" "$T/logs" "$T/sockets"
 echo '<!DOCTYPE html><title>csess</title>' > "$T/htdocs/index.html"
 cat > "$T/csess.conf" <<EOF
 # settings for this test
@@ -28,17 +28,25 @@ SESSION_COOKIE_AGE = 600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
 EOF
 chmod 600 "$T/csess.conf"
+# As scripts/demo does: substitute, and leave out FastCGI mounts of programs not built.
 sed -e "s|@ROOT@|$ROOT|g" -e "s|@RUN@|$T|g" -e "s|@PORT@|$port|g" \
-    -e "s|@CSESS_CONFIG@|$T/csess.conf|g" "$ROOT/lighttpd-example.conf" > "$T/lighttpd.conf"
+    -e "s|@CSESS_CONFIG@|$T/csess.conf|g" "$ROOT/lighttpd-example.conf" |
+awk -v root="$ROOT" '/^fastcgi\.server \+= \( "\// {
+	split($0, q, "\""); name = substr(q[2], 2)
+	if (system("test -x \"" root "/fcgi/" name "\"") != 0) next
+} { print }' > "$T/lighttpd.conf"
 
 t_eq "no placeholder is left in the substituted config" "" "$(grep -o '@[A-Z_]*@' "$T/lighttpd.conf")"
 t_ok "lighttpd accepts the shipped config" lighttpd -tt -f "$T/lighttpd.conf"
+t_eq "the FastCGI mount of hello is kept" 1 "$(grep -c '^fastcgi.server += ( "/hello"' "$T/lighttpd.conf")"
+t_eq "only mounts of built programs are kept" "" "$(grep -o '/fcgi/[a-z]*' "$T/lighttpd.conf" |
+    while read -r p; do [ -x "$ROOT$p" ] || echo "$p"; done)"
 
 lighttpd -D -f "$T/lighttpd.conf" 2>"$T/lighttpd.stderr" &
 lpid=$!
 t_cleanup_pid "$lpid"
 if ! t_wait_port "$port"; then
-	t_fail "lighttpd did not start" "$(cat "$T/lighttpd.stderr" "$T/lighttpd-error.log" 2>/dev/null)"
+	t_fail "lighttpd did not start" "$(cat "$T/lighttpd.stderr" "$T/logs/lighttpd-error.log" 2>/dev/null)"
 	t_done
 	exit 1
 fi
@@ -125,6 +133,6 @@ for c in $children; do
 	t_ok "FastCGI child $c is stopped" bash -c "! kill -0 $c 2>/dev/null"
 done
 t_eq "no errors from the programs in the log" "" \
-    "$(grep -iE 'csess|fcgi.*(died|error)' "$T/lighttpd-error.log" || true)"
+    "$(grep -iE 'csess|fcgi.*(died|error)' "$T/logs/lighttpd-error.log" || true)"
 
 t_done
