@@ -196,6 +196,8 @@ serve_fcgi(const struct cs_config *cfg, cs_handler_fn *handler, void *arg)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	/* Ctrl-C on a server run in a terminal reaches its FastCGI processes too. */
+	sigaction(SIGINT, &sa, NULL);
 	/* A client that went away must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
 

@@ -147,8 +147,8 @@ typedef void cs_handler_fn(struct cs_req *, struct cs_resp *, void *arg);
  * Loads the configuration once per process, from the process environment
  * and CSESS_CONFIG (under FastCGI, never from the request's params: set
  * them in the process manager's environment); a configuration error
- * answers 500 and is logged to stderr.  Under FastCGI, SIGTERM or SIGUSR1
- * finishes the request in hand and returns; SIGPIPE is ignored.
+ * answers 500 and is logged to stderr.  Under FastCGI, SIGTERM, SIGINT or
+ * SIGUSR1 finishes the request in hand and returns; SIGPIPE is ignored.
  * Returns the process exit status.
  */
 int	 cs_serve(cs_handler_fn *handler, void *arg);
