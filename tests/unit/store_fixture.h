@@ -109,8 +109,11 @@ fx_create(struct fx *f, const char *key, const char *data, int64_t expire,
 static inline void
 fx_key(char out[CS_SESSION_KEY_LEN + 1], char fill, unsigned n)
 {
+	char num[16];
+
 	memset(out, fill, CS_SESSION_KEY_LEN);
-	snprintf(out + CS_SESSION_KEY_LEN - 8, 9, "%08u", n);
+	snprintf(num, sizeof(num), "%08u", n % 100000000u);
+	memcpy(out + CS_SESSION_KEY_LEN - 8, num, 9);
 }
 
 static inline uint64_t
