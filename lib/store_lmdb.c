@@ -283,19 +283,28 @@ replace_record(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
 
 /* Remove a session and its index entries; r is its decoded record. */
 static int
+remove_record_but_expiry(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
+    const struct rec *r, struct oldrec *o)
+{
+	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key };
+	int rc;
+
+	remember(o, r);
+	if ((rc = mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL)))
+		return cs_lmdb_rc(e, rc);
+	return user_del(txn, e, o->user, o->userlen, key);
+}
+
+static int
 remove_record(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
     const struct rec *r)
 {
-	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key };
 	struct oldrec o;
 	int rc;
 
-	remember(&o, r);
-	if ((rc = mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL)))
-		return cs_lmdb_rc(e, rc);
-	if ((rc = expiry_del(txn, e, o.expire, key)))
+	if ((rc = remove_record_but_expiry(txn, e, key, r, &o)))
 		return rc;
-	return user_del(txn, e, o.user, o.userlen, key);
+	return expiry_del(txn, e, o.expire, key);
 }
 
 /* --- engine operations -------------------------------------------------- */
@@ -617,6 +626,7 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	struct sweep_arg *a = p;
 	MDB_cursor *c;
 	MDB_val k, v;
+	struct oldrec o;
 	struct rec r;
 	char key[CS_SESSION_KEY_LEN];
 	int64_t at = 0;
@@ -661,7 +671,8 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		}
 		if (rc)
 			break;
-		if ((rc = remove_record(txn, e, key, &r)))
+		/* Its expiry entry is the one the cursor just deleted. */
+		if ((rc = remove_record_but_expiry(txn, e, key, &r, &o)))
 			break;
 		a->removed++;
 	}
