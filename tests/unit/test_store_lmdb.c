@@ -1026,6 +1026,40 @@ Test(lmdb, import_generates_missing_keys_and_replaces_existing_ones)
 	fx_close(&f);
 }
 
+Test(lmdb, import_of_a_key_twice_keeps_the_later_line_and_one_set_of_entries)
+{
+	char key[CS_SESSION_KEY_LEN + 1], text[1024], err[256];
+	struct cs_lmdb_stats st;
+	struct cs_record r;
+	uint64_t n, count;
+	size_t bad;
+	struct fx f;
+
+	fx_open(&f);
+	fx_key(key, 'd', 1);
+	snprintf(text, sizeof(text),
+	    "{\"key\": \"%s\", \"expire\": 1900000001, \"user\": \"first\", "
+	    "\"data\": {\"v\": 1}}\n"
+	    "{\"expire\": 1900000000, \"data\": {}}\n"
+	    "{\"key\": \"%s\", \"expire\": 1900000002, \"user\": \"second\", "
+	    "\"data\": {\"v\": 2}}\n", key, key);
+	cr_assert_eq(import_text(&f, text, &n, &bad, err, sizeof(err)), CS_OK,
+	    "%s", err);
+	cr_assert_eq(cs_lmdb_get(f.st, key, &r), CS_OK);
+	cr_assert_str_eq(r.data, "{\"v\":2}");
+	cr_assert_str_eq(r.user, "second");
+	cr_assert_eq(r.expire, 1900000002);
+	cs_record_free(&r);
+	cr_assert_eq(cs_lmdb_stats(f.st, NOW, &st), CS_OK);
+	cr_assert_eq(st.sessions, 2);
+	cr_assert_eq(st.expiry_entries, 2);
+	cr_assert_eq(st.user_entries, 1);
+	cr_assert_eq(fx_problems(&f), 0);
+	cr_assert_eq(cs_lmdb_revoke_user(f.st, "first", &count), CS_OK);
+	cr_assert_eq(count, 0);
+	fx_close(&f);
+}
+
 Test(lmdb, import_from_a_pipe_is_spooled_and_validated_first)
 {
 	struct cs_lmdb_stats st;
@@ -1098,5 +1132,47 @@ Test(lmdb, sweep_on_a_full_map_that_may_not_grow_fails_with_a_store_error)
 	cr_assert_lt(st.removed, (uint64_t)n);
 	cr_assert_eq(fx_problems(&f), 0, "a failed batch leaves no trace");
 	free(data);
+	fx_close(&f);
+}
+
+/* --- the shared environment for the users and throttle modules ----------- */
+
+static int
+users_put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	MDB_val k = { 5, "alice" }, v = { strlen(p), p };
+
+	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
+}
+
+static int
+users_get_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	MDB_val k = { 5, "alice" }, v;
+	int rc;
+
+	if ((rc = cs_lmdb_rc(e, mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v))))
+		return rc;
+	snprintf(p, 64, "%.*s", (int)v.mv_size, (char *)v.mv_data);
+	return CS_OK;
+}
+
+Test(lmdb, reserved_databases_share_the_store_environment)
+{
+	struct cs_lmdb_env *e, *e2;
+	char err[256], got[64] = "";
+	struct fx f;
+
+	fx_open(&f);
+	cr_assert_eq(cs_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(cs_lmdb_env_acquire(&e2, &f.cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(e, e2, "one environment per path per process");
+	cr_assert_eq(cs_lmdb_write(e, users_put_fn, "pbkdf2_sha256$1$x$y"), CS_OK);
+	cr_assert_eq(cs_lmdb_read(e, users_get_fn, got), CS_OK);
+	cr_assert_str_eq(got, "pbkdf2_sha256$1$x$y");
+	cs_lmdb_env_release(e2);
+	cs_lmdb_env_release(e);
+	/* The store still works after the other module let go. */
+	free(fx_create(&f, NULL, "{}", NOW + 10, NULL, NULL));
 	fx_close(&f);
 }
