@@ -21,6 +21,7 @@ extern "C" {
 #include "csess/config.h"
 #include "csess/cookie.h"
 #include "csess/http.h"
+#include "csess/sign.h"
 #include "csess/store.h"
 
 #ifdef __cplusplus
