@@ -23,6 +23,7 @@ extern "C" {
 #include "csess/http.h"
 #include "csess/sign.h"
 #include "csess/store.h"
+#include "csess/lmdb.h"
 
 #ifdef __cplusplus
 }
