@@ -22,6 +22,7 @@ extern "C" {
 #include "csess/cookie.h"
 #include "csess/http.h"
 #include "csess/store.h"
+#include "csess/session.h"
 
 #ifdef __cplusplus
 }
