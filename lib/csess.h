@@ -24,6 +24,10 @@ extern "C" {
 #include "csess/sign.h"
 #include "csess/store.h"
 #include "csess/lmdb.h"
+#include "csess/session.h"
+#include "csess/csrf.h"
+#include "csess/template.h"
+#include "csess/users.h"
 
 #ifdef __cplusplus
 }
