@@ -62,12 +62,13 @@ answer(const char *mode, const char *config)
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Set-Cookie: echo_count=%ld; Path=/; SameSite=Lax\r\n\r\n",
 	    count_cookie(param("HTTP_COOKIE")) + 1);
+	/* libfcgi's printf knows no %zu. */
 	printf("mode=%s\npid=%ld\nconfig=%s\nmethod=%s\nuri=%s\n"
-	    "script=%s\nquery=%s\ncookie=%s\nhttps=%s\nbody_bytes=%zu\n"
+	    "script=%s\nquery=%s\ncookie=%s\nhttps=%s\nbody_bytes=%lu\n"
 	    "body=%s\n",
 	    mode, (long)getpid(), config, param("REQUEST_METHOD"),
 	    param("REQUEST_URI"), param("SCRIPT_NAME"), param("QUERY_STRING"),
-	    param("HTTP_COOKIE"), param("HTTPS"), got, body);
+	    param("HTTP_COOKIE"), param("HTTPS"), (unsigned long)got, body);
 }
 
 int
