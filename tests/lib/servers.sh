@@ -110,8 +110,13 @@ srv_config_set() {
 	rm -f "$tmp"
 }
 
+# A copy of the CLI the programs' user can run wherever the tree lives.
 srv_csess() {
-	_srv_as_user env CSESS_CONFIG="$SRV_CONF" "$CSESS" "$@"
+	_srv_setup_top || return 1
+	if [ ! -x "$SRV_TOP/csess" ]; then
+		cp "$CSESS" "$SRV_TOP/csess" && chmod 755 "$SRV_TOP/csess" || return 1
+	fi
+	_srv_as_user env CSESS_CONFIG="$SRV_CONF" "$SRV_TOP/csess" "$@"
 }
 
 # Copy the programs into $SRV_DIR/cgi-bin and $SRV_DIR/fcgi (the build's
