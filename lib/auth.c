@@ -183,3 +183,18 @@ cs_auth_logout(struct cs_req *req)
 	cs_req_set_slot(req, &user_slot, NULL, NULL);
 	return cs_session_flush(s);
 }
+
+bool
+cs_auth_safe_next(const char *next)
+{
+	const unsigned char *p;
+
+	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\')
+		return false;
+	if (strlen(next) > 2048)
+		return false;
+	for (p = (const unsigned char *)next; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '\\')
+			return false;
+	return true;
+}

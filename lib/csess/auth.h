@@ -45,4 +45,12 @@ const char *cs_auth_user(struct cs_req *);
 /* Flush the session (record deleted, cookie deleted at the finish). */
 int	 cs_auth_logout(struct cs_req *);
 
+/*
+ * True when next is safe to redirect to after login: a local path
+ * ("/..."), never "//host", "/\\host", a scheme, a backslash, whitespace or
+ * a control character anywhere (browsers drop tabs and newlines inside
+ * URLs, turning "/\t/evil" into "//evil").
+ */
+bool	 cs_auth_safe_next(const char *next);
+
 #endif
