@@ -21,8 +21,13 @@ extern "C" {
 #include "csess/config.h"
 #include "csess/cookie.h"
 #include "csess/http.h"
+#include "csess/sign.h"
 #include "csess/store.h"
+#include "csess/lmdb.h"
 #include "csess/session.h"
+#include "csess/csrf.h"
+#include "csess/template.h"
+#include "csess/users.h"
 
 #ifdef __cplusplus
 }
