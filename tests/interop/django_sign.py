@@ -316,6 +316,34 @@ def legacy_and_rotation_checks(key):
     check('missing SECRET_KEY is a usage error naming it', rc == 2 and 'SECRET_KEY' in e, '%r %r' % (rc, e))
 
 
+def cli_contract_checks(key):
+    """Exit statuses: 0 success, 1 a negative answer, 2 usage or input error."""
+    cases = [
+        ('unknown option is a usage error', ['sign', '--nope', 'v'], None, {}, 2),
+        ('sign without a value is a usage error', ['sign'], None, {}, 2),
+        ('unsign --max-age without --timestamp is a usage error',
+         ['unsign', '--max-age', '5', 'a:b'], None, {}, 2),
+        ('--max-age must be a whole number', ['loads', '--max-age', '-1', 'a:b:c'], None, {}, 2),
+        ('dumps of invalid JSON is an input error', ['dumps', '{"a":'], None, {}, 2),
+        ('loads of garbage is a negative answer', ['loads', 'garbage'], None, {}, 1),
+        ('password check of a malformed hash is an input error',
+         ['password', 'check', 'md5$x$y'], 'pw\n', {'CSESS_PASSWORD_ITERATIONS': '1000'}, 2),
+        ('password hash refuses a salt with $', ['password', 'hash', '--salt', 'a$b'], 'pw\n', {}, 2),
+        ('password hash refuses zero iterations', ['password', 'hash', '--iterations', '0'], 'pw\n', {}, 2),
+        ('signed-cookie get with no HTTP_COOKIE is not found', ['signed-cookie', 'get', 'a'], None, {}, 1),
+        ('signed-cookie get over the Cookie header limit is an input error',
+         ['signed-cookie', 'get', 'a'], None, {'HTTP_COOKIE': 'a=' + 'x' * 9000}, 2),
+        ('signed-cookie set refuses an invalid cookie name',
+         ['signed-cookie', 'set', 'bad name', 'v'], None, {}, 2),
+        ('signed-cookie without a subcommand is a usage error', ['signed-cookie'], None, {}, 2),
+    ]
+    for name, args, stdin, env, want in cases:
+        rc, o, e = csess(args, key, stdin=stdin, extra_env=env)
+        one_line = e.count('\n') == 1 if want else True
+        check('cli: ' + name, rc == want and one_line and (want == 0 or o == ''),
+              'exit %r (want %r) stdout %r stderr %r' % (rc, want, o, e))
+
+
 def main():
     print('SEED\t%d' % SEED, flush=True)
     for r in range(2):
@@ -330,6 +358,7 @@ def main():
     key = rand_key()
     legacy_and_rotation_checks(key)
     default_count_checks(key)
+    cli_contract_checks(key)
 
 
 if __name__ == '__main__':
