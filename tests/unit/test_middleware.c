@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "csess.h"
+#include "engines.h"
 #include "helper_memstore.h"
 
 #define T	1700000000	/* Tue, 14 Nov 2023 22:13:20 GMT */
@@ -814,4 +815,107 @@ Test(lmdb, lazy_touch_moves_the_stored_expiry_once_per_interval)
 	o = request(v_read, cookie_for(key), NULL);
 	out_free(&o);
 	cr_assert_eq(stored_expire(key), T + 61 + 1209600, "touched");
+}
+
+/* ---- the signed_cookies engine ------------------------------------------ */
+
+static void
+setup_signed(void)
+{
+	char *envp[] = { "CSESS_SESSION_ENGINE=signed_cookies",
+	    "CSESS_SECRET_KEY=s3cr3t", NULL };
+
+	memset(&cfg, 0, sizeof(cfg));
+	load_cfg(envp);
+	cs_clock_fix(T);
+	cs_session_store_set(NULL);
+}
+
+static void
+teardown_signed(void)
+{
+	cs_config_free(&cfg);
+	cs_clock_fix(-1);
+}
+
+TestSuite(signed, .init = setup_signed, .fini = teardown_signed);
+
+/*
+ * store.c names this engine only weakly, which does not pull its object
+ * out of libcsess.a: a strong reference here links it in.
+ */
+cs_engine_open_fn *const signed_engine_linked = cs_store_signed_cookies_open;
+
+#define DJANGO_A1 "eyJhIjoxfQ:1r31eq:905b6WpZHJ2u6tY9DA5PXMA2CYOBt-xPMDFAjqD2BUo"
+
+static void
+v_set_a(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_set_int(s, "a", 1), CS_OK);
+}
+
+static void
+v_get_a(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	int64_t a = -1;
+
+	(void)q;
+	cs_session_get_int(s, "a", &a);
+	cs_resp_printf(r, " a=%lld", (long long)a);
+}
+
+Test(signed, cookie_is_djangos_signed_session_and_reads_back)
+{
+	struct out o = request(v_set_a, NULL, NULL);
+
+	cr_assert_str_eq(o.cookie, "sessionid=" DJANGO_A1 "; expires=Tue, 28 "
+	    "Nov 2023 22:13:20 GMT; HttpOnly; Max-Age=1209600; Path=/; "
+	    "SameSite=Lax");
+	cr_assert_str_eq(o.vary, "Cookie");
+	out_free(&o);
+	cs_clock_fix(T + 100);
+	o = request(v_get_a, "sessionid=" DJANGO_A1, NULL);
+	cr_assert_not_null(strstr(o.text, " a=1"), "%s", o.text);
+	cr_assert_eq(o.ncookies, 0);
+	out_free(&o);
+}
+
+Test(signed, tampered_cookie_reads_as_no_session_and_is_deleted)
+{
+	struct out o = request(v_get_a,
+	    "sessionid=eyJhIjoyfQ:1r31eq:905b6WpZHJ2u6tY9DA5PXMA2CYOBt-xPMDFAjqD2BUo",
+	    NULL);
+
+	cr_assert_not_null(strstr(o.text, " a=-1"), "%s", o.text);
+	cr_assert(strncmp(o.cookie, "sessionid=\"\"; expires=Thu, 01 Jan 1970",
+	    37) == 0, "%s", o.cookie);
+	out_free(&o);
+}
+
+Test(signed, logout_deletes_the_cookie)
+{
+	struct out o = request(v_flush, "sessionid=" DJANGO_A1, NULL);
+
+	cr_assert(strncmp(o.cookie, "sessionid=\"\";", 13) == 0, "%s", o.cookie);
+	out_free(&o);
+}
+
+Test(signed, save_every_request_re_signs_instead_of_touching)
+{
+	char *envp[] = { "CSESS_SESSION_ENGINE=signed_cookies",
+	    "CSESS_SECRET_KEY=s3cr3t", "CSESS_SESSION_SAVE_EVERY_REQUEST=true",
+	    NULL };
+	struct out o;
+
+	load_cfg(envp);
+	cs_clock_fix(T + 3600);
+	o = request(v_get_a, "sessionid=" DJANGO_A1, NULL);
+	cr_assert_not_null(strstr(o.text, " a=1"), "%s", o.text);
+	cr_assert(strncmp(o.cookie, "sessionid=eyJhIjoxfQ:", 21) == 0, "%s",
+	    o.cookie);
+	cr_assert_null(strstr(o.cookie, DJANGO_A1), "a fresh timestamp: %s",
+	    o.cookie);
+	cr_assert_str_eq(o.vary, "Cookie");
+	out_free(&o);
 }
