@@ -28,6 +28,7 @@ extern "C" {
 #include "csess/csrf.h"
 #include "csess/template.h"
 #include "csess/users.h"
+#include "csess/auth.h"
 
 #ifdef __cplusplus
 }

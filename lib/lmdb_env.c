@@ -495,6 +495,15 @@ cs_lmdb_read(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
 	return rc == CS_LMDB_FULL ? CS_ERR_STORE : rc;
 }
 
+/* mdb_reader_list prints a header, then one line per slot held by a pid. */
+static int
+count_reader(const char *msg, void *arg)
+{
+	if (strstr(msg, "pid") == NULL && strstr(msg, "no active") == NULL)
+		(*(unsigned *)arg)++;
+	return 0;
+}
+
 int
 cs_lmdb_env_info(struct cs_lmdb_env *e, struct cs_lmdb_env_info *out)
 {
@@ -512,7 +521,8 @@ cs_lmdb_env_info(struct cs_lmdb_env *e, struct cs_lmdb_env_info *out)
 	out->page_size = st.ms_psize;
 	out->used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
 	out->max_readers = info.me_maxreaders;
-	out->readers = info.me_numreaders;
+	out->readers = 0;
+	mdb_reader_list(e->env, count_reader, &out->readers);
 	out->grows = e->grows;
 	out->path = e->path;
 	return CS_OK;

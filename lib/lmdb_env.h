@@ -96,7 +96,7 @@ struct cs_lmdb_env_info {
 	size_t		used;		/* (last page + 1) * page size */
 	size_t		page_size;
 	unsigned	max_readers;
-	unsigned	readers;	/* reader slots in use (high-water) */
+	unsigned	readers;	/* reader slots held by a process */
 	uint64_t	grows;		/* map growths done by this process */
 	const char	*path;
 };

@@ -259,7 +259,7 @@ replace_record(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
 	int rc;
 
 	same_user = old != NULL && old->userlen == n->userlen &&
-	    memcmp(old->user, n->user, n->userlen) == 0;
+	    (n->userlen == 0 || memcmp(old->user, n->user, n->userlen) == 0);
 	if ((rc = put_record(txn, e, key, n)))
 		return rc;
 	if (old == NULL || old->expire != n->expire) {

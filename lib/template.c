@@ -161,3 +161,27 @@ cs_template_render(struct cs_buf *out, const struct cs_config *cfg,
 			return cs_template_expand(out, builtin[i].text, vars, nvars);
 	return CS_ERR_NOT_FOUND;
 }
+
+int
+cs_template_respond(struct cs_resp *resp, const struct cs_config *cfg, int code,
+    const char *name, const struct cs_tvar *vars, size_t nvars)
+{
+	struct cs_buf page = { 0 };
+	int rc;
+
+	rc = cs_template_render(&page, cfg, name, vars, nvars);
+	if (rc == CS_OK) {
+		cs_resp_status(resp, code);
+		cs_resp_clear_body(resp);
+		if ((rc = cs_resp_header(resp, "Content-Type", "text/html; charset=utf-8")) == CS_OK)
+			rc = cs_resp_write(resp, page.data, page.len);
+	}
+	cs_buf_free(&page);
+	if (rc) {
+		/* The reason (a missing or unreadable TEMPLATE_DIR file) goes to
+		 * the server's log, not to the visitor. */
+		fprintf(stderr, "csess: template %s: %s\n", name, cs_strerror(rc));
+		cs_resp_error(resp, 500, NULL);
+	}
+	return rc;
+}

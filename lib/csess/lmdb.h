@@ -85,7 +85,7 @@ struct cs_lmdb_stats {
 	size_t		max_size;	/* SESSION_STORE_MAX_SIZE */
 	size_t		map_used;	/* pages in use, in bytes */
 	size_t		file_size;
-	unsigned	readers;	/* reader slots used (high-water) */
+	unsigned	readers;	/* reader slots held (live or dead pids) */
 	unsigned	max_readers;
 };
 int	cs_lmdb_stats(struct cs_store *, int64_t now, struct cs_lmdb_stats *);

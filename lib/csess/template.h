@@ -31,4 +31,13 @@ int	 cs_template_render(struct cs_buf *out, const struct cs_config *cfg,
 int	 cs_template_expand(struct cs_buf *out, const char *text,
 	    const struct cs_tvar *vars, size_t nvars);
 
+struct cs_resp;
+
+/*
+ * Render template name into resp's body with status code (HTML content
+ * type); a rendering failure becomes a plain 500 page.
+ */
+int	 cs_template_respond(struct cs_resp *, const struct cs_config *cfg,
+	    int code, const char *name, const struct cs_tvar *vars, size_t nvars);
+
 #endif

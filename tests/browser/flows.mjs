@@ -159,7 +159,7 @@ async function loginFlow(context, prefix) {
 	await form2.locator('input[name="password"]').fill(password);
 	await Promise.all([page.waitForNavigation(),
 	    form2.locator('input[name="password"]').press('Enter')]);
-	check(`${n}_login_reaches_protected`,
+	check(`${n}_right_password_reaches_protected`,
 	    path(page.url()) === `${prefix}/protected`, `landed on ${page.url()}`);
 	check(`${n}_protected_shows_username`,
 	    (await page.locator('body').innerText()).includes(user),

@@ -9,7 +9,7 @@
  *   mode, pid, config (CSESS_CONFIG as the process found it at start:
  *   where a FastCGI program reads its configuration; under CGI that is the
  *   request's environment), method, uri, script, query, cookie, https,
- *   body_bytes (the whole body was read), body (its first 255 bytes).
+ *   content_length, body_bytes (the whole body was read), body (its first 255 bytes).
  * Sets "echo_count" to one more than the request's echo_count cookie.
  */
 #include <fcgi_stdio.h>	/* before stdio users: redirects stdio to FastCGI */
@@ -64,11 +64,13 @@ answer(const char *mode, const char *config)
 	    count_cookie(param("HTTP_COOKIE")) + 1);
 	/* libfcgi's printf knows no %zu. */
 	printf("mode=%s\npid=%ld\nconfig=%s\nmethod=%s\nuri=%s\n"
-	    "script=%s\nquery=%s\ncookie=%s\nhttps=%s\nbody_bytes=%lu\n"
+	    "script=%s\nquery=%s\ncookie=%s\nhttps=%s\ncontent_length=%s\n"
+	    "body_bytes=%lu\n"
 	    "body=%s\n",
 	    mode, (long)getpid(), config, param("REQUEST_METHOD"),
 	    param("REQUEST_URI"), param("SCRIPT_NAME"), param("QUERY_STRING"),
-	    param("HTTP_COOKIE"), param("HTTPS"), (unsigned long)got, body);
+	    param("HTTP_COOKIE"), param("HTTPS"), param("CONTENT_LENGTH"),
+	    (unsigned long)got, body);
 }
 
 int

@@ -99,18 +99,26 @@ Test(password, unknown_user_and_unusable_hash_never_match)
 	    CS_ERR_BAD_SIGNATURE);
 }
 
-/* The dummy hash for an unknown user costs the configured rounds. */
+/* Fastest of three runs: other tests run in parallel and only add time. */
 static double
 seconds(const char *enc, long iter)
 {
 	struct timespec a, b;
+	double t, best = 1e9;
+	int i;
 
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	check("secret", enc, iter);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	for (i = 0; i < 3; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		check("secret", enc, iter);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		t = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+		if (t < best)
+			best = t;
+	}
+	return best;
 }
 
+/* The dummy hash for an unknown user costs the configured rounds. */
 Test(password, unknown_user_takes_as_long_as_a_known_one)
 {
 	double known, unknown, cheap;
