@@ -148,12 +148,13 @@ async function loginFlow(context, prefix) {
 	resp = await Promise.all([page.waitForNavigation(),
 	    form.locator('input[name="password"]').press('Enter')]).then((r) => r[0]);
 	check(`${n}_wrong_password_shows_form_again`,
-	    resp.status() === 200 &&
-	    await page.locator('input[name="password"]').count() === 1 &&
-	    !(await jarCookie(context, sessionName))?.value,
+	    resp.status() === 200 && path(page.url()) === `${prefix}/login` &&
+	    await page.locator('input[name="password"]').count() === 1,
 	    `status ${resp.status()} at ${page.url()}`);
 
-	// Right password: on to the protected page, which names the user.
+	// Right password: on to the protected page, which names the user, in a
+	// new session (the key is cycled at login: no session fixation).
+	const before = (await jarCookie(context, sessionName))?.value;
 	const form2 = page.locator('form:has(input[name="password"])');
 	await form2.locator('input[name="username"]').fill(user);
 	await form2.locator('input[name="password"]').fill(password);
@@ -167,6 +168,9 @@ async function loginFlow(context, prefix) {
 	const session = await jarCookie(context, sessionName);
 	check(`${n}_session_cookie_is_httponly`, session && session.httpOnly,
 	    session ? 'not HttpOnly' : `no ${sessionName} cookie`);
+	check(`${n}_session_key_cycled_at_login`,
+	    session && session.value && session.value !== before,
+	    `before ${before}, after ${session?.value}`);
 	const docCookie = await page.evaluate(() => document.cookie);
 	check(`${n}_session_cookie_hidden_from_scripts`,
 	    !docCookie.split(/;\s*/).some((c) => c.startsWith(`${sessionName}=`)),
@@ -174,15 +178,22 @@ async function loginFlow(context, prefix) {
 	await shot(page, `${tag(prefix)}-protected`);
 
 	// Logout is a form POST button; it ends the session.
-	const logout = page.locator(`form[action$="/logout"] [type="submit"], ` +
-	    `form[action$="/logout"] button`).first();
+	const logout = page.locator('form[method="post" i][action$="logout"]')
+	    .locator('button, input[type="submit"]').first();
 	await Promise.all([page.waitForNavigation(), logout.click()]);
 	check(`${n}_logout_goes_to_login`, path(page.url()) === `${prefix}/login`,
 	    `landed on ${page.url()}`);
-	check(`${n}_logout_clears_session_cookie`,
-	    !(await jarCookie(context, sessionName))?.value, 'session cookie still set');
+	// (The login page may start a new session for its test cookie.)
+	const after = await jarCookie(context, sessionName);
+	check(`${n}_logout_drops_session_cookie`, after?.value !== session?.value,
+	    'the logged-in session cookie is still in the browser');
 	await page.goto(`${BASE}${prefix}/protected`);
 	check(`${n}_protected_after_logout_goes_to_login`,
+	    path(page.url()) === `${prefix}/login`, `landed on ${page.url()}`);
+	// The old session key, put back by hand, no longer logs anyone in.
+	await context.addCookies([{ ...session, expires: -1 }]);
+	await page.goto(`${BASE}${prefix}/protected`);
+	check(`${n}_logged_out_session_key_is_dead`,
 	    path(page.url()) === `${prefix}/login`, `landed on ${page.url()}`);
 	await page.close();
 }

@@ -34,6 +34,9 @@
 # run as that user.
 
 SRV_EXAMPLES=${SRV_EXAMPLES:-$ROOT}
+# At exit, stop a server still running (children included) before the
+# harness removes $T.
+trap 'srv_stop >/dev/null 2>&1; _t_cleanup' EXIT
 SRV_TOP=$T/srv
 SRV_CONF=$SRV_TOP/csess.conf
 SRV_DATA=$SRV_TOP/data
@@ -262,6 +265,21 @@ _srv_start_lighttpd() {
 	return 1
 }
 
+# The port accepts before Apache has set up its signal handlers and
+# children; a SIGTERM in that window kills the parent alone and orphans
+# mod_cgid's daemon and mod_fcgid's manager.  Its "resuming normal
+# operations" line comes after that setup.
+_srv_ready() {
+	local i
+	[ "$SRV_NAME" = apache ] || return 0
+	for i in $(seq 1 100); do
+		grep -qs 'resuming normal operations' "$SRV_DIR/state/error.log" && return 0
+		sleep 0.05
+	done
+	echo "srv_start: apache never said it was ready" >&2
+	return 1
+}
+
 srv_start() {
 	local server=$1; shift
 	srv_available "$server" >/dev/null || { srv_available "$server" >&2; return 1; }
@@ -276,7 +294,7 @@ srv_start() {
 	_srv_pids=()
 	mkdir -p "$SRV_DIR" && chmod 755 "$SRV_DIR" || return 1
 	_srv_install_programs "$@" || return 1
-	if ! "_srv_start_$server" || ! t_wait_port "$SRV_PORT"; then
+	if ! "_srv_start_$server" || ! t_wait_port "$SRV_PORT" || ! _srv_ready; then
 		echo "srv_start: $server did not start" >&2
 		srv_logs >&2
 		srv_stop
@@ -290,6 +308,14 @@ _srv_alive() {
 		kill -0 "$p" 2>/dev/null && return 0
 	done
 	return 1
+}
+
+# A reaped PID may be reused: take it off the harness's exit-time kill list.
+_srv_forget() {
+	local i
+	for i in "${!_t_pids[@]}"; do
+		[ "${_t_pids[$i]}" = "$1" ] && unset '_t_pids[i]'
+	done
 }
 
 srv_stop() {
@@ -311,28 +337,41 @@ srv_stop() {
 			rc=1
 		fi
 		wait "$p" 2>/dev/null
+		_srv_forget "$p"
 	done
 	# Children of the server (Apache's, mod_fcgid's) may take a moment more.
 	for i in $(seq 1 50); do
 		[ -z "$(srv_leftovers)" ] && break
 		sleep 0.1
 	done
+	# Whatever is still there is a failure; report it, then end it (all
+	# of these were started by this suite: they run from under $T).
+	local left
+	left=$(srv_leftovers)
+	if [ -n "$left" ]; then
+		echo "srv_stop: $SRV_NAME left processes behind:" >&2
+		echo "$left" >&2
+		for p in $(cut -d' ' -f1 <<<"$left"); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		rc=1
+	fi
 	SRV_NAME=
 	_srv_pids=()
-	[ -z "$(srv_leftovers)" ] || rc=1
 	return $rc
 }
 
 srv_leftovers() {
-	local d pid cmd cwd
-	for d in /proc/[0-9]*; do
-		pid=${d#/proc/}
-		[ "$pid" = "$$" ] || [ "$pid" = "$BASHPID" ] && continue
-		cmd=$( { tr '\0' ' ' <"$d/cmdline"; } 2>/dev/null) || continue
-		cwd=$(readlink "$d/cwd" 2>/dev/null)
-		if [[ "$cmd" == *"$T/"* || "$cwd" == "$T" || "$cwd" == "$T/"* ]]; then
-			echo "$pid $cmd"
-		fi
+	local pid
+	# One grep over every command line, one find over every working
+	# directory; grep's own command line matches too but is gone by now.
+	{
+		grep -lsF -- "$T/" /proc/[0-9]*/cmdline
+		find /proc/[0-9]*/cwd -maxdepth 0 \( -lname "$T" -o -lname "$T/*" \) 2>/dev/null
+	} | sed -n 's|^/proc/\([0-9]*\)/.*|\1|p' | sort -un | while read -r pid; do
+		[ "$pid" = "$$" ] && continue
+		[ -r "/proc/$pid/cmdline" ] || continue
+		echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
 	done
 }
 
