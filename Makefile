@@ -23,8 +23,9 @@ O	 = build/$(V)
 
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC $(OPT) -Ilib $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -Wl,--as-needed $(LDFLAGS)
-# libcrypto and zlib are linked only where a program uses signing.
-LIBS	 = -llmdb -ljansson -lfcgi -lcrypto -lz -ldl -lm
+# libcrypto and zlib are not linked: lib/crypto.c loads them with dlopen on
+# first use, so programs that never sign do not pay for them at start-up.
+LIBS	 = -llmdb -ljansson -lfcgi -ldl -lm
 
 # Switching variant relinks every output from that variant's objects.
 $(shell mkdir -p build; [ "`cat build/variant 2>/dev/null`" = "$(V)" ] || echo $(V) > build/variant)
