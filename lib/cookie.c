@@ -42,10 +42,10 @@ count_parts(const char *s, size_t len)
 }
 
 /*
- * Parse the part [b, e) of the private copy into *pr (terminate() adds the
- * NULs once the whole header is scanned).  eq is the part's
- * first '=', or NULL.  Returns 0 for a part that is empty after trimming
- * (";;", "; ;", and a lone "="), which is skipped as Django skips it.
+ * Parse the part [b, e) of the private copy into *pr; eq is the part's
+ * first '=', or NULL.  terminate() adds the NULs once the whole header is
+ * scanned.  Returns 0 for a part that is empty after trimming (";;",
+ * "; ;", and a lone "="), which is skipped as Django skips it.
  */
 static inline int
 parse_part(const char *b, const char *e, const char *eq,
@@ -223,16 +223,16 @@ scan(const char *h, size_t len, struct cs_cookie_pair *pairs, size_t cap,
 	return CS_OK;
 }
 
-/* NUL-terminate every name and value in place (the copy is private). */
+/* NUL-terminate every name and value in the private copy at mem. */
 static void
-terminate(struct cs_cookie_pair *pairs, size_t n)
+terminate(char *mem, struct cs_cookie_pair *pairs, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (pairs[i].name != no_name)
-			((char *)(uintptr_t)pairs[i].name)[pairs[i].name_len] = '\0';
-		((char *)(uintptr_t)pairs[i].value)[pairs[i].value_len] = '\0';
+			mem[(pairs[i].name - mem) + pairs[i].name_len] = '\0';
+		mem[(pairs[i].value - mem) + pairs[i].value_len] = '\0';
 	}
 }
 
@@ -316,7 +316,7 @@ cs_cookies_parse(struct cs_cookies *out, const char *header, size_t len,
 		if (scan(mem, len, pairs, cap, &n) != CS_OK)
 			goto too_large;
 	}
-	terminate(pairs, n);
+	terminate(mem, pairs, n);
 	out->pairs = pairs;
 	out->count = n;
 	out->mem = mem;

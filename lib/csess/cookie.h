@@ -142,7 +142,7 @@ int	 cs_http_date(char *out, size_t outlen, int64_t t);
  *   Path=/p; SameSite=Lax; Secure; Partitioned
  *
  * (lower-case "expires" as Django writes it; attribute names are
- * case-insensitive to browsers).  An empty value is written as "" as
+ * case-insensitive to browsers).  An empty or NULL value is written as "" as
  * Django does.  Domain is written as given (a leading dot is kept, as in
  * Django; browsers ignore it).  SameSite is written Strict, Lax or None.
  *
@@ -176,9 +176,14 @@ int	 cs_http_date(char *out, size_t outlen, int64_t t);
 int	 cs_set_cookie_validate(const struct cs_set_cookie *c, int64_t now,
 	    const char **why);
 
-/* RFC 9110 token (1*tchar). */
+/*
+ * RFC 9110 token (1*tchar), and *cookie-octet or the same inside one DQUOTE
+ * pair: the server grammar.  The parser accepts more (what browsers send);
+ * a caller that wants strict mode for a security-relevant cookie checks the
+ * pair with these (e.g. a session key must be a valid name and value, and
+ * cs_cookies_count(name) must be 1).
+ */
 bool	 cs_cookie_name_valid(const char *name, size_t len);
-/* *cookie-octet, or the same inside one DQUOTE pair. */
 bool	 cs_cookie_value_valid(const char *value, size_t len);
 
 /*
