@@ -23,6 +23,12 @@ extern "C" {
 #include "csess/http.h"
 #include "csess/sign.h"
 #include "csess/store.h"
+#include "csess/lmdb.h"
+#include "csess/session.h"
+#include "csess/csrf.h"
+#include "csess/template.h"
+#include "csess/users.h"
+#include "csess/auth.h"
 
 #ifdef __cplusplus
 }
