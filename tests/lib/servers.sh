@@ -20,8 +20,9 @@
 #                              as the programs' user (to add users, say)
 #   srv_config_set NAME VALUE  sets a line of the programs' csess.conf (CGI
 #                              sees it at once; FastCGI at the next start)
-#   srv_leftovers              lists processes whose command line or working
-#                              directory is under $T (nothing when clean)
+#   srv_leftovers              lists processes whose command line, working
+#                              directory or open files are under $T
+#                              (nothing when clean)
 #   srv_logs                   prints the server's error logs (for failures)
 #
 # One server runs at a time.  The programs' configuration ($SRV_CONF, with a
@@ -362,15 +363,20 @@ srv_stop() {
 }
 
 srv_leftovers() {
-	local pid
-	# One grep over every command line, one find over every working
-	# directory; grep's own command line matches too but is gone by now.
+	local pid bash_exe
+	bash_exe=$(readlink -f "$BASH")
+	# Command lines and working directories under $T, and open files there
+	# (an nginx worker rewrites its command line, but keeps its log open).
+	# grep's own command line matches too but is gone by now; the shells
+	# running this (which may hold $T files open) are not servers.
 	{
 		grep -lsF -- "$T/" /proc/[0-9]*/cmdline
 		find /proc/[0-9]*/cwd -maxdepth 0 \( -lname "$T" -o -lname "$T/*" \) 2>/dev/null
+		find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 -lname "$T/*" 2>/dev/null
 	} | sed -n 's|^/proc/\([0-9]*\)/.*|\1|p' | sort -un | while read -r pid; do
 		[ "$pid" = "$$" ] && continue
 		[ -r "/proc/$pid/cmdline" ] || continue
+		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$bash_exe" ] && continue
 		echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
 	done
 }
