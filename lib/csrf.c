@@ -157,17 +157,34 @@ cs_csrf_token(struct cs_req *req, struct cs_resp *resp, char *out)
 	return cs_csrf_mask(have, out);
 }
 
-/* "scheme://host" of this request, into buf. */
+/*
+ * Does url start with this request's "scheme://host[:port]" (and end there,
+ * or continue with a path when path_ok)?  The host comes from HTTP_HOST.
+ * Some servers (Debian's nginx: HTTP_HOST is $host) drop the port from it;
+ * then "host:SERVER_PORT" is this origin too.
+ */
 static bool
-own_origin(struct cs_req *req, char *buf, size_t len)
+same_origin(struct cs_req *req, const char *url, bool path_ok)
 {
 	const char *host = cs_req_header(req, "Host");
-	int n;
+	const char *port = cs_req_env(req, "SERVER_PORT");
+	const char *scheme = cs_req_is_https(req) ? "https" : "http";
+	char own[2][600];
+	size_t i, n;
 
-	if (host == NULL || *host == '\0')
+	if (host == NULL || *host == '\0' || strlen(host) > 512)
 		return false;
-	n = snprintf(buf, len, "%s://%s", cs_req_is_https(req) ? "https" : "http", host);
-	return n > 0 && (size_t)n < len;
+	snprintf(own[0], sizeof(own[0]), "%s://%s", scheme, host);
+	own[1][0] = '\0';
+	if (strchr(host, ':') == NULL && port && *port && strlen(port) < 8)
+		snprintf(own[1], sizeof(own[1]), "%s://%s:%s", scheme, host, port);
+	for (i = 0; i < 2; i++) {
+		n = strlen(own[i]);
+		if (n && !strncmp(url, own[i], n) &&
+		    (url[n] == '\0' || (path_ok && url[n] == '/')))
+			return true;
+	}
+	return false;
 }
 
 static enum cs_csrf_result
@@ -175,24 +192,16 @@ check_origin(struct cs_req *req)
 {
 	const char *origin = cs_req_header(req, "Origin");
 	const char *referer;
-	char own[512];
-	size_t n;
 
 	if (origin != NULL)
-		return own_origin(req, own, sizeof(own)) && !strcmp(origin, own) ?
-		    CS_CSRF_OK : CS_CSRF_BAD_ORIGIN;
+		return same_origin(req, origin, false) ? CS_CSRF_OK : CS_CSRF_BAD_ORIGIN;
 	if (!cs_req_is_https(req))
 		return CS_CSRF_OK;
 	/* Over HTTPS without Origin, Django insists on a same-origin Referer:
 	 * a man in the middle of plain HTTP could otherwise plant the cookie. */
 	if ((referer = cs_req_header(req, "Referer")) == NULL || *referer == '\0')
 		return CS_CSRF_NO_REFERER;
-	if (!own_origin(req, own, sizeof(own)))
-		return CS_CSRF_BAD_REFERER;
-	n = strlen(own);
-	if (strncmp(referer, own, n) || (referer[n] != '/' && referer[n] != '\0'))
-		return CS_CSRF_BAD_REFERER;
-	return CS_CSRF_OK;
+	return same_origin(req, referer, true) ? CS_CSRF_OK : CS_CSRF_BAD_REFERER;
 }
 
 enum cs_csrf_result

@@ -34,6 +34,7 @@ struct cs_lmdb_env {
 	MDB_env			*env;
 	char			*path;
 	pid_t			 pid;		/* process that opened env */
+	unsigned long		 gen;		/* fork generation at open */
 	unsigned		 refs;
 	size_t			 init_size;
 	size_t			 max_size;
@@ -50,6 +51,26 @@ struct cs_lmdb_env {
 };
 
 static LIST_HEAD(, cs_lmdb_env) envs = LIST_HEAD_INITIALIZER(envs);
+/*
+ * Bumped in the child of every fork(): comparing it is cheaper than
+ * getpid(), which glibc no longer caches and which would cost a system
+ * call per transaction.  Limit: a child made with a raw clone(2) that
+ * skips the atfork handlers is not noticed (vfork children may only exec).
+ */
+static volatile unsigned long fork_gen;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+note_fork(void)
+{
+	fork_gen++;
+}
+
+static void
+register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, note_fork);
+}
 static pthread_mutex_t envs_mu = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local char lasterr[256];
 
@@ -213,6 +234,7 @@ env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
 		return rc;
 	}
 	e->pid = getpid();
+	e->gen = fork_gen;
 	clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
 	e->dirty = false;
 	return CS_OK;
@@ -249,10 +271,10 @@ env_ensure(struct cs_lmdb_env *e)
 	char err[256];
 	int rc;
 
-	if (e->env != NULL && e->pid == getpid())
+	if (e->env != NULL && e->gen == fork_gen)
 		return CS_OK;
 	pthread_mutex_lock(&envs_mu);
-	if (e->env != NULL && e->pid != getpid()) {
+	if (e->env != NULL && e->gen != fork_gen) {
 		drop_inherited(e);
 		pthread_rwlock_init(&e->rw, NULL);
 		pthread_mutex_init(&e->sync_mu, NULL);
@@ -272,6 +294,7 @@ cs_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
 	int rc;
 
 	*out = NULL;
+	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&envs_mu);
 	LIST_FOREACH(e, &envs, link)
 		if (strcmp(e->path, cfg->session_store) == 0)
@@ -395,7 +418,7 @@ cs_lmdb_env_maybe_sync(struct cs_lmdb_env *e)
 	struct timespec now;
 
 	if (e == NULL || e->sync != CS_SYNC_NONE || !e->dirty ||
-	    e->env == NULL || e->pid != getpid())
+	    e->env == NULL || e->gen != fork_gen)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&e->sync_mu);

@@ -9,7 +9,8 @@
  * keeps one refcounted handle per path and per process.
  *
  * What it handles for its callers:
- *  - fork: a handle notices it is used in a new process (pid changed) and
+ *  - fork: a handle notices it is used in a new process (an atfork handler
+ *    counts forks; comparing is cheaper than getpid() per transaction) and
  *    reopens itself there; the inherited MDB_env is closed in the child
  *    only where liblmdb makes that safe (0.9.23+, ITS#8844), else leaked.
  *  - MDB_MAP_FULL (puts, deletes and commits alike): the transaction is

@@ -177,7 +177,12 @@ cs_session_finish(struct cs_req *req, struct cs_resp *resp, void *arg)
 		return;
 	}
 	if (rc) {
-		answer_error(resp, 503, UNAVAILABLE_MSG);
+		/* CS_ERR_STORE is the store being down; anything else (too
+		 * large for the engine, out of memory) is this server's fault. */
+		if (rc == CS_ERR_STORE)
+			answer_error(resp, 503, UNAVAILABLE_MSG);
+		else
+			answer_error(resp, 500, "The session could not be saved.");
 		return;
 	}
 	if (s->key == NULL) {

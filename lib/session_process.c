@@ -6,6 +6,7 @@
  * store is opened once per process, lazily (a request that never needs the
  * session never opens it), and opened again when getpid() changes.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ static struct {
 } proc;
 
 static struct cs_store *override;
+/* Threads of one process share the store; opening it is serialised. */
+static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 cs_session_store_set(struct cs_store *store)
@@ -80,12 +83,14 @@ dup_or_null(const char *s, bool *fail)
 	return d;
 }
 
+static int	proc_open(const struct cs_config *, struct cs_store **, char *,
+		    size_t);
+
 int
 cs_session_store(const struct cs_config *cfg, struct cs_store **out,
     char *err, size_t errlen)
 {
-	char buf[256];
-	bool fail = false;
+	int rc;
 
 	*out = NULL;
 	if (override != NULL) {
@@ -94,6 +99,19 @@ cs_session_store(const struct cs_config *cfg, struct cs_store **out,
 	}
 	if (cfg == NULL)
 		return CS_ERR_INVALID;
+	pthread_mutex_lock(&proc_lock);
+	rc = proc_open(cfg, out, err, errlen);
+	pthread_mutex_unlock(&proc_lock);
+	return rc;
+}
+
+static int
+proc_open(const struct cs_config *cfg, struct cs_store **out, char *err,
+    size_t errlen)
+{
+	char buf[256];
+	bool fail = false;
+
 	if (proc_matches(cfg)) {
 		*out = proc.store;
 		return CS_OK;

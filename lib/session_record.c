@@ -55,12 +55,9 @@ write_record(struct cs_session *s, struct cs_store *st, enum cs_save_mode mode)
 	rec.version = mode == CS_SAVE_UPDATE ? s->version : 0;
 	rec.user = s->user;
 	rc = st->ops->save(st, &key, &rec, mode);
-	/* signed_cookies derives the key from the data and hands back a new
-	 * malloc'd one. */
-	if (key != s->key) {
-		free(s->key);
-		s->key = key;
-	}
+	/* signed_cookies derives the key from the data: it frees the old
+	 * one and hands back a new malloc'd one. */
+	s->key = key;
 	free(rec.data);
 	if (rc == CS_OK)
 		written(s, &rec);

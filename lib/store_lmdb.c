@@ -1065,6 +1065,7 @@ stats_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	MDB_cursor *c;
 	MDB_val k, v;
 	MDB_stat ms;
+	struct rec r;
 	int rc, op = MDB_FIRST;
 
 	if ((rc = mdb_stat(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &ms)))
@@ -1082,10 +1083,14 @@ stats_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		return cs_lmdb_rc(e, rc);
 	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
-		if (k.mv_size == EXP_KEY_LEN &&
-		    (int64_t)be64_get(k.mv_data) > a->now)
+		if (k.mv_size != EXP_KEY_LEN)
+			continue;
+		if ((int64_t)be64_get(k.mv_data) > a->now)
 			break;
-		a->st->expired++;
+		/* Count sessions, not stale entries (as the dry run does). */
+		if (get_record(txn, e, (char *)k.mv_data + 8, &r) == CS_OK &&
+		    r.expire == (int64_t)be64_get(k.mv_data))
+			a->st->expired++;
 	}
 	mdb_cursor_close(c);
 	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);

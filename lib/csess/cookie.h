@@ -39,8 +39,9 @@
  *    bytes or with more than max_pairs pairs (Go's CVE-2025-58186: many
  *    tiny "a=;" pairs) with CS_ERR_TOO_LARGE, returning nothing.
  *
- * The parse makes one allocation: the pairs array followed by a copy of
- * the header, NUL-terminated in place; names and values point into it.
+ * The parse makes one allocation (out->mem): a copy of the header,
+ * NUL-terminated in place, and the pairs array; names and values point
+ * into the copy, so they stay valid until cs_cookies_free().
  */
 #ifndef CSESS_COOKIE_H
 #define CSESS_COOKIE_H

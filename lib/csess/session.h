@@ -52,10 +52,32 @@
  *     Django does with SessionInterrupted.
  *   Still conflicting after the retries: CS_ERR_CONFLICT (400) too.
  *
+ * WHERE CSESS DIFFERS FROM DJANGO 3.2 (on purpose)
+ *  - Django's later fixes: no save on any 5xx (4.2), Vary: Cookie
+ *    whenever the session cookie is set (5.2.14, CVE-2026-35192),
+ *    "_session_expiry" as an ISO-8601 string for an absolute time (4.2).
+ *  - Keys must have csess's shape (above); Django takes any 8+ characters.
+ *  - SESSION_SAVE_EVERY_REQUEST: an unchanged session's record is touched
+ *    at most once per SESSION_TOUCH_INTERVAL instead of rewritten; a
+ *    cookie whose record is gone is deleted instead of an empty session
+ *    being created under a new key.
+ *  - signed_cookies: a cookie that does not verify reads as no session
+ *    and, once accessed, is deleted; Django replaces it with a freshly
+ *    signed empty session.  Under save-every-request this engine is
+ *    re-signed on every response (its expiry is in the signature).
+ *  - A session already written during the request (create, cycle_key,
+ *    save) is not written again by the middleware unless it changed
+ *    since; Django writes it twice.
+ *  - A store failure answers 503 (Django: 500 from the database error).
+ *  - cs_session_load() is "do the lazy load now"; Django's load() returns
+ *    a fresh copy of the record without touching the session.
+ *
  * THREADS AND FORK
  *  A session object belongs to one thread.  The per-process store
- *  (cs_session_store) is opened on first use and reopened when getpid()
- *  changes; a store is never used across fork().
+ *  (cs_session_store) is opened on first use (serialised by a lock) and
+ *  reopened when getpid() changes; a store is never used across fork().
+ *  A request with another configuration (engine, path) closes it and
+ *  opens its own: do not mix configurations across threads.
  */
 #ifndef CSESS_SESSION_H
 #define CSESS_SESSION_H

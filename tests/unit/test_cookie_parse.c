@@ -1,6 +1,8 @@
 /*
  * test_cookie_parse.c -- the Cookie request header parser.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -668,4 +670,165 @@ Test(cookie_parse, random_headers_keep_invariants)
 		cr_assert_leq(total, len);
 		cs_cookies_free(&c);
 	}
+}
+
+/*
+ * A plain reference of the rules (split on ';', trim SP/HT, first '=',
+ * skip empty, one quote pair), written for clarity, not speed.  The
+ * library scans 64 bytes at a time, so the two are compared on random
+ * headers of every length across several blocks.
+ */
+struct want_ref {
+	size_t		 nb, nl, vb, vl;	/* offsets and lengths in h */
+	unsigned	 flags;
+};
+
+static size_t
+reference_parse(const char *h, size_t len, struct want_ref *out, size_t max)
+{
+	size_t i = 0, n = 0;
+
+	while (i <= len) {
+		size_t b = i, e = i, eq = SIZE_MAX, nb, ne, vb, ve;
+
+		while (e < len && h[e] != ';')
+			e++;
+		i = e + 1;
+		while (b < e && (h[b] == ' ' || h[b] == '\t'))
+			b++;
+		while (e > b && (h[e - 1] == ' ' || h[e - 1] == '\t'))
+			e--;
+		if (b == e)
+			continue;
+		for (nb = b; nb < e; nb++)
+			if (h[nb] == '=') {
+				eq = nb;
+				break;
+			}
+		if (eq == SIZE_MAX) {
+			nb = ne = 0;
+			vb = b;
+			out[n].flags = CS_COOKIE_NAMELESS;
+		} else {
+			nb = b;
+			ne = eq;
+			while (ne > nb && (h[ne - 1] == ' ' || h[ne - 1] == '\t'))
+				ne--;
+			vb = eq + 1;
+			while (vb < e && (h[vb] == ' ' || h[vb] == '\t'))
+				vb++;
+			if (ne == nb && vb == e)
+				continue;
+			out[n].flags = 0;
+		}
+		ve = e;
+		if (ve - vb >= 2 && h[vb] == '"' && h[ve - 1] == '"') {
+			vb++;
+			ve--;
+			out[n].flags |= CS_COOKIE_QUOTED;
+		}
+		out[n].nb = nb;
+		out[n].nl = ne - nb;
+		out[n].vb = vb;
+		out[n].vl = ve - vb;
+		if (++n == max)
+			break;
+	}
+	return n;
+}
+
+static void
+compare_with_reference(const char *h, size_t len)
+{
+	struct want_ref ref[600];
+	struct cs_cookies c;
+	size_t n, i;
+
+	n = reference_parse(h, len, ref, 600);
+	cr_assert_eq(cs_cookies_parse(&c, h, len, NULL), CS_OK);
+	cr_assert_eq(c.count, n, "len %zu: %zu pairs, reference %zu", len, c.count, n);
+	for (i = 0; i < n; i++) {
+		const struct cs_cookie_pair *p = &c.pairs[i];
+
+		cr_assert_eq(p->name_len, ref[i].nl, "len %zu pair %zu", len, i);
+		cr_assert_eq(memcmp(p->name, h + ref[i].nb, ref[i].nl), 0);
+		cr_assert_eq(p->value_len, ref[i].vl, "len %zu pair %zu", len, i);
+		cr_assert_eq(memcmp(p->value, h + ref[i].vb, ref[i].vl), 0);
+		cr_assert_eq(p->flags, ref[i].flags, "len %zu pair %zu", len, i);
+		cr_assert_eq(p->name[p->name_len], '\0');
+		cr_assert_eq(p->value[p->value_len], '\0');
+	}
+	cs_cookies_free(&c);
+}
+
+Test(cookie_parse, agrees_with_a_plain_reference_on_random_headers)
+{
+	/* Mostly letters, so parts span blocks; separators often enough. */
+	static const char alphabet[] = "abcdefghijklmnop==;;  \t\"\"xyz0123";
+	unsigned seed = 2024;
+	int round;
+
+	for (round = 0; round < 20000; round++) {
+		char h[700];
+		size_t len, j;
+
+		seed = seed * 1103515245 + 12345;
+		len = (seed >> 16) % sizeof(h);
+		for (j = 0; j < len; j++) {
+			seed = seed * 1103515245 + 12345;
+			h[j] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		compare_with_reference(h, len);
+	}
+}
+
+Test(cookie_parse, separators_at_every_block_boundary)
+{
+	char h[400];
+	size_t len, at;
+
+	/* A ';' or '=' at each offset around the 64-byte block edges. */
+	for (len = 1; len <= 300; len++) {
+		memset(h, 'v', len);
+		for (at = 0; at < len; at++) {
+			h[at] = ';';
+			compare_with_reference(h, len);
+			h[at] = '=';
+			compare_with_reference(h, len);
+			h[at] = 'v';
+		}
+	}
+}
+
+Test(cookie_parse, headers_with_more_pairs_than_the_first_guess)
+{
+	static const size_t counts[] = { 4, 5, 16, 17, 25, 26, 33, 100, 1000 };
+	struct cs_cookie_limits lim = { .max_header = 1 << 16 };
+	char *h = malloc(1 << 16);
+	size_t i, k, len;
+
+	cr_assert_not_null(h);
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		struct cs_cookies c;
+
+		len = 0;
+		for (k = 0; k < counts[i]; k++)
+			len += (size_t)sprintf(h + len, "%sc%zu=v%zu", k ? "; " : "", k, k * 7);
+		cr_assert_eq(cs_cookies_parse(&c, h, len, &lim), CS_OK);
+		cr_assert_eq(c.count, counts[i]);
+		for (k = 0; k < counts[i]; k++) {
+			char name[32], value[32];
+
+			snprintf(name, sizeof(name), "c%zu", k);
+			snprintf(value, sizeof(value), "v%zu", k * 7);
+			cr_assert_str_eq(cs_cookies_get(&c, name), value);
+		}
+		cs_cookies_free(&c);
+		/* Long pairs too: few pairs, big header. */
+		len = 0;
+		for (k = 0; k < counts[i] && len + 80 < 8192; k++)
+			len += (size_t)sprintf(h + len, "%sname%zu=%064zu", k ? "; " : "", k, k);
+		compare_with_reference(h, len);
+	}
+	free(h);
 }

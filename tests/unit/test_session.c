@@ -10,7 +10,6 @@
 
 #include "csess.h"
 #include "helper_memstore.h"
-#include "shim_store.h"
 
 #define T	1700000000
 

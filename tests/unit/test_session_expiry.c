@@ -11,7 +11,6 @@
 #include "csess.h"
 #include "session_impl.h"
 #include "helper_memstore.h"
-#include "shim_store.h"
 
 #define T	1700000000	/* Tue, 14 Nov 2023 22:13:20 GMT */
 #define AGE	1209600

@@ -1070,3 +1070,33 @@ Test(lmdb, stats_report_sizes_and_readers)
 	cr_assert_geq(st.readers, 1);
 	fx_close(&f);
 }
+
+Test(lmdb, sweep_on_a_full_map_that_may_not_grow_fails_with_a_store_error)
+{
+	struct cs_sweep_stats st;
+	struct cs_record r;
+	char *data, *k = NULL;
+	struct fx f;
+	int rc = CS_OK, n = 0;
+
+	fx_init(&f);
+	cr_assert_eq(fx_open_with(&f, "1048576", "1048576", "none"), CS_OK);
+	data = malloc(201);
+	memset(data, 'd', 200);
+	data[200] = '\0';
+	while (rc == CS_OK) {
+		r = rec_of(data, 1000, "u", 0);
+		if ((rc = f.st->ops->save(f.st, &k, &r, CS_SAVE_CREATE)) == CS_OK)
+			n++;
+		free(k);
+		k = NULL;
+	}
+	cr_assert_eq(rc, CS_ERR_STORE);
+	rc = f.st->ops->clear_expired(f.st, cs_now(), 1000, false, &st);
+	cr_assert_eq(rc, CS_ERR_STORE, "removed %llu of %d",
+	    (unsigned long long)st.removed, n);
+	cr_assert_lt(st.removed, (uint64_t)n);
+	cr_assert_eq(fx_problems(&f), 0, "a failed batch leaves no trace");
+	free(data);
+	fx_close(&f);
+}
