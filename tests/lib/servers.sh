@@ -13,7 +13,10 @@
 #                              /NAME as FastCGI and /cgi-bin/NAME as CGI.
 #                              PROG is a program name (cgi-bin/NAME and
 #                              fcgi/NAME of the build) or a path to a binary.
-#                              Sets BASE_URL (http://127.0.0.1:PORT).
+#                              Sets BASE_URL (http://127.0.0.1:PORT); with
+#                              SRV_TLS=1 also serves HTTPS, the example's
+#                              TLS part enabled with a self-signed
+#                              certificate, and sets TLS_URL.
 #   srv_stop                   stops the running server and its programs,
 #                              waits for them; 1 when a process survived
 #   srv_csess ARGS...          runs bin/csess with the programs' CSESS_CONFIG
@@ -51,6 +54,9 @@ SRV_NAME=
 SRV_DIR=
 SRV_PORT=
 BASE_URL=
+SRV_TLS=${SRV_TLS:-0}
+TLS_PORT=
+TLS_URL=
 _srv_pids=()
 _srv_seq=0
 
@@ -122,6 +128,19 @@ srv_csess() {
 	_srv_as_user env CSESS_CONFIG="$SRV_CONF" "$SRV_TOP/csess" "$@"
 }
 
+# A self-signed certificate for 127.0.0.1, made once per suite.
+_srv_tls_cert() {
+	local d=$SRV_TOP/tls
+	[ -s "$d/cert.pem" ] && return 0
+	mkdir -p "$d" && chmod 700 "$d" || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout "$d/key.pem" -out "$d/cert.pem" -days 2 -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 >"$d/openssl.log" 2>&1 || {
+		cat "$d/openssl.log" >&2
+		return 1
+	}
+}
+
 # Copy the programs into $SRV_DIR/cgi-bin and $SRV_DIR/fcgi (the build's
 # layout), readable by the programs' user wherever the tree lives.
 # Sets _srv_names to the URL names, '|'-joined.
@@ -173,7 +192,7 @@ _srv_replace() {
 # Fail when a substituted config still names a default path outside $T.
 _srv_check_paths() {
 	local bad
-	bad=$(grep -v '^[[:space:]]*#' "$1" | grep -nE '/usr/local/lib/csess|/etc/csess|/run/csess|/var/lib/csess|/run/fcgiwrap\.socket|:8080\b')
+	bad=$(grep -v '^[[:space:]]*#' "$1" | grep -nE '/usr/local/lib/csess|/etc/csess|/run/csess|/var/lib/csess|/run/fcgiwrap\.socket|:8080\b|:8443\b')
 	if [ -n "$bad" ]; then
 		echo "srv_start: $1 still points outside the test dir:" >&2
 		echo "$bad" >&2
@@ -213,9 +232,14 @@ _srv_start_apache() {
 	_srv_define "$conf" CSESS_DOCROOT "$SRV_DIR/htdocs" &&
 	_srv_define "$conf" CSESS_USER "$SRV_USER" &&
 	_srv_define "$conf" CSESS_GROUP "$SRV_GROUP" &&
+	_srv_define "$conf" CSESS_TLS_LISTEN "127.0.0.1:$TLS_PORT" &&
+	_srv_define "$conf" CSESS_TLS_CERT "$SRV_TOP/tls/cert.pem" &&
+	_srv_define "$conf" CSESS_TLS_KEY "$SRV_TOP/tls/key.pem" &&
 	_srv_check_paths "$conf" || return 1
 	SRV_LOGS=("$SRV_DIR/state/error.log" "$SRV_DIR/server.log")
-	_srv_spawn "$SRV_DIR/server.log" apache2 -f "$conf" -DFOREGROUND
+	local tls=()
+	[ "$SRV_TLS" = 1 ] && tls=(-DCSESS_TLS)
+	_srv_spawn "$SRV_DIR/server.log" apache2 -f "$conf" -DFOREGROUND "${tls[@]}"
 }
 
 # ---- nginx -------------------------------------------------------------
@@ -232,7 +256,15 @@ _srv_start_nginx() {
 	_srv_replace "$conf" "/usr/local/lib/csess/cgi-bin/" "$SRV_DIR/cgi-bin/" &&
 	_srv_replace "$conf" "/etc/csess/csess.conf" "$SRV_CONF" &&
 	_srv_replace "$conf" "(login|protected|logout)" "($_srv_names)" &&
-	_srv_replace "$conf" "user www-data;" "user $SRV_USER $SRV_GROUP;" &&
+	_srv_replace "$conf" "user www-data;" "user $SRV_USER $SRV_GROUP;" || return 1
+	if [ "$SRV_TLS" = 1 ]; then
+		# As a user would: uncomment the example's three ssl lines.
+		_srv_replace "$conf" "#listen 127.0.0.1:8443 ssl;" "listen 127.0.0.1:$TLS_PORT ssl;" &&
+		_srv_replace "$conf" "#ssl_certificate /etc/csess/tls/cert.pem;" \
+		    "ssl_certificate $SRV_TOP/tls/cert.pem;" &&
+		_srv_replace "$conf" "#ssl_certificate_key /etc/csess/tls/key.pem;" \
+		    "ssl_certificate_key $SRV_TOP/tls/key.pem;" || return 1
+	fi
 	_srv_check_paths "$conf" || return 1
 	[ "$(id -u)" -eq 0 ] || _srv_replace "$conf" "user $SRV_USER $SRV_GROUP;" "" || return 1
 	SRV_LOGS=("$SRV_DIR/state/error.log" "$SRV_DIR/server.log" "$SRV_DIR/programs.log")
@@ -290,11 +322,18 @@ srv_start() {
 	SRV_DIR=$SRV_TOP/$server-$_srv_seq
 	SRV_PORT=$(t_port)
 	BASE_URL=http://127.0.0.1:$SRV_PORT
+	TLS_PORT=$(t_port)
+	TLS_URL=
+	if [ "$SRV_TLS" = 1 ]; then
+		_srv_tls_cert || return 1
+		TLS_URL=https://127.0.0.1:$TLS_PORT
+	fi
 	SRV_LOGS=()
 	_srv_pids=()
 	mkdir -p "$SRV_DIR" && chmod 755 "$SRV_DIR" || return 1
 	_srv_install_programs "$@" || return 1
-	if ! "_srv_start_$server" || ! t_wait_port "$SRV_PORT" || ! _srv_ready; then
+	if ! "_srv_start_$server" || ! t_wait_port "$SRV_PORT" ||
+	    { [ -n "$TLS_URL" ] && ! t_wait_port "$TLS_PORT"; } || ! _srv_ready; then
 		echo "srv_start: $server did not start" >&2
 		srv_logs >&2
 		srv_stop
