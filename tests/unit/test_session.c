@@ -721,3 +721,160 @@ Test(session, save_after_concurrent_cycle_key_is_refused)
 	cs_session_free(x);
 	cs_session_free(y);
 }
+
+/* ---- the same rules on the real LMDB engine ----------------------------- */
+
+static char lmdb_dir[128];
+
+static void
+setup_lmdb(void)
+{
+	char store[200], err[256];
+	char *envp[] = { store, "CSESS_SESSION_SYNC=none", NULL };
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(lmdb_dir, sizeof(lmdb_dir), "%s/csess-session-XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp");
+	cr_assert_not_null(mkdtemp(lmdb_dir));
+	snprintf(store, sizeof(store), "CSESS_SESSION_STORE=%s/s.mdb", lmdb_dir);
+	memset(&cfg, 0, sizeof(cfg));
+	cr_assert_eq(cs_config_load_env(&cfg, envp, err, sizeof(err)), CS_OK,
+	    "%s", err);
+	cs_clock_fix(T);
+	cr_assert_eq(cs_store_open(&st, &cfg, err, sizeof(err)), CS_OK, "%s",
+	    err);
+}
+
+static void
+teardown_lmdb(void)
+{
+	char cmd[200];
+
+	cs_store_close(st);
+	cs_config_free(&cfg);
+	cs_clock_fix(-1);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", lmdb_dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(session_lmdb, .init = setup_lmdb, .fini = teardown_lmdb);
+
+/* A record written through a session; returns its key (static). */
+static const char *
+lmdb_seed(const char *name, int64_t value)
+{
+	static char key[CS_SESSION_KEY_LEN + 1];
+	struct cs_session *s = open_session(NULL);
+
+	cs_session_set_int(s, name, value);
+	cr_assert_eq(cs_session_save(s), CS_OK);
+	strcpy(key, cs_session_key(s));
+	cs_session_free(s);
+	return key;
+}
+
+static json_t *
+lmdb_data(const char *key)
+{
+	struct cs_record rec = { 0 };
+	json_t *j;
+
+	if (st->ops->load(st, key, cs_now(), &rec) != CS_OK)
+		return NULL;
+	j = json_loads(rec.data, 0, NULL);
+	cs_record_free(&rec);
+	return j;
+}
+
+Test(session_lmdb, unknown_and_expired_keys_are_not_adopted)
+{
+	const char *unknown = "abcdefghijklmnopqrstuvwxyz012345";
+	char old[33];
+	struct cs_session *s;
+
+	s = open_session(unknown);
+	cs_session_set_int(s, "x", 1);
+	cr_assert_eq(cs_session_save(s), CS_OK);
+	cr_assert(key_shaped(cs_session_key(s)));
+	cr_assert_str_neq(cs_session_key(s), unknown);
+	cr_assert_eq(st->ops->exists(st, unknown), CS_ERR_NOT_FOUND);
+	cs_session_free(s);
+
+	strcpy(old, lmdb_seed("user", 1));
+	cs_clock_fix(T + 1209600);		/* expire <= now */
+	s = open_session(old);
+	cr_assert_not(cs_session_contains(s, "user"));
+	cr_assert_null(cs_session_key(s));
+	cs_session_set_int(s, "x", 1);
+	cr_assert_eq(cs_session_save(s), CS_OK);
+	cr_assert_str_neq(cs_session_key(s), old);
+	cs_session_free(s);
+}
+
+Test(session_lmdb, concurrent_changes_merge_and_logout_is_final)
+{
+	char key[33];
+	struct cs_session *x, *y;
+	json_t *d;
+
+	strcpy(key, lmdb_seed("a", 1));
+	x = open_session(key);
+	y = open_session(key);
+	cs_session_load(x);
+	cs_session_load(y);
+	cs_session_set_int(y, "y", 2);
+	cr_assert_eq(cs_session_save(y), CS_OK);
+	cs_session_set_int(x, "x", 3);
+	cs_session_delete(x, "a");
+	cr_assert_eq(cs_session_save(x), CS_OK);
+	d = lmdb_data(key);
+	cr_assert_not_null(d);
+	cr_assert_null(json_object_get(d, "a"));
+	cr_assert_eq(json_integer_value(json_object_get(d, "y")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(d, "x")), 3);
+	json_decref(d);
+
+	/* y logs out; x's next save is refused and nothing comes back */
+	cr_assert_eq(cs_session_flush(y), CS_OK);
+	cs_session_set_int(x, "x", 4);
+	cr_assert_eq(cs_session_save(x), CS_ERR_CONFLICT);
+	cr_assert(cs_session_interrupted(x));
+	cr_assert_eq(st->ops->exists(st, key), CS_ERR_NOT_FOUND);
+	cs_session_free(x);
+	cs_session_free(y);
+}
+
+Test(session_lmdb, cycle_key_moves_data_and_owner_and_deletes_the_old)
+{
+	char key[33];
+	struct cs_session *s;
+	struct cs_record rec = { 0 };
+
+	strcpy(key, lmdb_seed("cart", 7));
+	s = open_session(key);
+	cr_assert_eq(cs_session_set_user(s, "alice"), CS_OK);
+	cr_assert_eq(cs_session_cycle_key(s), CS_OK);
+	cr_assert_str_neq(cs_session_key(s), key);
+	cr_assert_eq(st->ops->exists(st, key), CS_ERR_NOT_FOUND);
+	cr_assert_eq(st->ops->load(st, cs_session_key(s), cs_now(), &rec), CS_OK);
+	cr_assert_str_eq(rec.data, "{\"cart\":7}");
+	cr_assert_str_eq(rec.user, "alice");
+	cs_record_free(&rec);
+	cs_session_free(s);
+}
+
+Test(session_lmdb, clear_expired_sweeps_through_the_engine)
+{
+	struct cs_session *s;
+	struct cs_sweep_stats stats;
+
+	lmdb_seed("a", 1);
+	s = open_session(NULL);
+	cs_session_set_expiry(s, 10);
+	cs_session_save(s);
+	cs_clock_fix(T + 11);
+	cr_assert_eq(cs_session_clear_expired(s, 0, false, &stats), CS_OK);
+	cr_assert_eq(stats.removed, 1);
+	cr_assert_eq(stats.remaining, 1);
+	cs_session_free(s);
+}
