@@ -80,7 +80,7 @@ remember(struct cs_req *req, struct cs_resp *resp, const char *name, bool on)
 		return;
 	}
 	if (cs_signed_cookie_value(&value, cfg, REMEMBER_COOKIE, name, REMEMBER_SALT,
-	    CS_COOKIE_SALT_LEGACY) == CS_OK) {
+	    cfg->signed_cookie_salt_v2 ? CS_COOKIE_SALT_V2 : CS_COOKIE_SALT_LEGACY) == CS_OK) {
 		c.name = REMEMBER_COOKIE;
 		c.value = value.data;
 		c.has_max_age = true;

@@ -23,7 +23,8 @@ enum kind {
 	K_SAMESITE,
 	K_SYNC,
 	K_ENGINE,
-	K_LIST		/* comma-separated strings */
+	K_LIST,		/* comma-separated strings */
+	K_SALT		/* legacy | v2 */
 };
 
 struct setting {
@@ -71,6 +72,7 @@ static const struct setting settings[] = {
 	{ "SESSION_STORE_MAP_SIZE", K_SIZE, F(session_store_map_size), "67108864", 1 << 20, 1LL << 40 },
 	{ "SESSION_STORE_MAX_SIZE", K_SIZE, F(session_store_max_size), "4294967296", 1 << 20, 1LL << 44 },
 	{ "SIGNING_ACCEPT_SHA1", K_BOOL, F(signing_accept_sha1), "false", 0, 0 },
+	{ "SIGNED_COOKIE_SALT", K_SALT, F(signed_cookie_salt_v2), "legacy", 0, 0 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -256,6 +258,11 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 	case K_LIST:
 		free_list(cfg);
 		return set_list(cfg, v);
+	case K_SALT:
+		if (strcmp(v, "legacy") && strcmp(v, "v2"))
+			return fail(err, errlen, s->name, "must be legacy or v2");
+		*(bool *)base = !strcmp(v, "v2");
+		return CS_OK;
 	}
 	return CS_ERR_INVALID;
 range:

@@ -347,9 +347,9 @@ signed_cookie_set(int argc, char **argv)
 		cs_config_free(&cfg);
 		return rc;
 	}
-	/* Legacy salt: readable by every Django version (see csess/sign.h). */
+	/* SIGNED_COOKIE_SALT: legacy (default) is readable by every Django version, v2 by 5.2.15+. */
 	rc = cs_signed_cookie_value(&val, &cfg, words[0], words[1], salt,
-	    CS_COOKIE_SALT_LEGACY);
+	    cfg.signed_cookie_salt_v2 ? CS_COOKIE_SALT_V2 : CS_COOKIE_SALT_LEGACY);
 	if (rc == CS_OK) {
 		c.name = words[0];
 		c.value = val.data;
