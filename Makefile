@@ -115,7 +115,8 @@ bench: all $(BENCH_BIN)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/csess \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin $(DESTDIR)$(PREFIX)/share/man/man1
+	    $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 644 lib/libcsess.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libcsess.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcsess.so.$(SOMAJOR)
@@ -125,7 +126,7 @@ install: all
 	install -m 644 lib/csess.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 bin/csess bin/clear-expired $(DESTDIR)$(PREFIX)/bin/
 	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin/; done
-	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+	for m in man/*.[13]; do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
 
 clean:
 	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS)
