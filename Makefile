@@ -123,7 +123,8 @@ install: all
 	ln -sf libcsess.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcsess.so
 	install -m 644 lib/csess.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/csess/*.h $(DESTDIR)$(PREFIX)/include/csess/
-	install -m 644 lib/csess.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' lib/csess.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/csess.pc
 	install -m 755 bin/csess bin/clear-expired $(DESTDIR)$(PREFIX)/bin/
 	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin/; done
 	for m in man/*.[13]; do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
