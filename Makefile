@@ -26,6 +26,9 @@ LDFLAGS_ALL = $(OPT) -Wl,--as-needed $(LDFLAGS)
 # libcrypto and zlib are not linked: lib/crypto.c loads them with dlopen on
 # first use, so programs that never sign do not pay for them at start-up.
 LIBS	 = -llmdb -ljansson -lfcgi -ldl -lm
+# The programs link these three statically: each CGI request is a new
+# process, and every shared library costs it loader time (bench/startup.sh).
+PROG_LIBS = -Wl,-Bstatic -llmdb -ljansson -lfcgi -Wl,-Bdynamic -ldl -lm -lpthread
 
 # Switching variant relinks every output from that variant's objects.
 $(shell mkdir -p build; [ "`cat build/variant 2>/dev/null`" = "$(V)" ] || echo $(V) > build/variant)
@@ -74,7 +77,7 @@ bin/clear-expired: $(O)/tools/clear_expired.o $(filter-out $(O)/tools/csess.o,$(
 
 # A program is one handler; the same binary serves CGI and FastCGI.
 cgi-bin/%: $(O)/cgi-bin/%.o lib/libcsess.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(PROG_LIBS)
 
 fcgi/%: cgi-bin/%
 	@mkdir -p fcgi

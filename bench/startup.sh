@@ -1,40 +1,63 @@
 #!/usr/bin/env bash
-# Start-up CPU of a CGI process: whole-process task-clock (perf stat) of
-#   hello       a hello-world, nothing linked (the floor)
-#   nosign      links libcsess, loads config, makes a session key, no signing
-#   nosign+ssl  the same with libcrypto and zlib linked at build time (what
-#               csess avoids by loading them with dlopen)
-#   sign        links libcsess and signs once (libcrypto loaded lazily)
-# Printed as ratios to hello, measured side by side in one run.
-# Usage: bench/startup.sh [RUNS]   (after make bench; needs perf)
+# Whole-process CPU of one CGI request, side by side with a hello-world C CGI:
+# the protected page with a logged-in LMDB session (the path that must stay
+# free of libcrypto), the same page anonymous (a redirect), the login form,
+# and a login POST's first half (it loads libcrypto for the password).
+# CPU is user+sys of the children (getrusage), rounds interleaved so machine
+# noise hits every command alike.  Prints microseconds and ratios to hello.
 set -eu
 cd "$(dirname "$0")/.."
-b=${CSESS_BUILD:-build/rel}/bench
-runs=${1:-300}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cc -O2 -Ilib -o "$tmp/nosign_ssl" bench/startup_nosign.c lib/libcsess.a \
-    -llmdb -ljansson -lfcgi -Wl,--no-as-needed -lcrypto -lz -Wl,--as-needed -ldl -lm
-export CSESS_SECRET_KEY=bench-secret-bench-secret-bench-secret-bench-secret
-ms() {
-	perf stat -x, -e task-clock -r "$runs" "$@" 2>&1 >/dev/null |
-	    awk -F, '/task-clock/ { print $1 }'
-}
-# Three interleaved rounds; the fastest of each is kept (noise only adds).
-declare -A best
-progs=(hello:"$b/startup_hello" nosign:"$b/startup_nosign"
-    nosign+ssl:"$tmp/nosign_ssl" sign:"$b/startup_sign")
-for round in 1 2 3; do
-	for p in "${progs[@]}"; do
-		name=${p%%:*}
-		t=$(ms "${p#*:}")
-		if [ -z "${best[$name]:-}" ] || awk -v a="$t" -v b="${best[$name]}" 'BEGIN { exit !(a < b) }'; then
-			best[$name]=$t
-		fi
-	done
-done
-for p in "${progs[@]}"; do
-	name=${p%%:*}
-	awk -v n="$name" -v t="${best[$name]}" -v h="${best[hello]}" \
-	    'BEGIN { printf "%-11s %7.3f ms task-clock  %5.2fx hello\n", n, t, t / h }'
-done
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+N=${N:-300}
+
+cat > "$T/hello.c" <<'C'
+#include <stdio.h>
+int main(void) { fputs("Status: 200 OK\r\nContent-Type: text/html\r\n\r\nhello\n", stdout); return 0; }
+C
+cc -O2 -o "$T/hello" "$T/hello.c"
+
+export CSESS_SESSION_STORE=$T/sessions.mdb CSESS_SESSION_SYNC=none
+export CSESS_SECRET_KEY=bench-startup-secret-bench-startup-secret-0123456789
+export CSESS_PASSWORD_ITERATIONS=1000
+echo pw | bin/csess user add bench
+
+# Log in once through the CGI program to get a real session.
+get=$(REQUEST_METHOD=GET REQUEST_URI=/login cgi-bin/login </dev/null)
+csrf=$(printf '%s\n' "$get" | sed -n 's/^Set-Cookie: csrftoken=\([^;]*\);.*/\1/p')
+sid=$(printf '%s\n' "$get" | sed -n 's/^Set-Cookie: sessionid=\([^;]*\);.*/\1/p')
+printf 'username=bench&password=pw&csrfmiddlewaretoken=%s' "$csrf" > "$T/body"
+post=$(REQUEST_METHOD=POST REQUEST_URI=/login HTTP_COOKIE="csrftoken=$csrf; sessionid=$sid" \
+	CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=$(stat -c %s "$T/body") \
+	cgi-bin/login < "$T/body")
+sid=$(printf '%s\n' "$post" | sed -n 's/^Set-Cookie: sessionid=\([^;]*\);.*/\1/p')
+[ -n "$sid" ] || { echo "bench/startup.sh: login failed" >&2; exit 1; }
+
+python3 - "$N" "$T" "$sid" "$csrf" <<'PY'
+import os, resource, subprocess, sys
+n, T, sid, csrf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+base = dict(os.environ, REQUEST_URI="/protected", SERVER_PORT="80", HTTP_HOST="localhost")
+cases = [
+    ("hello-world C CGI", [f"{T}/hello"], dict(base, REQUEST_METHOD="GET")),
+    ("protected, logged in (LMDB)", ["cgi-bin/protected"],
+     dict(base, REQUEST_METHOD="GET", HTTP_COOKIE=f"sessionid={sid}; csrftoken={csrf}")),
+    ("protected, anonymous", ["cgi-bin/protected"], dict(base, REQUEST_METHOD="GET")),
+    ("login form (GET)", ["cgi-bin/login"], dict(base, REQUEST_METHOD="GET", REQUEST_URI="/login")),
+]
+devnull = open(os.devnull, "wb")
+cpu = {name: 0.0 for name, _, _ in cases}
+rounds = 10
+for _ in range(rounds):
+    for name, cmd, env in cases:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        for _ in range(n // rounds):
+            subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=devnull, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[name] += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+runs = (n // rounds) * rounds
+hello = cpu[cases[0][0]] / runs
+print(f"CPU per request (user+sys, {runs} runs each, interleaved):")
+for name, _, _ in cases:
+    us = cpu[name] / runs * 1e6
+    print(f"  {name:32s} {us:8.0f} us   {cpu[name] / runs / hello:5.2f}x hello")
+PY

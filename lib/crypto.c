@@ -40,6 +40,8 @@ static struct {
 	__typeof__(&inflateEnd)		inflate_end;
 } z;
 
+static const char *crypto_name = LIBCRYPTO;
+static const char *z_name = LIBZ;
 static pthread_once_t ssl_once = PTHREAD_ONCE_INIT;
 static pthread_once_t z_once = PTHREAD_ONCE_INIT;
 static int ssl_rc = CS_ERR_CRYPTO;
@@ -61,21 +63,31 @@ resolve(void *h, const char *lib, const char *name, void *slot)
 	return true;
 }
 
+void
+cs_crypto_use(const char *libcrypto, const char *libz)
+{
+	if (libcrypto)
+		crypto_name = libcrypto;
+	if (libz)
+		z_name = libz;
+}
+
 static void
 load_ssl(void)
 {
+	const char *n = crypto_name;
 	void *h;
 
-	if ((h = dlopen(LIBCRYPTO, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if ((h = dlopen(n, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(load_error, sizeof(load_error),
-		    "cannot load " LIBCRYPTO " (install OpenSSL 3): %s", dlerror());
+		    "cannot load %s (OpenSSL 3's libcrypto): %s", n, dlerror());
 		return;
 	}
-	if (!resolve(h, LIBCRYPTO, "EVP_sha256", &ssl.sha256) ||
-	    !resolve(h, LIBCRYPTO, "EVP_sha1", &ssl.sha1) ||
-	    !resolve(h, LIBCRYPTO, "EVP_Digest", &ssl.digest) ||
-	    !resolve(h, LIBCRYPTO, "HMAC", &ssl.hmac) ||
-	    !resolve(h, LIBCRYPTO, "PKCS5_PBKDF2_HMAC", &ssl.pbkdf2))
+	if (!resolve(h, n, "EVP_sha256", &ssl.sha256) ||
+	    !resolve(h, n, "EVP_sha1", &ssl.sha1) ||
+	    !resolve(h, n, "EVP_Digest", &ssl.digest) ||
+	    !resolve(h, n, "HMAC", &ssl.hmac) ||
+	    !resolve(h, n, "PKCS5_PBKDF2_HMAC", &ssl.pbkdf2))
 		return;		/* keep the handle: unloading buys nothing */
 	ssl_rc = CS_OK;
 }
@@ -83,18 +95,19 @@ load_ssl(void)
 static void
 load_z(void)
 {
+	const char *n = z_name;
 	void *h;
 
-	if ((h = dlopen(LIBZ, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	if ((h = dlopen(n, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(load_error, sizeof(load_error),
-		    "cannot load " LIBZ " (install zlib): %s", dlerror());
+		    "cannot load %s (zlib): %s", n, dlerror());
 		return;
 	}
-	if (!resolve(h, LIBZ, "compressBound", &z.bound) ||
-	    !resolve(h, LIBZ, "compress2", &z.compress2) ||
-	    !resolve(h, LIBZ, "inflateInit_", &z.inflate_init) ||
-	    !resolve(h, LIBZ, "inflate", &z.inflate) ||
-	    !resolve(h, LIBZ, "inflateEnd", &z.inflate_end))
+	if (!resolve(h, n, "compressBound", &z.bound) ||
+	    !resolve(h, n, "compress2", &z.compress2) ||
+	    !resolve(h, n, "inflateInit_", &z.inflate_init) ||
+	    !resolve(h, n, "inflate", &z.inflate) ||
+	    !resolve(h, n, "inflateEnd", &z.inflate_end))
 		return;
 	z_rc = CS_OK;
 }

@@ -11,9 +11,7 @@
  *
  * Limits, where jansson and Python differ on input: integers beyond 64
  * bits, NaN/Infinity and lone surrogates are refused (Python accepts
- * them).  Shortest digits are found by trying 1..17 significant digits;
- * for the rare doubles where a non-nearest shortest string exists this
- * may print one digit more than Python.
+ * them).
  */
 #include <math.h>
 #include <stdio.h>
@@ -93,37 +91,70 @@ dump_string(struct cs_buf *out, const char *str, size_t n)
 }
 
 /*
- * repr(float): shortest digits that read back as v, then Python's layout
+ * Shortest decimal digits that read back as v (v > 0, finite), as Python's
+ * repr finds them (David Gay's mode 0): try 1..17 significant digits; at
+ * each length the correctly rounded candidate is the nearest, but where
+ * the rounding interval is lopsided (v a power of two) only its neighbour
+ * may fit, so the neighbours one unit away are tried too.  digits gets the
+ * digits without trailing zeros, *exp10 the exponent of the first one.
+ */
+static void
+shortest(double v, char digits[24], int *exp10)
+{
+	char buf[48], *e, *q;
+	unsigned long long m, c;
+	int p, ex, k, d;
+	size_t j;
+
+	for (p = 1; p <= 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*e", p - 1, v);
+		e = strchr(buf, 'e');
+		ex = atoi(e + 1);
+		for (m = 0, q = buf; q < e; q++)
+			if (*q != '.')
+				m = m * 10 + (unsigned long long)(*q - '0');
+		if (strtod(buf, NULL) == v)
+			break;
+		for (d = -1; d <= 1; d += 2) {
+			c = m + (unsigned long long)(long long)d;
+			if (c == 0)
+				continue;
+			snprintf(buf, sizeof(buf), "%llue%d", c, ex - (p - 1));
+			if (strtod(buf, NULL) == v) {
+				/* 999 + 1 = 1000: one more digit, exponent up. */
+				k = snprintf(digits, 24, "%llu", c);
+				*exp10 = ex + (k - p);
+				goto strip;
+			}
+		}
+	}
+	if (p > 17)
+		p = 17;
+	snprintf(digits, 24, "%llu", m);
+	*exp10 = ex;
+strip:
+	for (j = strlen(digits); j > 1 && digits[j - 1] == '0'; j--)
+		digits[j - 1] = '\0';
+}
+
+/*
+ * repr(float): shortest round-trip digits, then Python's layout
  * (float_repr_style 'short'): positional when -4 <= exponent < 16, with
  * ".0" added to integral values; otherwise d[.ddd]e(+|-)XX.
  */
 static int
 dump_real(struct cs_buf *out, double v)
 {
-	char buf[40], digits[20], *e;
-	int p, exp10, nd, i;
-	size_t j;
+	char digits[24];
+	int exp10, nd, i;
 	int rc = CS_OK;
 
 	if (!isfinite(v))
 		return CS_ERR_INVALID;
 	if (v == 0)
 		return cs_buf_puts(out, signbit(v) ? "-0.0" : "0.0");
-	for (p = 1; p <= 17; p++) {
-		snprintf(buf, sizeof(buf), "%.*e", p - 1, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	/* buf is "[-]d[.ddd]e[+-]XX" */
-	e = strchr(buf, 'e');
-	exp10 = atoi(e + 1);
-	nd = 0;
-	for (j = buf[0] == '-' ? 1 : 0; buf + j < e; j++)
-		if (buf[j] != '.')
-			digits[nd++] = buf[j];
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	digits[nd] = '\0';
+	shortest(fabs(v), digits, &exp10);
+	nd = (int)strlen(digits);
 	if (v < 0)
 		rc = cs_buf_putc(out, '-');
 	if (exp10 >= -4 && exp10 < 16) {

@@ -9,15 +9,11 @@
 #include "engines.h"
 
 /*
- * Engines built by other modules are referenced weakly, so a library built
- * without one still links and reports "not built in" instead.  Caveat: a
- * weak reference does not pull an object out of a static archive, so a
- * program linked against libcsess.a gets such an engine only when it
- * references the engine's object otherwise; make the reference strong
- * once every engine is part of the library.
+ * Every engine is a strong reference: a static archive only contributes
+ * the objects a program references, so a weak one would leave an engine
+ * out of every program linked against libcsess.a.  (signed_cookies pulls
+ * in the signing code, not libcrypto: that is loaded on first use.)
  */
-#pragma weak cs_store_signed_cookies_open
-
 static const struct {
 	const char		*name;
 	cs_engine_open_fn	*open;

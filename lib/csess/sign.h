@@ -30,6 +30,12 @@ enum cs_hash {
 
 /* Load libcrypto (and zlib when zlib is true); CS_OK or CS_ERR_CRYPTO. */
 int	 cs_crypto_load(bool zlib);
+/*
+ * Load these sonames instead of libcrypto.so.3 / libz.so.1 (NULL keeps the
+ * default).  Only before the first call that loads them: for tests and
+ * unusual installs.  Not thread-safe.
+ */
+void	 cs_crypto_use(const char *libcrypto, const char *libz);
 /* Why the last load failed, or "" (static storage). */
 const char *cs_crypto_error(void);
 size_t	 cs_hash_len(enum cs_hash);

@@ -84,6 +84,27 @@ echo_checks() {
 	fi
 }
 
+# Over the example's HTTPS part the programs see HTTPS=on; over plain HTTP
+# they do not.  With SESSION_COOKIE_SECURE = auto (set for this suite) the
+# login page's session cookie is Secure over HTTPS only.
+tls_checks() {
+	local s=$1 mode=$2 prefix=$3
+	local n="${s}_${mode}"
+
+	http GET "$TLS_URL$prefix/echo" -k
+	t_eq "${n}_https_request_has_HTTPS_on" "200 on" "$STATUS $(field https)"
+	http GET "$BASE_URL$prefix/echo"
+	t_eq "${n}_http_request_has_no_HTTPS" "200 " "$STATUS $(field https)"
+	[ "$login" -eq 1 ] || return 0
+	http GET "$TLS_URL$prefix/login" -k
+	t_match "${n}_auto_secure_session_cookie_over_https" '; Secure(;|$)' \
+	    "$(grep -i '^set-cookie: sessionid=' <<<"$HEADERS")"
+	http GET "$BASE_URL$prefix/login"
+	local c
+	c=$(grep -i '^set-cookie: sessionid=' <<<"$HEADERS")
+	t_ok "${n}_auto_plain_session_cookie_over_http" test -n "$c" -a -z "$(grep -i '; Secure' <<<"$c")"
+}
+
 hello_checks() {
 	local s=$1 mode=$2 path=$3 c1 c2
 	local n="${s}_${mode}_hello"
@@ -134,6 +155,15 @@ if [ -x "$ROOT/cgi-bin/hello" ]; then
 else
 	echo "skipped: hello checks: cgi-bin/hello not built"
 fi
+login=0
+if [ -x "$ROOT/cgi-bin/login" ]; then
+	progs+=(login)
+	login=1
+else
+	echo "skipped: Secure=auto checks: cgi-bin/login not built"
+fi
+SRV_TLS=1
+srv_config_set SESSION_COOKIE_SECURE auto
 
 for server in apache nginx lighttpd; do
 	if ! why=$(srv_available "$server"); then
@@ -153,6 +183,8 @@ for server in apache nginx lighttpd; do
 		hello_checks "$server" fastcgi /hello
 		hello_checks "$server" cgi /cgi-bin/hello
 	fi
+	tls_checks "$server" fastcgi ""
+	tls_checks "$server" cgi /cgi-bin
 	unlisted_checks "$server"
 	if srv_stop; then
 		t_pass "${server}_stop_leaves_no_process"

@@ -13,15 +13,19 @@
 #                              /NAME as FastCGI and /cgi-bin/NAME as CGI.
 #                              PROG is a program name (cgi-bin/NAME and
 #                              fcgi/NAME of the build) or a path to a binary.
-#                              Sets BASE_URL (http://127.0.0.1:PORT).
+#                              Sets BASE_URL (http://127.0.0.1:PORT); with
+#                              SRV_TLS=1 also serves HTTPS, the example's
+#                              TLS part enabled with a self-signed
+#                              certificate, and sets TLS_URL.
 #   srv_stop                   stops the running server and its programs,
 #                              waits for them; 1 when a process survived
 #   srv_csess ARGS...          runs bin/csess with the programs' CSESS_CONFIG
 #                              as the programs' user (to add users, say)
 #   srv_config_set NAME VALUE  sets a line of the programs' csess.conf (CGI
 #                              sees it at once; FastCGI at the next start)
-#   srv_leftovers              lists processes whose command line or working
-#                              directory is under $T (nothing when clean)
+#   srv_leftovers              lists processes whose command line, working
+#                              directory or open files are under $T
+#                              (nothing when clean)
 #   srv_logs                   prints the server's error logs (for failures)
 #
 # One server runs at a time.  The programs' configuration ($SRV_CONF, with a
@@ -50,6 +54,9 @@ SRV_NAME=
 SRV_DIR=
 SRV_PORT=
 BASE_URL=
+SRV_TLS=${SRV_TLS:-0}
+TLS_PORT=
+TLS_URL=
 _srv_pids=()
 _srv_seq=0
 
@@ -86,7 +93,8 @@ _srv_chown() {
 	return 0
 }
 
-# The programs' tree, made once per suite: configuration, store, binaries.
+# The programs' tree, made once per suite: their configuration and store.
+# PBKDF2 at 1000 iterations keeps `csess user add` and logins fast here.
 _srv_setup_top() {
 	[ -d "$SRV_TOP" ] && return 0
 	[ "$(id -u)" -eq 0 ] && chmod 711 "$T"
@@ -106,11 +114,9 @@ _srv_setup_top() {
 
 srv_config_set() {
 	_srv_setup_top || return 1
-	local tmp=$SRV_CONF.tmp
-	grep -v "^$1 *=" "$SRV_CONF" >"$tmp"
-	echo "$1 = $2" >>"$tmp"
-	cat "$tmp" >"$SRV_CONF"	# keep owner and mode
-	rm -f "$tmp"
+	local lines
+	lines=$(grep -v "^$1 *=" "$SRV_CONF")
+	printf '%s\n%s = %s\n' "$lines" "$1" "$2" >"$SRV_CONF"	# keeps owner and mode
 }
 
 # A copy of the CLI the programs' user can run wherever the tree lives.
@@ -120,6 +126,19 @@ srv_csess() {
 		cp "$CSESS" "$SRV_TOP/csess" && chmod 755 "$SRV_TOP/csess" || return 1
 	fi
 	_srv_as_user env CSESS_CONFIG="$SRV_CONF" "$SRV_TOP/csess" "$@"
+}
+
+# A self-signed certificate for 127.0.0.1, made once per suite.
+_srv_tls_cert() {
+	local d=$SRV_TOP/tls
+	[ -s "$d/cert.pem" ] && return 0
+	mkdir -p "$d" && chmod 700 "$d" || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout "$d/key.pem" -out "$d/cert.pem" -days 2 -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 >"$d/openssl.log" 2>&1 || {
+		cat "$d/openssl.log" >&2
+		return 1
+	}
 }
 
 # Copy the programs into $SRV_DIR/cgi-bin and $SRV_DIR/fcgi (the build's
@@ -173,7 +192,7 @@ _srv_replace() {
 # Fail when a substituted config still names a default path outside $T.
 _srv_check_paths() {
 	local bad
-	bad=$(grep -v '^[[:space:]]*#' "$1" | grep -nE '/usr/local/lib/csess|/etc/csess|/run/csess|/var/lib/csess|/run/fcgiwrap\.socket|:8080\b')
+	bad=$(grep -v '^[[:space:]]*#' "$1" | grep -nE '/usr/local/lib/csess|/etc/csess|/run/csess|/var/lib/csess|/run/fcgiwrap\.socket|:8080\b|:8443\b')
 	if [ -n "$bad" ]; then
 		echo "srv_start: $1 still points outside the test dir:" >&2
 		echo "$bad" >&2
@@ -213,9 +232,14 @@ _srv_start_apache() {
 	_srv_define "$conf" CSESS_DOCROOT "$SRV_DIR/htdocs" &&
 	_srv_define "$conf" CSESS_USER "$SRV_USER" &&
 	_srv_define "$conf" CSESS_GROUP "$SRV_GROUP" &&
+	_srv_define "$conf" CSESS_TLS_LISTEN "127.0.0.1:$TLS_PORT" &&
+	_srv_define "$conf" CSESS_TLS_CERT "$SRV_TOP/tls/cert.pem" &&
+	_srv_define "$conf" CSESS_TLS_KEY "$SRV_TOP/tls/key.pem" &&
 	_srv_check_paths "$conf" || return 1
 	SRV_LOGS=("$SRV_DIR/state/error.log" "$SRV_DIR/server.log")
-	_srv_spawn "$SRV_DIR/server.log" apache2 -f "$conf" -DFOREGROUND
+	local tls=()
+	[ "$SRV_TLS" = 1 ] && tls=(-DCSESS_TLS)
+	_srv_spawn "$SRV_DIR/server.log" apache2 -f "$conf" -DFOREGROUND "${tls[@]}"
 }
 
 # ---- nginx -------------------------------------------------------------
@@ -232,7 +256,15 @@ _srv_start_nginx() {
 	_srv_replace "$conf" "/usr/local/lib/csess/cgi-bin/" "$SRV_DIR/cgi-bin/" &&
 	_srv_replace "$conf" "/etc/csess/csess.conf" "$SRV_CONF" &&
 	_srv_replace "$conf" "(login|protected|logout)" "($_srv_names)" &&
-	_srv_replace "$conf" "user www-data;" "user $SRV_USER $SRV_GROUP;" &&
+	_srv_replace "$conf" "user www-data;" "user $SRV_USER $SRV_GROUP;" || return 1
+	if [ "$SRV_TLS" = 1 ]; then
+		# As a user would: uncomment the example's three ssl lines.
+		_srv_replace "$conf" "#listen 127.0.0.1:8443 ssl;" "listen 127.0.0.1:$TLS_PORT ssl;" &&
+		_srv_replace "$conf" "#ssl_certificate /etc/csess/tls/cert.pem;" \
+		    "ssl_certificate $SRV_TOP/tls/cert.pem;" &&
+		_srv_replace "$conf" "#ssl_certificate_key /etc/csess/tls/key.pem;" \
+		    "ssl_certificate_key $SRV_TOP/tls/key.pem;" || return 1
+	fi
 	_srv_check_paths "$conf" || return 1
 	[ "$(id -u)" -eq 0 ] || _srv_replace "$conf" "user $SRV_USER $SRV_GROUP;" "" || return 1
 	SRV_LOGS=("$SRV_DIR/state/error.log" "$SRV_DIR/server.log" "$SRV_DIR/programs.log")
@@ -290,11 +322,18 @@ srv_start() {
 	SRV_DIR=$SRV_TOP/$server-$_srv_seq
 	SRV_PORT=$(t_port)
 	BASE_URL=http://127.0.0.1:$SRV_PORT
+	TLS_PORT=$(t_port)
+	TLS_URL=
+	if [ "$SRV_TLS" = 1 ]; then
+		_srv_tls_cert || return 1
+		TLS_URL=https://127.0.0.1:$TLS_PORT
+	fi
 	SRV_LOGS=()
 	_srv_pids=()
 	mkdir -p "$SRV_DIR" && chmod 755 "$SRV_DIR" || return 1
 	_srv_install_programs "$@" || return 1
-	if ! "_srv_start_$server" || ! t_wait_port "$SRV_PORT" || ! _srv_ready; then
+	if ! "_srv_start_$server" || ! t_wait_port "$SRV_PORT" ||
+	    { [ -n "$TLS_URL" ] && ! t_wait_port "$TLS_PORT"; } || ! _srv_ready; then
 		echo "srv_start: $server did not start" >&2
 		srv_logs >&2
 		srv_stop
@@ -362,15 +401,20 @@ srv_stop() {
 }
 
 srv_leftovers() {
-	local pid
-	# One grep over every command line, one find over every working
-	# directory; grep's own command line matches too but is gone by now.
+	local pid bash_exe
+	bash_exe=$(readlink -f "$BASH")
+	# Command lines and working directories under $T, and open files there
+	# (an nginx worker rewrites its command line, but keeps its log open).
+	# grep's own command line matches too but is gone by now; the shells
+	# running this (which may hold $T files open) are not servers.
 	{
 		grep -lsF -- "$T/" /proc/[0-9]*/cmdline
 		find /proc/[0-9]*/cwd -maxdepth 0 \( -lname "$T" -o -lname "$T/*" \) 2>/dev/null
+		find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 -lname "$T/*" 2>/dev/null
 	} | sed -n 's|^/proc/\([0-9]*\)/.*|\1|p' | sort -un | while read -r pid; do
 		[ "$pid" = "$$" ] && continue
 		[ -r "/proc/$pid/cmdline" ] || continue
+		[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$bash_exe" ] && continue
 		echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
 	done
 }

@@ -200,6 +200,12 @@ Test(pyjson, floats_print_as_python_repr)
 	expect_json("123456789.125", "123456789.125");
 	expect_json("0.30000000000000004", "0.30000000000000004");
 	expect_json("-12.5e-7", "-1.25e-06");
+	/* Powers of two, where only the nearest digit string's neighbour
+	 * is the shortest that reads back. */
+	expect_json("7.120236347223045e-307", "7.120236347223045e-307");
+	expect_json("5.858190679279809e-244", "5.858190679279809e-244");
+	expect_json("9.999999999999999e22", "9.999999999999999e+22");
+	expect_json("1e23", "1e+23");
 }
 
 Test(pyjson, strings_are_ensure_ascii)

@@ -186,3 +186,26 @@ Test(auth_hash, verify_reports_which_key_matched)
 	    CS_ERR_BAD_SIGNATURE);
 	cs_config_free(&cfg);
 }
+
+/* Django 3.2's get_user() also accepts the sha1 form of the hash. */
+Test(auth_hash, sha1_form_only_with_signing_accept_sha1)
+{
+	struct cs_config cfg;
+	char err[256];
+	char *off[] = { "CSESS_SECRET_KEY=s3cr3t", NULL };
+	char *on[] = { "CSESS_SECRET_KEY=s3cr3t", "CSESS_SIGNING_ACCEPT_SHA1=true", NULL };
+	const char *sha1 = "21def721d8e035000c4b4a91f06d13f9453df2f9";
+	int which = -1;
+
+	cr_assert_eq(cs_config_load_env(&cfg, off, err, sizeof(err)), CS_OK, "%s", err);
+	cr_expect_eq(cs_session_auth_hash_verify(&cfg, H260K, sha1, &which),
+	    CS_ERR_BAD_SIGNATURE);
+	cs_config_free(&cfg);
+	cr_assert_eq(cs_config_load_env(&cfg, on, err, sizeof(err)), CS_OK, "%s", err);
+	cr_expect_eq(cs_session_auth_hash_verify(&cfg, H260K, sha1, &which), CS_OK);
+	cr_expect_gt(which, 0, "a legacy match asks the caller to refresh");
+	cr_expect_eq(cs_session_auth_hash_verify(&cfg, H260K,
+	    "2f5fa0c766c1e7a53f5c93c88d24a068dc39f617704fae6024575263fa5f665b", &which), CS_OK);
+	cr_expect_eq(which, 0);
+	cs_config_free(&cfg);
+}

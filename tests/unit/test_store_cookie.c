@@ -179,3 +179,21 @@ Test(store_cookie_open, needs_secret_key)
 	cr_expect_not_null(strstr(err, "SECRET_KEY"));
 	cs_config_free(&none);
 }
+
+Test(store_cookie_open, chosen_by_session_engine_setting)
+{
+	struct cs_config c;
+	struct cs_store *s = NULL;
+	struct cs_record r;
+	char err[256] = "";
+	char *env[] = { "CSESS_SECRET_KEY=s3cr3t",
+	    "CSESS_SESSION_ENGINE=signed_cookies", NULL };
+
+	cr_assert_eq(cs_config_load_env(&c, env, err, sizeof(err)), CS_OK, "%s", err);
+	cr_assert_eq(cs_store_open(&s, &c, err, sizeof(err)), CS_OK, "%s", err);
+	cr_expect_str_eq(s->ops->name, "signed_cookies");
+	cr_expect_eq(s->ops->load(s, A1, T, &r), CS_OK);
+	record_free(&r);
+	cs_store_close(s);
+	cs_config_free(&c);
+}
