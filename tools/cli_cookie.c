@@ -65,8 +65,9 @@ parse_samesite(const char *s, enum cs_samesite *ss)
 /*
  * Fill c from the options in argv[first..argc); c is not cleared first (the
  * caller zero-initialises it, and may preset defaults).  Options may come
- * before, between or after the words; "--" ends the options, so a VALUE
- * that starts with '-' can be given.  Option values are not echoed in
+ * before, between or after the words.  Every option is long ("--path");
+ * a word may start with a single '-' (cookie names and values may), and
+ * "--" ends the options for a word that starts with "--".  Option values are not echoed in
  * messages: they may hold the very bytes (CR, LF) being refused.
  */
 int
@@ -82,7 +83,8 @@ cli_cookie_options(int argc, char **argv, int first, struct cs_set_cookie *c,
 	*nwords = 0;
 	for (i = first; i < argc; i++) {
 		opt = argv[i];
-		if (no_more_options || opt[0] != '-' || opt[1] == '\0') {
+		/* Options are long ("--x"): a word may start with one '-'. */
+		if (no_more_options || strncmp(opt, "--", 2) != 0) {
 			if (*nwords >= maxwords)
 				return cli_fail("too many arguments");
 			words[(*nwords)++] = argv[i];
@@ -117,8 +119,8 @@ cli_cookie_options(int argc, char **argv, int first, struct cs_set_cookie *c,
 		if (strcmp(name, "--max-age") && strcmp(name, "--expires") &&
 		    strcmp(name, "--path") && strcmp(name, "--domain") &&
 		    strcmp(name, "--samesite")) {
-			if (name[1] == '-' && strspn(name + 2,
-			    "abcdefghijklmnopqrstuvwxyz-") == strlen(name + 2))
+			if (strspn(name + 2, "abcdefghijklmnopqrstuvwxyz-") ==
+			    strlen(name + 2))
 				return cli_fail("unknown option %s", name);
 			return cli_fail("unknown option (see csess --help)");
 		}

@@ -145,6 +145,9 @@ int	 cs_http_date(char *out, size_t outlen, int64_t t);
  * case-insensitive to browsers).  An empty or NULL value is written as "" as
  * Django does.  Domain is written as given (a leading dot is kept, as in
  * Django; browsers ignore it).  SameSite is written Strict, Lax or None.
+ * The value is written as given: Django 3.2 wraps a value holding a
+ * cookie-octet outside its own unquoted set (such as '/', '=', '@') in
+ * DQUOTEs; both forms read back as the same value.
  *
  * has_max_age writes Max-Age=N and expires=now+N; a negative max_age
  * writes Max-Age=0 and expires=now.  has_expires writes expires=<expires>;

@@ -149,7 +149,9 @@ set_eq "set accepts options before the words" 'a=b; Path=/' --path / a b
 set_eq "set accepts options between the words" 'a=b; Path=/' a --path / b
 set_eq "set accepts --opt=value" 'a=b; Path=/x; SameSite=Lax' a b --path=/x --samesite=lax
 set_eq "set samesite is case-insensitive and canonical" 'a=b; SameSite=Strict' a b --samesite STRICT
-set_eq "set -- allows a value starting with a dash" 'a=-x' a -- -x
+set_eq "set takes a value starting with one dash" 'a=-x' a -x
+set_eq "set takes a name starting with one dash" '-n=v' -n v
+set_eq "set -- allows a value starting with two dashes" 'a=--x' a -- --x
 set_eq "set keeps a quoted value" 'a="b"' a '"b"'
 set_eq "set __Host- done right" '__Host-sid=x; HttpOnly; Path=/; SameSite=Lax; Secure' \
     __Host-sid x --secure --httponly --path / --samesite Lax
@@ -204,7 +206,7 @@ set_refused "set refuses __Host- without Path" __Host-a b --secure
 set_refused "set refuses __Host- with another Path" __Host-a b --secure --path /p
 set_refused "set refuses a lower-case __host- without Secure" __host-a b --path /
 set_refused "set refuses an unknown option" a b --bogus
-set_refused "set refuses a single-dash option" a b -x
+set_refused "set refuses a third word (single-dash words are words)" a b -x
 set_refused "set refuses an option without its value" a b --path
 set_refused "set refuses a flag with a value" a b --secure=yes
 set_refused "set refuses a non-numeric max-age" a b --max-age abc
@@ -225,5 +227,160 @@ run /dev/null cookie
 refused "cookie without a subcommand"
 run /dev/null cookie frob
 refused "cookie with an unknown subcommand"
+
+# ---- against the installed Django (3.2), where the rules coincide ---------------
+
+py=
+for cand in "${PYTHON:-}" /usr/bin/python3 python3; do
+	[ -n "$cand" ] || continue
+	if "$cand" -c 'import django' 2>/dev/null; then
+		py=$cand
+		break
+	fi
+done
+if [ -z "$py" ]; then
+	echo "# skipped: no python3 that imports django (install python3-django)"
+else
+	cat >"$T/dj.py" <<'PY'
+import random, subprocess, sys
+from unittest import mock
+
+import django
+from django.conf import settings
+settings.configure(USE_TZ=True)
+django.setup()
+from django.http import HttpResponse
+from django.http.cookie import parse_cookie
+
+csess = sys.argv[1]
+rng = random.Random(int(sys.argv[2]))
+
+def run(args, stdin=b""):
+    p = subprocess.run([csess] + args, input=stdin, capture_output=True)
+    return p.returncode, p.stdout
+
+def report(ok, name, detail=""):
+    print("%s\t%s\t%s" % ("PASS" if ok else "FAIL", name, detail.replace("\n", " ")))
+
+# set_cookie: the same arguments give the same bytes.  Values are kept to
+# the characters Django 3.2 leaves unquoted (it wraps others in quotes).
+legal = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~:"
+fails = 0
+for i in range(150):
+    name = "".join(rng.choice(legal[:-1]) for _ in range(rng.randint(1, 12)))
+    if name.lower() in ("expires", "path", "comment", "domain", "max-age",
+                        "secure", "httponly", "version", "samesite"):
+        continue
+    value = "".join(rng.choice(legal) for _ in range(rng.randint(0, 20)))
+    kw, args = {}, [name, value]
+    path = rng.choice([None, "/", "/p", "/a/b"])
+    kw["path"] = path
+    if path:
+        args += ["--path", path]
+    if rng.random() < 0.4:
+        kw["domain"] = rng.choice(["example.com", ".example.com", "a.b-c.example"])
+        args += ["--domain", kw["domain"]]
+    secure = rng.random() < 0.5
+    if secure:
+        kw["secure"] = True
+        args.append("--secure")
+    if rng.random() < 0.5:
+        kw["httponly"] = True
+        args.append("--httponly")
+    ss = rng.choice([None, "Lax", "Strict"] + (["None"] if secure else []))
+    if ss:
+        kw["samesite"] = ss
+        args += ["--samesite", ss]
+    if rng.random() < 0.3:
+        kw["expires"] = "Sun, 06 Nov 1994 08:49:37 GMT"
+        args += ["--expires", kw["expires"]]
+    max_age = rng.choice([None, 0, 60, 3600, 1209600])
+    if max_age is not None:
+        kw["max_age"] = max_age
+        args += ["--max-age", str(max_age)]
+    rc, out = run(["cookie", "set"] + args)
+    got = out.decode().rstrip("\n")
+    now = None
+    if max_age is not None and "expires" not in kw:
+        # csess used its own clock: read it back, give Django the same.
+        import email.utils
+        if "expires=" not in got:
+            fails += 1
+            report(False, "set_cookie with max-age: %r" % args, "exit %d, %r" % (rc, got))
+            continue
+        exp = got.split("expires=")[1].split(";")[0]
+        now = email.utils.parsedate_to_datetime(exp).timestamp() - max_age
+    r = HttpResponse()
+    with mock.patch("time.time", return_value=now if now is not None else 0):
+        r.set_cookie(name, value, **kw)
+    want = r.cookies[name].OutputString()
+    if rc != 0 or got != want:
+        fails += 1
+        if fails <= 5:
+            report(False, "set_cookie matches Django: %r" % args, "want %r got %r" % (want, got))
+report(fails == 0, "csess cookie set equals Django set_cookie on 150 random cookies", "%d differ" % fails)
+
+# delete_cookie written with the CLI's options.
+for name, kw, extra in [
+        ("a", {}, []),
+        ("__Host-x", {}, ["--secure"]),
+        ("a", {"samesite": "None"}, ["--samesite", "None", "--secure"]),
+        ("a", {"path": "/x", "domain": "d.com", "samesite": "Lax"},
+         ["--domain", "d.com", "--samesite", "Lax"])]:
+    r = HttpResponse()
+    r.delete_cookie(name, **kw)
+    want = r.cookies[name].OutputString()
+    rc, out = run(["cookie", "set", name, "", "--max-age", "0", "--expires",
+                   "Thu, 01 Jan 1970 00:00:00 GMT", "--path", kw.get("path", "/")] + extra)
+    report(rc == 0 and out.decode().rstrip("\n") == want,
+           "deletion of %s reads like Django delete_cookie %r" % (name, kw), out.decode())
+
+# parse_cookie: on ASCII input without backslashes or non-blank whitespace
+# the two agree once csess's duplicates are folded last-wins as Django does.
+# (No TAB inside the random text: a name holding one would make the
+# name<TAB>value output ambiguous.  TABs around names and values are
+# trimmed by both; the fixed cases below have them.)
+alphabet = "abcAB01_-=;;  \",.%"
+fails = 0
+fixed = ["\ta\t=\t1\t;\tb=2", "a=x\ty", "\t;\t;", "a=\"\t\"", "=\t"]
+for i in range(300 + len(fixed)):
+    h = fixed[i - 300] if i >= 300 else \
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+    rc, out = run(["cookie", "parse"], h.encode())
+    mine = {}
+    for line in out.decode().split("\n")[:-1]:
+        k, v = line.split("\t", 1)
+        mine[k] = v
+    want = parse_cookie(h)
+    if rc != 0 or mine != want:
+        fails += 1
+        if fails <= 5:
+            report(False, "parse_cookie agrees: %r" % h, "want %r got %r" % (want, mine))
+report(fails == 0, "csess cookie parse equals Django parse_cookie (last wins) on 300 random headers", "%d differ" % fails)
+
+# And where csess differs on purpose.
+rc, out = run(["cookie", "parse"], "a=1; a=2".encode())
+report(out == b"a\t1\na\t2\n" and parse_cookie("a=1; a=2") == {"a": "2"},
+       "duplicates: Django keeps the last, csess lists both (first first)")
+h = "\u2000__Host-x=1"
+rc, out = run(["cookie", "parse"], h.encode())
+report("__Host-x" in parse_cookie(h) and out == h.replace("=", "\t").encode() + b"\n",
+       "unicode whitespace: Django strips it into __Host-x, csess keeps it")
+rc, out = run(["cookie", "parse"], b'a="\\101"')
+report(parse_cookie('a="\\101"') == {"a": "A"} and out == b"a\t\\101\n",
+       "quoted escapes: Django decodes \\101, csess keeps the bytes")
+PY
+	seed=${CSESS_COOKIE_SEED:-$RANDOM}
+	echo "# django cross-check seed $seed (CSESS_COOKIE_SEED=$seed replays it)"
+	"$py" "$T/dj.py" "$CSESS" "$seed" >"$T/dj.out" 2>"$T/dj.err"
+	rc=$?
+	while IFS=$'\t' read -r status name detail; do
+		case "$status" in
+		PASS) t_pass "$name" ;;
+		FAIL) t_fail "$name" "$detail" ;;
+		esac
+	done <"$T/dj.out"
+	[ "$rc" -eq 0 ] || t_fail "django cross-check ran to the end" "$(tail -3 "$T/dj.err")"
+fi
 
 t_done
