@@ -105,6 +105,9 @@ cs_lmdb_rc(struct cs_lmdb_env *e, int rc)
 		return CS_ERR_NOT_FOUND;
 	case MDB_MAP_FULL:
 		return CS_LMDB_FULL;
+	case MDB_TXN_FULL:
+		seterr("transaction too large: %s", mdb_strerror(rc));
+		return CS_ERR_TOO_LARGE;
 	default:
 		seterr("%s", mdb_strerror(rc));
 		return CS_ERR_STORE;

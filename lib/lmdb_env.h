@@ -80,7 +80,8 @@ int	cs_lmdb_read(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
 
 /*
  * Map an LMDB return code to a cs_err: 0 -> CS_OK, MDB_NOTFOUND ->
- * CS_ERR_NOT_FOUND, MDB_MAP_FULL -> CS_LMDB_FULL, else CS_ERR_STORE (the
+ * CS_ERR_NOT_FOUND, MDB_MAP_FULL -> CS_LMDB_FULL, MDB_TXN_FULL (too many
+ * pages dirtied: split the work) -> CS_ERR_TOO_LARGE, else CS_ERR_STORE (the
  * LMDB message is kept for cs_lmdb_env_error()).
  */
 int	cs_lmdb_rc(struct cs_lmdb_env *, int mdbrc);

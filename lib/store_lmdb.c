@@ -25,7 +25,10 @@
 #define EXP_KEY_LEN	(8 + CS_SESSION_KEY_LEN)
 #define USER_KEY_MAX	(CS_LMDB_USER_MAX + 1 + CS_SESSION_KEY_LEN)
 #define ITER_CHUNK	1000
-#define IMPORT_BATCH	10000
+/* Sessions per import transaction: large, because every transaction
+ * rewrites each page it touches, and a 1M-session import in batches of
+ * 10,000 wrote the tree ~100 times over.  Halved on MDB_TXN_FULL. */
+#define IMPORT_BATCH	100000
 #define KEY_TRIES	16
 
 struct lmdb_store {
@@ -280,19 +283,28 @@ replace_record(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
 
 /* Remove a session and its index entries; r is its decoded record. */
 static int
+remove_record_but_expiry(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
+    const struct rec *r, struct oldrec *o)
+{
+	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key };
+	int rc;
+
+	remember(o, r);
+	if ((rc = mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL)))
+		return cs_lmdb_rc(e, rc);
+	return user_del(txn, e, o->user, o->userlen, key);
+}
+
+static int
 remove_record(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
     const struct rec *r)
 {
-	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key };
 	struct oldrec o;
 	int rc;
 
-	remember(&o, r);
-	if ((rc = mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL)))
-		return cs_lmdb_rc(e, rc);
-	if ((rc = expiry_del(txn, e, o.expire, key)))
+	if ((rc = remove_record_but_expiry(txn, e, key, r, &o)))
 		return rc;
-	return user_del(txn, e, o.user, o.userlen, key);
+	return expiry_del(txn, e, o.expire, key);
 }
 
 /* --- engine operations -------------------------------------------------- */
@@ -614,6 +626,7 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	struct sweep_arg *a = p;
 	MDB_cursor *c;
 	MDB_val k, v;
+	struct oldrec o;
 	struct rec r;
 	char key[CS_SESSION_KEY_LEN];
 	int64_t at = 0;
@@ -658,7 +671,8 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		}
 		if (rc)
 			break;
-		if ((rc = remove_record(txn, e, key, &r)))
+		/* Its expiry entry is the one the cursor just deleted. */
+		if ((rc = remove_record_but_expiry(txn, e, key, &r, &o)))
 			break;
 		a->removed++;
 	}
@@ -1358,6 +1372,7 @@ cs_lmdb_export(struct cs_store *s, FILE *f)
 
 struct import_rec {
 	char		 key[CS_SESSION_KEY_LEN + 1];
+	size_t		 seq;		/* input order: the later line wins */
 	int64_t		 expire;
 	char		*user;		/* NULL when none */
 	char		*data;
@@ -1436,8 +1451,6 @@ import_parse(const char *line, size_t len, struct import_rec *out,
 		rc = CS_ERR_INVALID;
 		goto out;
 	}
-	if ((rc = fresh_version(&out->version)))
-		goto out;
 	rc = CS_OK;
 out:
 	json_decref(o);
@@ -1445,10 +1458,47 @@ out:
 }
 
 struct import_batch {
-	struct import_rec	*recs;
+	struct import_rec	*recs;		/* sorted by key, then input order */
+	struct import_rec	**by;		/* scratch: index order */
 	size_t			 n;
+	size_t			 off, len;	/* the slice a transaction writes */
 };
 
+static int
+by_expiry(const void *a, const void *b)
+{
+	const struct import_rec *x = *(struct import_rec *const *)a;
+	const struct import_rec *y = *(struct import_rec *const *)b;
+
+	if (x->expire != y->expire)
+		return x->expire < y->expire ? -1 : 1;
+	return memcmp(x->key, y->key, CS_SESSION_KEY_LEN);
+}
+
+static int
+by_user(const void *a, const void *b)
+{
+	const struct import_rec *x = *(struct import_rec *const *)a;
+	const struct import_rec *y = *(struct import_rec *const *)b;
+	int c = strcmp(x->user, y->user);
+
+	return c ? c : memcmp(x->key, y->key, CS_SESSION_KEY_LEN);
+}
+
+/* The same key later in the batch replaces this line entirely. */
+static bool
+superseded(const struct import_batch *b, size_t i)
+{
+	return i + 1 < b->off + b->len &&
+	    memcmp(b->recs[i].key, b->recs[i + 1].key, CS_SESSION_KEY_LEN) == 0;
+}
+
+/*
+ * One slice, database by database, each in its own key order: records
+ * (sorted by key), then expiry entries (by time), then user entries (by
+ * user).  Walking each B-tree in order keeps the pages in cache and
+ * touches each once; interleaving the three made every put a cache miss.
+ */
 static int
 import_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
@@ -1457,11 +1507,13 @@ import_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	struct oldrec o;
 	struct newrec n;
 	struct rec r;
-	size_t i;
+	size_t i, k = 0, u;
 	int rc;
 
-	for (i = 0; i < b->n; i++) {
+	for (i = b->off; i < b->off + b->len; i++) {
 		ir = &b->recs[i];
+		if (superseded(b, i))
+			continue;
 		n.expire = ir->expire;
 		n.version = ir->version;
 		n.user = ir->user;
@@ -1470,13 +1522,29 @@ import_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		n.datalen = ir->datalen;
 		rc = get_record(txn, e, ir->key, &r);
 		if (rc == CS_OK) {
+			/* Replacing: the old index entries go now. */
 			remember(&o, &r);
-			rc = replace_record(txn, e, ir->key, &o, &n);
-		} else if (rc == CS_ERR_NOT_FOUND)
-			rc = replace_record(txn, e, ir->key, NULL, &n);
-		if (rc)
+			if ((rc = expiry_del(txn, e, o.expire, ir->key)) ||
+			    (rc = user_del(txn, e, o.user, o.userlen, ir->key)))
+				return rc;
+		} else if (rc != CS_ERR_NOT_FOUND)
 			return rc;
+		if ((rc = put_record(txn, e, ir->key, &n)))
+			return rc;
+		b->by[k++] = ir;
 	}
+	qsort(b->by, k, sizeof(*b->by), by_expiry);
+	for (i = 0; i < k; i++)
+		if ((rc = expiry_put(txn, e, b->by[i]->expire, b->by[i]->key)))
+			return rc;
+	for (i = u = 0; i < k; i++)
+		if (b->by[i]->user != NULL)
+			b->by[u++] = b->by[i];
+	qsort(b->by, u, sizeof(*b->by), by_user);
+	for (i = 0; i < u; i++)
+		if ((rc = user_put(txn, e, b->by[i]->user,
+		    strlen(b->by[i]->user), b->by[i]->key)))
+			return rc;
 	return CS_OK;
 }
 
@@ -1504,16 +1572,89 @@ blank(const char *s, size_t n)
 	return n == 0;
 }
 
-/* Pass 1: every line must be a valid record before anything is written. */
+/*
+ * Pass 1 parses and checks every line and writes the records, already
+ * in binary form, to an anonymous spool file; nothing reaches the store
+ * unless every line is valid.  Pass 2 reads the spool back in batches.
+ * Each line is parsed once, and the input may be a pipe.
+ * Spool record: key[32] expire[8] version[8] userlen[2] datalen[4] user data
+ */
+#define SPOOL_HDR	(CS_SESSION_KEY_LEN + 8 + 8 + 2 + 4)
+
 static int
-import_validate(FILE *f, size_t *bad_line, char *err, size_t errlen)
+spool_put(FILE *t, const struct import_rec *ir)
 {
+	unsigned char h[SPOOL_HDR];
+	uint16_t ulen = (uint16_t)(ir->user ? strlen(ir->user) : 0);
+	uint32_t dlen = (uint32_t)ir->datalen;
+
+	memcpy(h, ir->key, CS_SESSION_KEY_LEN);
+	memcpy(h + 32, &ir->expire, 8);
+	memcpy(h + 40, &ir->version, 8);
+	memcpy(h + 48, &ulen, 2);
+	memcpy(h + 50, &dlen, 4);
+	if (fwrite(h, 1, sizeof(h), t) != sizeof(h) ||
+	    (ulen && fwrite(ir->user, 1, ulen, t) != ulen) ||
+	    fwrite(ir->data, 1, dlen, t) != dlen)
+		return CS_ERR_IO;
+	return CS_OK;
+}
+
+/* 1 on a record, 0 at the end, a cs_err (negated) on failure. */
+static int
+spool_get(FILE *t, struct import_rec *ir)
+{
+	unsigned char h[SPOOL_HDR];
+	uint16_t ulen;
+	uint32_t dlen;
+	size_t got;
+
+	memset(ir, 0, sizeof(*ir));
+	if ((got = fread(h, 1, sizeof(h), t)) == 0)
+		return 0;
+	if (got != sizeof(h))
+		return -CS_ERR_IO;
+	memcpy(ir->key, h, CS_SESSION_KEY_LEN);
+	ir->key[CS_SESSION_KEY_LEN] = '\0';
+	memcpy(&ir->expire, h + 32, 8);
+	memcpy(&ir->version, h + 40, 8);
+	memcpy(&ulen, h + 48, 2);
+	memcpy(&dlen, h + 50, 4);
+	if (ulen && ((ir->user = malloc((size_t)ulen + 1)) == NULL))
+		return -CS_ERR_NOMEM;
+	if ((ir->data = malloc((size_t)dlen + 1)) == NULL) {
+		free(ir->user);
+		ir->user = NULL;
+		return -CS_ERR_NOMEM;
+	}
+	if ((ulen && fread(ir->user, 1, ulen, t) != ulen) ||
+	    fread(ir->data, 1, dlen, t) != dlen) {
+		free(ir->user);
+		free(ir->data);
+		ir->user = ir->data = NULL;
+		return -CS_ERR_IO;
+	}
+	if (ir->user)
+		ir->user[ulen] = '\0';
+	ir->data[dlen] = '\0';
+	ir->datalen = dlen;
+	return 1;
+}
+
+static int
+import_parse_all(FILE *in, FILE *t, size_t *bad_line, char *err, size_t errlen)
+{
+	struct import_rec ir;
+	uint64_t version;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
 	ssize_t len;
-	int rc = CS_OK;
+	int rc;
 
-	while ((len = getline(&line, &cap, f)) >= 0) {
+	/* Versions: a random base per import, then consecutive. */
+	if ((rc = fresh_version(&version)))
+		return rc;
+	while ((len = getline(&line, &cap, in)) >= 0) {
 		lineno++;
 		if (blank(line, (size_t)len))
 			continue;
@@ -1521,13 +1662,23 @@ import_validate(FILE *f, size_t *bad_line, char *err, size_t errlen)
 			snprintf(err, errlen, "line too long");
 			rc = CS_ERR_INVALID;
 		} else
-			rc = import_parse(line, (size_t)len, NULL, err, errlen);
+			rc = import_parse(line, (size_t)len, &ir, err, errlen);
 		if (rc) {
 			*bad_line = lineno;
 			break;
 		}
+		if (++version == 0)
+			version = 1;
+		ir.version = version;
+		rc = spool_put(t, &ir);
+		free(ir.user);
+		free(ir.data);
+		if (rc) {
+			snprintf(err, errlen, "temporary file: %s", strerror(errno));
+			break;
+		}
 	}
-	if (rc == CS_OK && ferror(f)) {
+	if (rc == CS_OK && ferror(in)) {
 		snprintf(err, errlen, "read error: %s", strerror(errno));
 		rc = CS_ERR_IO;
 	}
@@ -1535,78 +1686,85 @@ import_validate(FILE *f, size_t *bad_line, char *err, size_t errlen)
 	return rc;
 }
 
-/* Pass 2: write in batches of IMPORT_BATCH sessions per transaction. */
 static int
-import_write(struct cs_store *s, FILE *f, uint64_t *count, char *err,
+import_rec_cmp(const void *a, const void *b)
+{
+	const struct import_rec *x = a, *y = b;
+	int c = memcmp(x->key, y->key, CS_SESSION_KEY_LEN);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Write a full batch, in key order (neighbouring keys share pages), in as
+ * few transactions as LMDB's dirty-page limit allows.
+ */
+static int
+import_commit(struct cs_store *s, struct import_batch *b, uint64_t *count)
+{
+	size_t len = b->n;
+	int rc;
+
+	qsort(b->recs, b->n, sizeof(*b->recs), import_rec_cmp);
+	b->off = 0;
+	while (b->off < b->n) {
+		b->len = len < b->n - b->off ? len : b->n - b->off;
+		rc = cs_lmdb_write(env_of(s), import_fn, b);
+		if (rc == CS_ERR_TOO_LARGE && b->len > 1) {
+			len = b->len / 2;
+			continue;
+		}
+		if (rc)
+			return rc;
+		*count += b->len;
+		b->off += b->len;
+	}
+	return CS_OK;
+}
+
+/* Pass 2: the spooled records, in batches of up to IMPORT_BATCH. */
+static int
+import_write(struct cs_store *s, FILE *t, uint64_t *count, char *err,
     size_t errlen)
 {
-	struct import_batch b = { NULL, 0 };
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int rc = CS_OK;
+	struct import_batch b = { NULL, NULL, 0, 0, 0 };
+	size_t seq = 0;
+	int rc = CS_OK, got;
 
-	if ((b.recs = calloc(IMPORT_BATCH, sizeof(*b.recs))) == NULL)
+	if ((b.recs = calloc(IMPORT_BATCH, sizeof(*b.recs))) == NULL ||
+	    (b.by = calloc(IMPORT_BATCH, sizeof(*b.by))) == NULL) {
+		free(b.recs);
 		return CS_ERR_NOMEM;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		if (blank(line, (size_t)len))
-			continue;
-		if ((rc = import_parse(line, (size_t)len, &b.recs[b.n], err,
-		    errlen)))
-			break;
-		b.n++;
-		if (b.n == IMPORT_BATCH) {
-			if ((rc = cs_lmdb_write(env_of(s), import_fn, &b)))
+	}
+	while ((got = spool_get(t, &b.recs[b.n])) == 1) {
+		b.recs[b.n].seq = seq++;
+		if (++b.n == IMPORT_BATCH) {
+			if ((rc = import_commit(s, &b, count)))
 				break;
-			*count += b.n;
 			import_batch_clear(&b);
 		}
 	}
-	if (rc == CS_OK && b.n > 0 &&
-	    (rc = cs_lmdb_write(env_of(s), import_fn, &b)) == CS_OK)
-		*count += b.n;
-	if (rc == CS_ERR_STORE)
+	if (got < 0)
+		rc = -got;
+	if (rc == CS_OK && b.n > 0)
+		rc = import_commit(s, &b, count);
+	if (rc == CS_ERR_STORE || rc == CS_ERR_TOO_LARGE)
 		snprintf(err, errlen, "%s", cs_lmdb_env_error(env_of(s)));
+	else if (rc == CS_ERR_IO)
+		snprintf(err, errlen, "reading the temporary file back");
 	import_batch_clear(&b);
 	free(b.recs);
-	free(line);
+	free(b.by);
 	return rc;
-}
-
-/* Copy a pipe into an anonymous temporary file so it can be read twice. */
-static FILE *
-spool(FILE *in, char *err, size_t errlen)
-{
-	char buf[65536];
-	size_t n;
-	FILE *t;
-
-	if ((t = tmpfile()) == NULL) {
-		snprintf(err, errlen, "temporary file: %s", strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, t) != n) {
-			snprintf(err, errlen, "temporary file: %s",
-			    strerror(errno));
-			fclose(t);
-			return NULL;
-		}
-	if (ferror(in)) {
-		snprintf(err, errlen, "read error: %s", strerror(errno));
-		fclose(t);
-		return NULL;
-	}
-	rewind(t);
-	return t;
 }
 
 int
 cs_lmdb_import(struct cs_store *s, FILE *in, uint64_t *count, size_t *bad_line,
     char *err, size_t errlen)
 {
-	FILE *f = in;
-	long start;
+	FILE *t;
 	int rc;
 
 	*count = 0;
@@ -1615,19 +1773,18 @@ cs_lmdb_import(struct cs_store *s, FILE *in, uint64_t *count, size_t *bad_line,
 		err[0] = '\0';
 	if (!is_lmdb(s))
 		return CS_ERR_INVALID;
-	if ((start = ftell(in)) < 0 || fseek(in, start, SEEK_SET) != 0) {
-		if ((f = spool(in, err, errlen)) == NULL)
-			return CS_ERR_IO;
-		start = 0;
+	if ((t = tmpfile()) == NULL) {
+		snprintf(err, errlen, "temporary file: %s", strerror(errno));
+		return CS_ERR_IO;
 	}
-	if ((rc = import_validate(f, bad_line, err, errlen)) == CS_OK) {
-		if (fseek(f, start, SEEK_SET) != 0) {
-			snprintf(err, errlen, "cannot rewind input");
+	if ((rc = import_parse_all(in, t, bad_line, err, errlen)) == CS_OK) {
+		if (fflush(t) != 0 || fseek(t, 0, SEEK_SET) != 0) {
+			snprintf(err, errlen, "temporary file: %s",
+			    strerror(errno));
 			rc = CS_ERR_IO;
 		} else
-			rc = import_write(s, f, count, err, errlen);
+			rc = import_write(s, t, count, err, errlen);
 	}
-	if (f != in)
-		fclose(f);
+	fclose(t);
 	return rc;
 }

@@ -104,11 +104,13 @@ int	cs_lmdb_export(struct cs_store *, FILE *);
 /*
  * Import JSON lines {"key", "expire", "user", "data"} ("key" and "user"
  * optional; a missing key is generated; an existing key is replaced).
- * The whole input is validated first, so a bad line imports nothing: then
+ * The whole input is parsed and validated first, into a temporary file
+ * (so the input may be a pipe), so a bad line imports nothing: then
  * CS_ERR_INVALID, *bad_line gets its number (from 1) and err the reason.
- * Valid input is committed in transactions of 10,000 sessions; a store
- * failure part-way leaves the earlier batches in place (*count says how
- * many).  Non-seekable input (a pipe) is spooled to a temporary file.
+ * Valid input is committed in key order, in transactions of up to 100,000
+ * sessions (fewer when LMDB's dirty-page limit says so); a store failure
+ * part-way leaves the earlier transactions in place (*count says how
+ * many).  A million sessions take about ten seconds.
  */
 int	cs_lmdb_import(struct cs_store *, FILE *, uint64_t *count,
 	    size_t *bad_line, char *err, size_t errlen);
