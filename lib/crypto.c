@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "csess/sign.h"
+#include "crypto_int.h"
 
 #define LIBCRYPTO	"libcrypto.so.3"
 #define LIBZ		"libz.so.1"
@@ -173,6 +174,14 @@ cs_hmac(enum cs_hash h, const void *key, size_t keylen, const void *msg,
 	return CS_OK;
 }
 
+static uint64_t pbkdf2_rounds;
+
+uint64_t
+cs_crypto_pbkdf2_rounds(void)
+{
+	return pbkdf2_rounds;
+}
+
 int
 cs_pbkdf2(enum cs_hash h, const void *pw, size_t pwlen, const void *salt,
     size_t saltlen, unsigned long iterations, unsigned char *out,
@@ -188,6 +197,7 @@ cs_pbkdf2(enum cs_hash h, const void *pw, size_t pwlen, const void *salt,
 	if (ssl.pbkdf2(pwlen ? pw : "", (int)pwlen, salt, (int)saltlen,
 	    (int)iterations, md(h), (int)outlen, out) != 1)
 		return CS_ERR_CRYPTO;
+	pbkdf2_rounds += iterations;
 	return CS_OK;
 }
 
