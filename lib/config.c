@@ -373,8 +373,8 @@ env_lookup(char *const *envp, const char *name)
 int
 cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t errlen)
 {
-	char var[128];
-	const char *v, *file;
+	const struct setting *st;
+	const char *file, *name, *eq;
 	size_t i;
 	int rc;
 
@@ -387,11 +387,15 @@ cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t e
 	if ((file = env_lookup(envp, "CSESS_CONFIG")) != NULL && *file)
 		if ((rc = load_file(cfg, file, envp, err, errlen)))
 			return rc;
-	for (i = 0; i < NSETTINGS; i++) {
-		snprintf(var, sizeof(var), "CSESS_%s", settings[i].name);
-		if ((v = env_lookup(envp, var)) != NULL)
-			if ((rc = apply(cfg, &settings[i], v, err, errlen)))
-				return rc;
+	/* One pass over the environment: a CGI process pays for this on every
+	 * request, so do not scan it once per setting. */
+	for (i = 0; envp && envp[i]; i++) {
+		if (strncmp(envp[i], "CSESS_", 6) || (eq = strchr(envp[i], '=')) == NULL)
+			continue;
+		name = envp[i] + 6;
+		if ((st = find(name, (size_t)(eq - name))) != NULL &&
+		    (rc = apply(cfg, st, eq + 1, err, errlen)))
+			return rc;
 	}
 	return CS_OK;
 }
