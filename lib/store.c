@@ -9,30 +9,17 @@
 #include "engines.h"
 
 /*
- * Engines other modules provide are listed only when their source is in
- * the tree, so the library builds while one is missing and says "not
- * built in" for it.  (Not a weak symbol: a weak reference does not pull
- * the engine's object out of libcsess.a, so every statically linked
- * program would lack the engine even once it exists.)  Limit: adding the
- * engine's source needs a rebuild of store.o, which make's dependency
- * files do not know about; "make clean" once after that merge.
+ * Every engine is a strong reference: a static archive only contributes
+ * the objects a program references, so a weak one would leave an engine
+ * out of every program linked against libcsess.a.  (signed_cookies pulls
+ * in the signing code, not libcrypto: that is loaded on first use.)
  */
-#if defined(__has_include)
-#if __has_include("store_cookie.c")
-#define HAVE_SIGNED_COOKIES	1
-#endif
-#endif
-
 static const struct {
 	const char		*name;
 	cs_engine_open_fn	*open;
 } engines[] = {
 	{ "lmdb", cs_store_lmdb_open },
-#ifdef HAVE_SIGNED_COOKIES
 	{ "signed_cookies", cs_store_signed_cookies_open },
-#else
-	{ "signed_cookies", NULL },
-#endif
 };
 
 int

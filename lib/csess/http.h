@@ -23,13 +23,18 @@ struct cs_resp;
 const char *cs_req_env(const struct cs_req *, const char *name);
 const char *cs_req_method(const struct cs_req *);	/* "GET" when unset */
 /* Path the client asked for, without the query: REQUEST_URI up to '?',
- * else SCRIPT_NAME + PATH_INFO. Never NULL ("/" at worst). */
+ * else SCRIPT_NAME + PATH_INFO. Never NULL ("/" at worst).  From
+ * REQUEST_URI it is as the client sent it (not percent-decoded): fit to
+ * be re-encoded into a "next" parameter, not to open files with. */
 const char *cs_req_path(const struct cs_req *);
 const char *cs_req_query_string(const struct cs_req *);	/* "" when none */
-/* Request header by its HTTP name ("Cookie", "X-Requested-With"), from HTTP_*. */
+/* Request header by its HTTP name ("Cookie", "X-Requested-With"), from HTTP_*
+ * (Content-Type and Content-Length from CONTENT_TYPE, CONTENT_LENGTH). */
 const char *cs_req_header(const struct cs_req *, const char *name);
 const char *cs_req_remote_addr(const struct cs_req *);	/* "" when unknown */
-bool	    cs_req_is_https(const struct cs_req *);	/* HTTPS=on, or REQUEST_SCHEME/X-Forwarded-Proto not trusted */
+/* HTTPS=on (or 1), or REQUEST_SCHEME=https.  X-Forwarded-Proto is a
+ * request header any client can send: it is not trusted. */
+bool	    cs_req_is_https(const struct cs_req *);
 const struct cs_config *cs_req_config(const struct cs_req *);
 
 /* Cookies, parsed once on first use. On CS_ERR_TOO_LARGE the request has
@@ -37,24 +42,40 @@ const struct cs_config *cs_req_config(const struct cs_req *);
 int	    cs_req_cookies(struct cs_req *, const struct cs_cookies **out);
 const char *cs_req_cookie(struct cs_req *, const char *name);	/* first, or NULL */
 
-/* Query-string parameters (percent-decoded, '+' = space), parsed once.
- * CS_ERR_BAD_REQUEST for malformed percent escapes. */
+/* Query-string parameters (percent-decoded, '+' = space), parsed once;
+ * the first of repeated names wins, "a" is a with an empty value.
+ * CS_ERR_BAD_REQUEST for malformed percent escapes ("%", "%4", "%zz"),
+ * a NUL after decoding, or more than 1000 fields (Django's
+ * DATA_UPLOAD_MAX_NUMBER_FIELDS).  CS_ERR_NOT_FOUND (and *value NULL)
+ * when absent. */
 int	    cs_req_query(struct cs_req *, const char *name, const char **value);
-/* application/x-www-form-urlencoded POST body, read and parsed once.
- * CS_ERR_TOO_LARGE (413) over DATA_UPLOAD_MAX_MEMORY_SIZE,
- * CS_ERR_MEDIA_TYPE (415) for another Content-Type,
- * CS_ERR_BAD_REQUEST (400) for malformed escapes.
+/* application/x-www-form-urlencoded POST body, read and parsed once,
+ * with the rules of cs_req_query.  Content-Type matches in any case and
+ * may carry parameters ("; charset=utf-8"); only a POST has a form (other
+ * methods: CS_ERR_NOT_FOUND without reading anything).
+ * CS_ERR_TOO_LARGE (413) over DATA_UPLOAD_MAX_MEMORY_SIZE (checked on
+ * CONTENT_LENGTH before reading), CS_ERR_MEDIA_TYPE (415) for another
+ * Content-Type, or none with a non-empty body (multipart is not
+ * supported), CS_ERR_BAD_REQUEST (400) for malformed input,
+ * CS_ERR_IO (400) when the client sent less than CONTENT_LENGTH.
  * *value is NULL (and CS_ERR_NOT_FOUND returned) when absent. */
 int	    cs_req_form(struct cs_req *, const char *name, const char **value);
 
+/* The raw body (CONTENT_LENGTH bytes, NUL-terminated for convenience),
+ * read once; limits and errors as cs_req_form.  *data is never NULL. */
+int	    cs_req_body(struct cs_req *, const char **data, size_t *len);
+
 /* Per-request storage for modules (the session, CSRF...): a slot per key
- * address, freed with the request by the given destructor. */
+ * address, freed with the request by the given destructor (slots are freed
+ * in reverse order of creation; setting a slot again frees the old value). */
 void	   *cs_req_slot(const struct cs_req *, const void *key);
 int	    cs_req_set_slot(struct cs_req *, const void *key, void *value,
 	        void (*destroy)(void *));
 
 /* Hooks run once after the handler, in registration order, before the
- * response is written (the session middleware step registers one). */
+ * response is written (the session middleware step registers one).  They
+ * run whatever the status (error pages too) and may read or change it;
+ * a hook registered by a hook runs in the same pass. */
 typedef void cs_finish_fn(struct cs_req *, struct cs_resp *, void *arg);
 int	    cs_req_on_finish(struct cs_req *, cs_finish_fn *, void *arg);
 
@@ -63,14 +84,20 @@ int	    cs_req_on_finish(struct cs_req *, cs_finish_fn *, void *arg);
 void	 cs_resp_status(struct cs_resp *, int code);	/* default 200 */
 int	 cs_resp_get_status(const struct cs_resp *);
 /* Set a header, replacing any with the same name (case-insensitive).
- * CS_ERR_INVALID for names that are not tokens or values with CR/LF/CTL. */
+ * CS_ERR_INVALID for names that are not tokens or values with CR/LF/CTL,
+ * and for Status, Content-Length (computed from the body) and Set-Cookie
+ * (use cs_resp_set_cookie).  Content-Type defaults to
+ * "text/html; charset=utf-8".  Nothing else is added: caching headers
+ * (Cache-Control: private...) are the handler's choice. */
 int	 cs_resp_header(struct cs_resp *, const char *name, const char *value);
 /* Append another field with that name (kept alongside earlier ones). */
 int	 cs_resp_add_header(struct cs_resp *, const char *name, const char *value);
 const char *cs_resp_get_header(const struct cs_resp *, const char *name);
-/* Add a token to Vary (no duplicates). */
+/* Add a token to Vary (no duplicates, case-insensitive; nothing after "*"). */
 int	 cs_resp_vary(struct cs_resp *, const char *token);
-/* Set-Cookie: one field per cookie; setting a name again replaces it. */
+/* Set-Cookie: one field per cookie; setting a name again replaces it
+ * (as Django's response.cookies, whatever the path or domain).
+ * CS_ERR_INVALID (nothing set) when cs_set_cookie_format refuses. */
 int	 cs_resp_set_cookie(struct cs_resp *, const struct cs_set_cookie *);
 int	 cs_resp_delete_cookie(struct cs_resp *, const char *name,
 	    const char *path, const char *domain, enum cs_samesite);
@@ -84,13 +111,31 @@ int	 cs_resp_printf(struct cs_resp *, const char *, ...)
 /* Append s HTML-escaped (& < > " ' escaped). */
 int	 cs_resp_puts_html(struct cs_resp *, const char *s);
 void	 cs_resp_clear_body(struct cs_resp *);
-/* 302/303 to location (validated: no CR/LF), with a tiny body. */
+/* 301/302/303/307/308 to location (validated: not empty, no CR/LF/CTL),
+ * with a tiny body; CS_ERR_INVALID for another code or a bad location.
+ * Whether the location is safe (local) is the caller's business. */
 int	 cs_resp_redirect(struct cs_resp *, int code, const char *location);
-/* A whole small HTML error page for code, with a message (escaped). */
+/* A whole small HTML error page for code, with a message (escaped);
+ * replaces the body and sets the status. */
 int	 cs_resp_error(struct cs_resp *, int code, const char *message);
 
+/* Django's escape(): & < > " ' as &amp; &lt; &gt; &quot; &#x27;. */
 int	 cs_html_escape(struct cs_buf *out, const char *s);
-const char *cs_status_reason(int code);
+const char *cs_status_reason(int code);		/* "Unknown" for codes it lacks */
+
+/* The status a handler should answer for a csess error: BAD_REQUEST,
+ * INVALID, CONFLICT, BAD_SIGNATURE, EXPIRED, IO -> 400; NOT_FOUND -> 404;
+ * EXISTS -> 409; TOO_LARGE -> 413; MEDIA_TYPE -> 415; STORE -> 503;
+ * anything else -> 500; CS_OK -> 200.  A default, not a rule. */
+int	 cs_http_status_for(int err);
+
+/* Percent-decode s[0..len) ('+' = space) and append to out; CS_ERR_BAD_REQUEST
+ * (out unchanged) for a malformed escape or a decoded NUL. */
+int	 cs_url_decode(struct cs_buf *out, const char *s, size_t len);
+/* Append s percent-encoded for a query component, as Python's
+ * quote_plus(s, safe): unreserved characters and those in safe (may be
+ * NULL) stay, space becomes '+'. ("next" for a login URL: safe = "/".) */
+int	 cs_url_encode(struct cs_buf *out, const char *s, const char *safe);
 
 /* ---- running -------------------------------------------------------- */
 
@@ -98,8 +143,12 @@ typedef void cs_handler_fn(struct cs_req *, struct cs_resp *, void *arg);
 
 /*
  * Serve requests with handler until the transport ends: one request under
- * CGI, the FCGX_Accept_r loop under FastCGI.  Loads the configuration once
- * per process; a configuration error answers 500 and is logged to stderr.
+ * CGI, the FCGX_Accept_r loop under FastCGI (told apart by FCGX_IsCGI).
+ * Loads the configuration once per process, from the process environment
+ * and CSESS_CONFIG (under FastCGI, never from the request's params: set
+ * them in the process manager's environment); a configuration error
+ * answers 500 and is logged to stderr.  Under FastCGI, SIGTERM or SIGUSR1
+ * finishes the request in hand and returns; SIGPIPE is ignored.
  * Returns the process exit status.
  */
 int	 cs_serve(cs_handler_fn *handler, void *arg);
@@ -107,8 +156,11 @@ int	 cs_serve(cs_handler_fn *handler, void *arg);
 /*
  * Run one request from explicit parts (what cs_serve does per request);
  * for tests and embedding.  envp: "NAME=value" strings, NULL-terminated.
- * The whole CGI-style response (Status:, headers, blank line, body) is
- * appended to out.
+ * cfg NULL means the built-in defaults.  The body is CONTENT_LENGTH bytes
+ * of body when envp sets it, else all body_len bytes.  The whole CGI-style
+ * response (Status:, headers, blank line, body; no body for HEAD) is
+ * appended to out.  Returns CS_OK, or CS_ERR_NOMEM after appending a bare
+ * 500 response.
  */
 int	 cs_run_once(const struct cs_config *cfg, char *const *envp,
 	    const void *body, size_t body_len, cs_handler_fn *handler, void *arg,

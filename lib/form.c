@@ -1,0 +1,190 @@
+/*
+ * form.c -- application/x-www-form-urlencoded: percent-decoding and the
+ * name=value&... lists of query strings and POST bodies (WHATWG URL
+ * Standard, "application/x-www-form-urlencoded parsing").
+ *
+ * Two deliberate differences from the standard, both toward refusing:
+ * a malformed escape ("%", "%4", "%zz") is an error (the standard passes
+ * it through literally; Django's parse_qsl does too, but a csess program
+ * has no use for such input and refusing it is simpler to reason about),
+ * and a NUL byte after decoding is an error (C strings end there, so a
+ * NUL would silently cut a value short).  The number of fields is bounded
+ * before anything is decoded.  Bytes are not checked for UTF-8: values are
+ * byte strings and every page escapes them on output.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_int.h"
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decode s[0..len) into out (which has room for len + 1 bytes), '+' as a
+ * space.  Returns the decoded length, or -1 for a malformed escape or a
+ * decoded NUL.
+ */
+static ssize_t
+decode(char *out, const char *s, size_t len)
+{
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+			continue;
+		}
+		if (s[i] != '%') {
+			if (s[i] == '\0')
+				return -1;
+			out[o++] = s[i];
+			continue;
+		}
+		if (len - i < 3)
+			return -1;
+		hi = hexval((unsigned char)s[i + 1]);
+		lo = hexval((unsigned char)s[i + 2]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return -1;
+		out[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[o] = '\0';
+	return (ssize_t)o;
+}
+
+int
+cs_url_decode(struct cs_buf *out, const char *s, size_t len)
+{
+	ssize_t n;
+
+	if (cs_buf_reserve(out, len))
+		return CS_ERR_NOMEM;
+	if ((n = decode(out->data + out->len, s, len)) < 0) {
+		if (out->data)
+			out->data[out->len] = '\0';
+		return CS_ERR_BAD_REQUEST;
+	}
+	out->len += (size_t)n;
+	return CS_OK;
+}
+
+int
+cs_url_encode(struct cs_buf *out, const char *s, const char *safe)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	int rc = CS_OK;
+
+	for (p = (const unsigned char *)s; *p && rc == CS_OK; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) ||
+		    (safe && strchr(safe, *p)))
+			rc = cs_buf_putc(out, (char)*p);
+		else if (*p == ' ')
+			rc = cs_buf_putc(out, '+');
+		else {
+			char esc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			rc = cs_buf_append(out, esc, 3);
+		}
+	}
+	if (rc == CS_OK && out->data == NULL)
+		rc = cs_buf_append(out, "", 0);
+	return rc;
+}
+
+/* Fields are the non-empty '&'-separated parts. */
+static size_t
+count_fields(const char *s, size_t len)
+{
+	size_t i, n = 0;
+	bool in = false;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '&')
+			in = false;
+		else if (!in) {
+			in = true;
+			n++;
+		}
+	}
+	return n;
+}
+
+int
+cs_form_parse(struct cs_form *f, const char *s, size_t len, size_t max_fields)
+{
+	const char *p = s, *end = s + len, *amp, *eq;
+	char *o;
+	size_t n;
+	ssize_t k;
+
+	memset(f, 0, sizeof(*f));
+	if ((n = count_fields(s, len)) == 0)
+		return CS_OK;
+	if (n > max_fields)
+		return CS_ERR_BAD_REQUEST;
+	/* Decoding never grows a string; each field needs two NULs at most. */
+	if ((f->fields = calloc(n, sizeof(*f->fields))) == NULL ||
+	    (f->mem = malloc(len + 2 * n)) == NULL) {
+		cs_form_free(f);
+		return CS_ERR_NOMEM;
+	}
+	o = f->mem;
+	for (; p < end; p = amp + 1) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp == p)
+			continue;
+		/* "a" is a name with an empty value, "=b" an empty name. */
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
+			eq = amp;
+		f->fields[f->count].name = o;
+		if ((k = decode(o, p, (size_t)(eq - p))) < 0)
+			goto bad;
+		o += k + 1;
+		f->fields[f->count].value = o;
+		if (eq == amp)
+			*o = '\0', k = 0;
+		else if ((k = decode(o, eq + 1, (size_t)(amp - eq - 1))) < 0)
+			goto bad;
+		o += k + 1;
+		f->count++;
+		if (amp == end)
+			break;
+	}
+	return CS_OK;
+bad:
+	cs_form_free(f);
+	return CS_ERR_BAD_REQUEST;
+}
+
+const char *
+cs_form_get(const struct cs_form *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->count; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			return f->fields[i].value;
+	return NULL;
+}
+
+void
+cs_form_free(struct cs_form *f)
+{
+	free(f->fields);
+	free(f->mem);
+	memset(f, 0, sizeof(*f));
+}

@@ -1,0 +1,66 @@
+/*
+ * http_int.h -- internal: what request.c, form.c, response.c and serve.c
+ * share.  Not part of the public header.
+ */
+#ifndef CSESS_HTTP_INT_H
+#define CSESS_HTTP_INT_H
+
+#include <sys/types.h>
+
+#include "csess/http.h"
+
+/* Django's DATA_UPLOAD_MAX_NUMBER_FIELDS: more fields is a 400. */
+#define CS_FORM_MAX_FIELDS	1000
+
+/* ---- form.c: decoded name/value lists ------------------------------ */
+
+struct cs_field {
+	char	*name;		/* NUL-terminated, decoded, no NUL inside */
+	char	*value;
+};
+
+struct cs_form {
+	struct cs_field	*fields;	/* in the order sent */
+	size_t		 count;
+	char		*mem;		/* one allocation behind every name and value */
+};
+
+/*
+ * Parse an application/x-www-form-urlencoded string (a query string or a
+ * POST body).  On error nothing is kept (form is empty).
+ */
+int	 cs_form_parse(struct cs_form *, const char *s, size_t len,
+	    size_t max_fields);
+/* First value for name, or NULL. */
+const char *cs_form_get(const struct cs_form *, const char *name);
+void	 cs_form_free(struct cs_form *);
+
+/* ---- request.c ----------------------------------------------------- */
+
+/*
+ * Where the body comes from.  read returns bytes read, 0 at end, -1 on
+ * error.  When CONTENT_LENGTH is not set, len is used if has_len (for
+ * cs_run_once), else the body is empty.
+ */
+struct cs_body_src {
+	ssize_t	(*read)(void *ctx, void *buf, size_t n);
+	void	*ctx;
+	size_t	 len;
+	bool	 has_len;
+};
+
+/* envp and src must outlive the request; nothing is copied from them. */
+int	 cs_req_new(struct cs_req **, const struct cs_config *,
+	    char *const *envp, const struct cs_body_src *);
+/* Run the finish hooks once, in registration order. */
+void	 cs_req_finish(struct cs_req *, struct cs_resp *);
+void	 cs_req_free(struct cs_req *);
+
+/* ---- response.c ---------------------------------------------------- */
+
+int	 cs_resp_new(struct cs_resp **);
+void	 cs_resp_free(struct cs_resp *);
+/* The CGI-style response; no body when head is true. */
+int	 cs_resp_serialize(const struct cs_resp *, bool head, struct cs_buf *out);
+
+#endif

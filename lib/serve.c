@@ -1,0 +1,236 @@
+/*
+ * serve.c -- the two transports behind one handler.
+ *
+ * CGI (RFC 3875): the request is the process environment and stdin, the
+ * response goes to stdout, one request per process.  FastCGI: libfcgi's
+ * FCGX_Accept_r loop hands us params (as an envp), an input stream and an
+ * output stream, many requests per process.  FCGX_IsCGI() tells them apart
+ * at run time, so one binary serves both.
+ *
+ * The configuration is loaded once per process from the process
+ * environment and CSESS_CONFIG -- never from FastCGI params, so no request
+ * can change it.  Under FastCGI set CSESS_CONFIG in the process manager's
+ * environment (lighttpd: bin-environment).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "http_int.h"
+
+extern char **environ;
+
+/* ---- one request ----------------------------------------------------- */
+
+static int
+run(const struct cs_config *cfg, char *const *envp, const struct cs_body_src *src,
+    cs_handler_fn *handler, void *arg, struct cs_buf *out)
+{
+	struct cs_req *req = NULL;
+	struct cs_resp *resp = NULL;
+	size_t start = out->len;
+	bool head;
+	int rc;
+
+	if ((rc = cs_req_new(&req, cfg, envp, src)) || (rc = cs_resp_new(&resp)))
+		goto out;
+	handler(req, resp, arg);
+	cs_req_finish(req, resp);
+	head = strcmp(cs_req_method(req), "HEAD") == 0;
+	rc = cs_resp_serialize(resp, head, out);
+out:
+	if (rc) {
+		/* Out of memory: drop what was half written, answer a bare 500. */
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		cs_buf_puts(out, "Status: 500 Internal Server Error\r\n"
+		    "Content-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+	}
+	cs_resp_free(resp);
+	cs_req_free(req);
+	return rc;
+}
+
+struct mem_src {
+	const char	*p;
+	size_t		 left;
+};
+
+static ssize_t
+mem_read(void *ctx, void *buf, size_t n)
+{
+	struct mem_src *m = ctx;
+
+	if (n > m->left)
+		n = m->left;
+	memcpy(buf, m->p, n);
+	m->p += n;
+	m->left -= n;
+	return (ssize_t)n;
+}
+
+int
+cs_run_once(const struct cs_config *cfg, char *const *envp, const void *body,
+    size_t body_len, cs_handler_fn *handler, void *arg, struct cs_buf *out)
+{
+	struct cs_config defaults;
+	struct mem_src m = { body, body ? body_len : 0 };
+	struct cs_body_src src = { mem_read, &m, body ? body_len : 0, true };
+	char err[256];
+	int rc;
+
+	if (cfg != NULL)
+		return run(cfg, envp, &src, handler, arg, out);
+	/* No configuration given: the built-in defaults, nothing from the environment. */
+	if ((rc = cs_config_load_env(&defaults, NULL, err, sizeof(err))) == CS_OK)
+		rc = run(&defaults, envp, &src, handler, arg, out);
+	cs_config_free(&defaults);
+	return rc;
+}
+
+/* A configuration error answers every request 500 (details go to the log only). */
+static void
+config_error(struct cs_req *req, struct cs_resp *resp, void *arg)
+{
+	(void)req;
+	(void)arg;
+	cs_resp_error(resp, 500, "The server is misconfigured.");
+}
+
+/* ---- CGI -------------------------------------------------------------- */
+
+static ssize_t
+fd_read(void *ctx, void *buf, size_t n)
+{
+	ssize_t k;
+
+	do
+		k = read(*(int *)ctx, buf, n);
+	while (k < 0 && errno == EINTR);
+	return k;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return CS_ERR_IO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return CS_OK;
+}
+
+static int
+serve_cgi(const struct cs_config *cfg, cs_handler_fn *handler, void *arg)
+{
+	int fd = STDIN_FILENO;
+	struct cs_body_src src = { fd_read, &fd, 0, false };
+	struct cs_buf out = { 0 };
+	int rc;
+
+	run(cfg, environ, &src, handler, arg, &out);
+	rc = write_all(STDOUT_FILENO, out.data, out.len);
+	cs_buf_free(&out);
+	return rc == CS_OK ? 0 : 1;
+}
+
+/* ---- FastCGI ------------------------------------------------------------ */
+
+static ssize_t
+fcgx_read(void *ctx, void *buf, size_t n)
+{
+	int k;
+
+	if (n > 1 << 30)
+		n = 1 << 30;
+	k = FCGX_GetStr(buf, (int)n, ctx);
+	return k < 0 ? -1 : (ssize_t)k;
+}
+
+static int
+fcgx_write_all(FCGX_Stream *s, const char *p, size_t n)
+{
+	int chunk;
+
+	while (n > 0) {
+		chunk = n > (1 << 30) ? (1 << 30) : (int)n;
+		if (FCGX_PutStr(p, chunk, s) != chunk)
+			return CS_ERR_IO;
+		p += chunk;
+		n -= (size_t)chunk;
+	}
+	return CS_OK;
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	/* Finish the request in hand, then leave the accept loop. */
+	FCGX_ShutdownPending();
+}
+
+static int
+serve_fcgi(const struct cs_config *cfg, cs_handler_fn *handler, void *arg)
+{
+	struct sigaction sa;
+	FCGX_Request fr;
+	struct cs_buf out = { 0 };
+
+	/* No SA_RESTART: accept() must return so the loop sees the shutdown. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	/* A client that went away must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+		return 1;
+	while (FCGX_Accept_r(&fr) >= 0) {
+		struct cs_body_src src = { fcgx_read, fr.in, 0, false };
+
+		cs_buf_reset(&out);
+		run(cfg, fr.envp, &src, handler, arg, &out);
+		/* A failed write means the client or server went away: keep serving. */
+		(void)fcgx_write_all(fr.out, out.data, out.len);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 1);
+	cs_buf_free(&out);
+	return 0;
+}
+
+int
+cs_serve(cs_handler_fn *handler, void *arg)
+{
+	struct cs_config cfg;
+	char err[512];
+	int rc, status;
+
+	if ((rc = cs_config_load(&cfg, err, sizeof(err))) != CS_OK) {
+		fprintf(stderr, "csess: configuration: %s\n", err[0] ? err : cs_strerror(rc));
+		handler = config_error;
+		arg = NULL;
+	}
+	if (FCGX_IsCGI())
+		status = serve_cgi(&cfg, handler, arg);
+	else
+		status = serve_fcgi(&cfg, handler, arg);
+	cs_config_free(&cfg);
+	return status;
+}
