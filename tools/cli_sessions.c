@@ -63,12 +63,28 @@ store_fail(struct ctx *c, const char *cmd, int rc)
 	return cli_fail("sessions %s: %s", cmd, cs_strerror(rc));
 }
 
+/* A user name as one tab-separated field: control bytes and backslash
+ * as \xHH, so a name can never split or forge a line. */
+static void
+put_field(const char *v)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+}
+
 static int
 list_one(void *arg, const struct cs_lmdb_session *s)
 {
 	(void)arg;
-	printf("%s\t%lld\t%s\t%zu\n", s->key, (long long)s->expire,
-	    s->user ? s->user : "", s->data_len);
+	printf("%s\t%lld\t", s->key, (long long)s->expire);
+	if (s->user)
+		put_field(s->user);
+	printf("\t%zu\n", s->data_len);
 	return ferror(stdout) ? CS_ERR_IO : 0;
 }
 

@@ -71,6 +71,13 @@ t_eq "a failed import leaves nothing behind" "" \
     "$(CSESS_SESSION_STORE=$T/db3/s.mdb "$CSESS" sessions list)"
 t_status "import of a missing file exits 2" 2 "$CSESS" sessions import "$T/nonexistent"
 
+printf '{"key": "%s", "expire": %d, "user": "ev\\til\\nname\\\\", "data": {}}\n' \
+    eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee $((now + 60)) |
+    CSESS_SESSION_STORE=$T/db4/s.mdb "$CSESS" sessions import - >/dev/null
+t_eq "list escapes control characters in user names" \
+    "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee	$((now + 60))	ev\x09il\x0aname\x5c	2" \
+    "$(CSESS_SESSION_STORE=$T/db4/s.mdb "$CSESS" sessions list)"
+
 # delete and revoke-user
 t_status "delete of a present key exits 0" 0 "$CSESS" sessions delete "$B"
 t_status "delete of a missing key exits 1" 1 "$CSESS" sessions delete "$B"
