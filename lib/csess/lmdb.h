@@ -35,7 +35,11 @@
  *         crash may lose the last second of logins -- and, on file systems
  *         that reorder writes, corrupt the store.  A crash of the process
  *         alone loses nothing.  In plain CGI, where every process closes
- *         the store, "none" costs one sync per writing request.
+ *         the store, "none" costs one sync per writing request.  Limit: a
+ *         process that goes idle right after a write (a FastCGI worker
+ *         blocked waiting for the next request) does not flush; the kernel
+ *         writes the pages back within its dirty-expire time (30 s by
+ *         default on Linux).
  */
 #ifndef CSESS_LMDB_H
 #define CSESS_LMDB_H
