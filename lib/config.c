@@ -136,20 +136,22 @@ set_list(struct cs_config *cfg, const char *v)
 		free(list);
 		return CS_ERR_NOMEM;
 	}
+	/* Owned by cfg from here on, so cs_config_free frees a partial list. */
+	cfg->secret_key_fallbacks = list;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ' || *tok == '\t')
 			tok++;
 		size_t len = strlen(tok);
 		while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
 			tok[--len] = '\0';
-		if (len && (list[n++] = strdup(tok)) == NULL) {
+		if (len && (list[n] = strdup(tok)) == NULL) {
 			free(copy);
-			return CS_ERR_NOMEM;	/* list freed by cs_config_free via partial state */
+			return CS_ERR_NOMEM;
 		}
+		if (len)
+			cfg->n_secret_key_fallbacks = ++n;
 	}
 	free(copy);
-	cfg->secret_key_fallbacks = list;
-	cfg->n_secret_key_fallbacks = n;
 	return CS_OK;
 }
 

@@ -20,7 +20,7 @@ static const struct {
 	{ "password", cli_password, "password hash [--iterations N] [--salt S] | check HASH" },
 	{ "user", cli_user, "user add|passwd|del NAME | list | import FILE" },
 	{ "sessions", cli_sessions, "sessions list|show|delete|revoke-user|stats|verify|clear-expired|export|import" },
-	{ "check", cli_check, "check" },
+	{ "check", cli_check, "check [--strict]" },
 };
 
 static int

@@ -20,6 +20,7 @@ TestSuite(form, .fini = teardown);
 static int
 parse(const char *s)
 {
+	cs_form_free(&f);
 	return cs_form_parse(&f, s, strlen(s), CS_FORM_MAX_FIELDS);
 }
 
@@ -105,6 +106,7 @@ Test(form, decoded_nul_is_refused_in_names_and_values)
 {
 	cr_assert_eq(parse("a=x%00y"), CS_ERR_BAD_REQUEST);
 	cr_assert_eq(parse("a%00b=1"), CS_ERR_BAD_REQUEST);
+	cs_form_free(&f);
 	cr_assert_eq(cs_form_parse(&f, "a=x\0y", 5, CS_FORM_MAX_FIELDS), CS_ERR_BAD_REQUEST);
 }
 
@@ -165,6 +167,7 @@ Test(url, encode_then_parse_round_trips)
 	struct cs_buf b = { 0 };
 	const char *v = "a&b=c d+e%f/\x01\xff";
 
+	cs_form_free(&f);
 	cs_buf_puts(&b, "k=");
 	cr_assert_eq(cs_url_encode(&b, v, NULL), CS_OK);
 	cr_assert_eq(cs_form_parse(&f, b.data, b.len, 10), CS_OK);
