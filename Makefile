@@ -23,8 +23,12 @@ O	 = build/$(V)
 
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC $(OPT) -Ilib $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -Wl,--as-needed $(LDFLAGS)
-# libcrypto and zlib are linked only where a program uses signing.
-LIBS	 = -llmdb -ljansson -lfcgi -lcrypto -lz -ldl -lm
+# libcrypto and zlib are not linked: lib/crypto.c loads them with dlopen on
+# first use, so programs that never sign do not pay for them at start-up.
+LIBS	 = -llmdb -ljansson -lfcgi -ldl -lm
+# The programs link these three statically: each CGI request is a new
+# process, and every shared library costs it loader time (bench/startup.sh).
+PROG_LIBS = -Wl,-Bstatic -llmdb -ljansson -lfcgi -Wl,-Bdynamic -ldl -lm -lpthread
 
 # Switching variant relinks every output from that variant's objects.
 $(shell mkdir -p build; [ "`cat build/variant 2>/dev/null`" = "$(V)" ] || echo $(V) > build/variant)
@@ -73,7 +77,7 @@ bin/clear-expired: $(O)/tools/clear_expired.o $(filter-out $(O)/tools/csess.o,$(
 
 # A program is one handler; the same binary serves CGI and FastCGI.
 cgi-bin/%: $(O)/cgi-bin/%.o lib/libcsess.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(PROG_LIBS)
 
 fcgi/%: cgi-bin/%
 	@mkdir -p fcgi
@@ -111,17 +115,19 @@ bench: all $(BENCH_BIN)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/csess \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin \
-	    $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin $(DESTDIR)$(PREFIX)/share/man/man1
+	    $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 644 lib/libcsess.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libcsess.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcsess.so.$(SOMAJOR)
 	ln -sf libcsess.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcsess.so
 	install -m 644 lib/csess.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/csess/*.h $(DESTDIR)$(PREFIX)/include/csess/
-	install -m 644 lib/csess.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' lib/csess.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/csess.pc
 	install -m 755 bin/csess bin/clear-expired $(DESTDIR)$(PREFIX)/bin/
 	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin/; done
-	for m in man/*.1; do [ -f "$$m" ] && install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+	for m in man/*.[13]; do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
 
 clean:
 	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS)

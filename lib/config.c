@@ -23,7 +23,8 @@ enum kind {
 	K_SAMESITE,
 	K_SYNC,
 	K_ENGINE,
-	K_LIST		/* comma-separated strings */
+	K_LIST,		/* comma-separated strings */
+	K_SALT		/* legacy | v2 */
 };
 
 struct setting {
@@ -71,6 +72,7 @@ static const struct setting settings[] = {
 	{ "SESSION_STORE_MAP_SIZE", K_SIZE, F(session_store_map_size), "67108864", 1 << 20, 1LL << 40 },
 	{ "SESSION_STORE_MAX_SIZE", K_SIZE, F(session_store_max_size), "4294967296", 1 << 20, 1LL << 44 },
 	{ "SIGNING_ACCEPT_SHA1", K_BOOL, F(signing_accept_sha1), "false", 0, 0 },
+	{ "SIGNED_COOKIE_SALT", K_SALT, F(signed_cookie_salt_v2), "legacy", 0, 0 },
 };
 
 #define NSETTINGS	(sizeof(settings) / sizeof(settings[0]))
@@ -258,6 +260,11 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 	case K_LIST:
 		free_list(cfg);
 		return set_list(cfg, v);
+	case K_SALT:
+		if (strcmp(v, "legacy") && strcmp(v, "v2"))
+			return fail(err, errlen, s->name, "must be legacy or v2");
+		*(bool *)base = !strcmp(v, "v2");
+		return CS_OK;
 	}
 	return CS_ERR_INVALID;
 range:
@@ -368,8 +375,8 @@ env_lookup(char *const *envp, const char *name)
 int
 cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t errlen)
 {
-	char var[128];
-	const char *v, *file;
+	const struct setting *st;
+	const char *file, *name, *eq;
 	size_t i;
 	int rc;
 
@@ -382,11 +389,15 @@ cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t e
 	if ((file = env_lookup(envp, "CSESS_CONFIG")) != NULL && *file)
 		if ((rc = load_file(cfg, file, envp, err, errlen)))
 			return rc;
-	for (i = 0; i < NSETTINGS; i++) {
-		snprintf(var, sizeof(var), "CSESS_%s", settings[i].name);
-		if ((v = env_lookup(envp, var)) != NULL)
-			if ((rc = apply(cfg, &settings[i], v, err, errlen)))
-				return rc;
+	/* One pass over the environment: a CGI process pays for this on every
+	 * request, so do not scan it once per setting. */
+	for (i = 0; envp && envp[i]; i++) {
+		if (strncmp(envp[i], "CSESS_", 6) || (eq = strchr(envp[i], '=')) == NULL)
+			continue;
+		name = envp[i] + 6;
+		if ((st = find(name, (size_t)(eq - name))) != NULL &&
+		    (rc = apply(cfg, st, eq + 1, err, errlen)))
+			return rc;
 	}
 	return CS_OK;
 }

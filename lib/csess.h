@@ -21,7 +21,14 @@ extern "C" {
 #include "csess/config.h"
 #include "csess/cookie.h"
 #include "csess/http.h"
+#include "csess/sign.h"
 #include "csess/store.h"
+#include "csess/lmdb.h"
+#include "csess/session.h"
+#include "csess/csrf.h"
+#include "csess/template.h"
+#include "csess/users.h"
+#include "csess/auth.h"
 
 #ifdef __cplusplus
 }

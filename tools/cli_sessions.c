@@ -1,10 +1,404 @@
-/* cli_sessions.c -- placeholder until this subcommand lands. */
+/*
+ * cli_sessions.c -- "csess sessions ...": operate on the configured store.
+ *
+ *   list | show KEY | delete KEY | revoke-user NAME | stats | verify |
+ *   clear-expired [--batch N] [--dry-run] [--verbose] | export | import FILE
+ *
+ * Exit 0 on success, 1 for a negative answer (no such session, an
+ * inconsistent store, a sweep that stopped part-way), 2 for usage errors
+ * and a store that cannot be opened or fails.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
 #include "cli.h"
+
+struct ctx {
+	struct cs_config	 cfg;
+	struct cs_store		*store;
+	bool			 cfg_loaded;
+};
+
+static int
+ctx_open(struct ctx *c, const char *cmd, bool lmdb_only)
+{
+	char err[512];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = cli_config(&c->cfg)) != CLI_OK) {
+		cs_config_free(&c->cfg);
+		return rc;
+	}
+	c->cfg_loaded = true;
+	if (lmdb_only && strcmp(c->cfg.session_engine, "lmdb") != 0)
+		return cli_fail("sessions %s: SESSION_ENGINE is %s; this command "
+		    "needs lmdb", cmd, c->cfg.session_engine);
+	if (cs_store_open(&c->store, &c->cfg, err, sizeof(err)) != CS_OK)
+		return cli_fail("sessions %s: %s", cmd, err);
+	return CLI_OK;
+}
+
+static void
+ctx_close(struct ctx *c)
+{
+	cs_store_close(c->store);
+	if (c->cfg_loaded)
+		cs_config_free(&c->cfg);
+}
+
+/* A store failure mid-command: say what it was (never session data). */
+static int
+store_fail(struct ctx *c, const char *cmd, int rc)
+{
+	const char *why = cs_lmdb_error(c->store);
+
+	if (rc == CS_ERR_STORE && why && *why)
+		return cli_fail("sessions %s: %s: %s", cmd, cs_strerror(rc), why);
+	return cli_fail("sessions %s: %s", cmd, cs_strerror(rc));
+}
+
+/* A user name as one tab-separated field: control bytes and backslash
+ * as \xHH, so a name can never split or forge a line. */
+static void
+put_field(const char *v)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+}
+
+static int
+list_one(void *arg, const struct cs_lmdb_session *s)
+{
+	(void)arg;
+	printf("%s\t%lld\t", s->key, (long long)s->expire);
+	if (s->user)
+		put_field(s->user);
+	printf("\t%zu\n", s->data_len);
+	return ferror(stdout) ? CS_ERR_IO : 0;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	struct ctx c;
+	int rc;
+
+	if (argc != 1)
+		return cli_fail("usage: csess sessions list");
+	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK &&
+	    (rc = cs_lmdb_foreach(c.store, list_one, NULL)) != CS_OK)
+		rc = store_fail(&c, argv[0], rc);
+	ctx_close(&c);
+	return rc;
+}
+
+static int
+check_key(const char *cmd, const char *key)
+{
+	if (!cs_session_key_valid(key))
+		return cli_fail("sessions %s: malformed session key (32 characters "
+		    "a-z0-9)", cmd);
+	return CLI_OK;
+}
+
+static void
+print_json_string(const char *prefix, const char *v)
+{
+	json_t *j = json_string(v);
+	char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+
+	printf("%s%s", prefix, t ? t : "null");
+	free(t);
+	json_decref(j);
+}
+
+static int
+cmd_show(int argc, char **argv)
+{
+	struct cs_record r;
+	struct ctx c;
+	int rc;
+
+	if (argc != 2)
+		return cli_fail("usage: csess sessions show KEY");
+	if ((rc = check_key(argv[0], argv[1])))
+		return rc;
+	if ((rc = ctx_open(&c, argv[0], true)) != CLI_OK) {
+		ctx_close(&c);
+		return rc;
+	}
+	rc = cs_lmdb_get(c.store, argv[1], &r);
+	if (rc == CS_ERR_NOT_FOUND) {
+		fprintf(stderr, "csess: sessions show: no such session\n");
+		rc = CLI_NO;
+	} else if (rc != CS_OK)
+		rc = store_fail(&c, argv[0], rc);
+	else {
+		printf("{\"key\":\"%s\",\"expire\":%lld,\"version\":%llu",
+		    argv[1], (long long)r.expire, (unsigned long long)r.version);
+		if (r.user)
+			print_json_string(",\"user\":", r.user);
+		printf(",\"data\":%s}\n", r.data_len ? r.data : "{}");
+		cs_record_free(&r);
+		rc = CLI_OK;
+	}
+	ctx_close(&c);
+	return rc;
+}
+
+static int
+cmd_delete(int argc, char **argv)
+{
+	struct ctx c;
+	int rc;
+
+	if (argc != 2)
+		return cli_fail("usage: csess sessions delete KEY");
+	if ((rc = check_key(argv[0], argv[1])))
+		return rc;
+	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
+		rc = cs_lmdb_delete(c.store, argv[1]);
+		if (rc == CS_ERR_NOT_FOUND) {
+			fprintf(stderr, "csess: sessions delete: no such session\n");
+			rc = CLI_NO;
+		} else if (rc != CS_OK)
+			rc = store_fail(&c, argv[0], rc);
+	}
+	ctx_close(&c);
+	return rc;
+}
+
+static int
+cmd_revoke_user(int argc, char **argv)
+{
+	uint64_t n;
+	struct ctx c;
+	int rc;
+
+	if (argc != 2)
+		return cli_fail("usage: csess sessions revoke-user NAME");
+	if (argv[1][0] == '\0' || strlen(argv[1]) > CS_LMDB_USER_MAX)
+		return cli_fail("sessions revoke-user: user name must be 1 to %d "
+		    "bytes", CS_LMDB_USER_MAX);
+	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
+		if ((rc = cs_lmdb_revoke_user(c.store, argv[1], &n)) != CS_OK)
+			rc = store_fail(&c, argv[0], rc);
+		else
+			printf("%llu\n", (unsigned long long)n);
+	}
+	ctx_close(&c);
+	return rc;
+}
+
+static int
+cmd_stats(int argc, char **argv)
+{
+	struct cs_lmdb_stats st;
+	struct ctx c;
+	int rc;
+
+	if (argc != 1)
+		return cli_fail("usage: csess sessions stats");
+	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
+		if ((rc = cs_lmdb_stats(c.store, cs_now(), &st)) != CS_OK)
+			rc = store_fail(&c, argv[0], rc);
+		else
+			printf("sessions\t%llu\nexpired\t%llu\n"
+			    "expiry_entries\t%llu\nuser_entries\t%llu\n"
+			    "map_size\t%zu\nmap_used\t%zu\nmax_size\t%zu\n"
+			    "file_size\t%zu\nreaders\t%u\nmax_readers\t%u\n",
+			    (unsigned long long)st.sessions,
+			    (unsigned long long)st.expired,
+			    (unsigned long long)st.expiry_entries,
+			    (unsigned long long)st.user_entries,
+			    st.map_size, st.map_used, st.max_size, st.file_size,
+			    st.readers, st.max_readers);
+	}
+	ctx_close(&c);
+	return rc;
+}
+
+static void
+print_problem(void *arg, const char *line)
+{
+	(void)arg;
+	printf("%s\n", line);
+}
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	uint64_t problems;
+	struct ctx c;
+	int rc;
+
+	if (argc != 1)
+		return cli_fail("usage: csess sessions verify");
+	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
+		rc = cs_lmdb_verify(c.store, print_problem, NULL, &problems);
+		if (rc != CS_OK)
+			rc = store_fail(&c, argv[0], rc);
+		else if (problems > 0) {
+			fprintf(stderr, "csess: sessions verify: %llu "
+			    "inconsistencies\n", (unsigned long long)problems);
+			rc = CLI_NO;
+		}
+	}
+	ctx_close(&c);
+	return rc;
+}
+
+static bool
+parse_count(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return false;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0 || v > 1000000)
+		return false;
+	*out = (size_t)v;
+	return true;
+}
+
+/* For cron: quiet on success; exit 1 when a batch failed part-way, 2 when
+ * the store could not be opened at all. */
+static int
+cmd_clear_expired(int argc, char **argv)
+{
+	struct cs_sweep_stats st;
+	size_t batch = 1000;
+	bool dry = false, verbose = false;
+	struct ctx c;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run"))
+			dry = true;
+		else if (!strcmp(argv[i], "--verbose"))
+			verbose = true;
+		else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
+			if (!parse_count(argv[++i], &batch))
+				return cli_fail("clear-expired: --batch takes a "
+				    "number from 1 to 1000000");
+		} else
+			return cli_fail("usage: clear-expired [--batch N] "
+			    "[--dry-run] [--verbose]");
+	}
+	if ((rc = ctx_open(&c, argv[0], false)) != CLI_OK) {
+		ctx_close(&c);
+		return CLI_USAGE;
+	}
+	if (c.store->ops->clear_expired == NULL) {
+		ctx_close(&c);
+		return cli_fail("clear-expired: engine %s keeps no expired "
+		    "sessions", c.store->ops->name);
+	}
+	rc = c.store->ops->clear_expired(c.store, cs_now(), batch, dry, &st);
+	if (rc != CS_OK) {
+		store_fail(&c, argv[0], rc);
+		fprintf(stderr, "csess: clear-expired: stopped after removing "
+		    "%llu sessions\n", (unsigned long long)st.removed);
+		rc = CLI_NO;
+	} else if (verbose)
+		printf("%s %llu, remaining %llu, elapsed %.3fs\n",
+		    dry ? "would remove" : "removed",
+		    (unsigned long long)st.removed,
+		    (unsigned long long)st.remaining, st.elapsed);
+	ctx_close(&c);
+	return rc;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	struct ctx c;
+	int rc;
+
+	if (argc != 1)
+		return cli_fail("usage: csess sessions export");
+	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK &&
+	    (rc = cs_lmdb_export(c.store, stdout)) != CS_OK)
+		rc = store_fail(&c, argv[0], rc);
+	ctx_close(&c);
+	return rc;
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+	char err[512];
+	uint64_t n;
+	size_t bad;
+	struct ctx c;
+	FILE *f;
+	int rc;
+
+	if (argc != 2)
+		return cli_fail("usage: csess sessions import FILE (- for stdin)");
+	if (!strcmp(argv[1], "-"))
+		f = stdin;
+	else if ((f = fopen(argv[1], "r")) == NULL)
+		return cli_fail("sessions import: %s: %s", argv[1],
+		    strerror(errno));
+	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
+		rc = cs_lmdb_import(c.store, f, &n, &bad, err, sizeof(err));
+		if (rc == CS_ERR_INVALID && bad > 0)
+			rc = cli_fail("sessions import: line %zu: %s (nothing "
+			    "imported)", bad, err);
+		else if (rc != CS_OK)
+			rc = cli_fail("sessions import: %s%s%s (%llu imported)",
+			    cs_strerror(rc), *err ? ": " : "", err,
+			    (unsigned long long)n);
+		else
+			printf("%llu\n", (unsigned long long)n);
+	}
+	ctx_close(&c);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int, char **);
+} subs[] = {
+	{ "list", cmd_list },
+	{ "show", cmd_show },
+	{ "delete", cmd_delete },
+	{ "revoke-user", cmd_revoke_user },
+	{ "stats", cmd_stats },
+	{ "verify", cmd_verify },
+	{ "clear-expired", cmd_clear_expired },
+	{ "export", cmd_export },
+	{ "import", cmd_import },
+};
 
 int
 cli_sessions(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail("%s: not available yet", argv[0]);
-}
+	size_t i;
 
+	if (argc < 2)
+		return cli_fail("usage: csess sessions list | show KEY | delete KEY"
+		    " | revoke-user NAME | stats | verify | clear-expired "
+		    "[--batch N] [--dry-run] [--verbose] | export | import FILE");
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (!strcmp(argv[1], subs[i].name))
+			return subs[i].run(argc - 1, argv + 1);
+	return cli_fail("sessions: unknown command '%s'", argv[1]);
+}

@@ -1,45 +1,472 @@
-/* cli_sign.c -- placeholder until this subcommand lands. */
+/*
+ * cli_sign.c -- csess sign / unsign / dumps / loads / signed-cookie /
+ * password: Django's signing, signed cookies and password hashes from the
+ * shell, with SECRET_KEY (and SECRET_KEY_FALLBACKS) from the configuration.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+
+#define STDIN_MAX	65536	/* a password, not a file */
+
+/* Options the signing commands share; NULL/-1 when not given. */
+struct opts {
+	const char	*salt;
+	int64_t		 max_age;
+	long		 iterations;
+	bool		 timestamp;
+	bool		 compress;
+	const char	*words[2];
+	int		 nwords;
+};
+
+enum {
+	O_SALT = 1, O_TIMESTAMP = 2, O_MAX_AGE = 4, O_COMPRESS = 8,
+	O_ITERATIONS = 16
+};
+
+static int
+parse_count(const char *opt, const char *s, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return cli_fail("%s needs a whole number", opt);
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v > max)
+		return cli_fail("%s needs a whole number up to %lld", opt,
+		    (long long)max);
+	*out = v;
+	return CLI_OK;
+}
+
+/*
+ * argv[first..): the options in allowed, and at most maxwords other words.
+ * "--" ends the options, so a VALUE that starts with "--" can be passed.
+ */
+static int
+parse_opts(int argc, char **argv, int first, unsigned allowed, int maxwords,
+    struct opts *o)
+{
+	bool dashdash = false;
+	int64_t n;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->max_age = -1;
+	o->iterations = -1;
+	for (i = first; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (dashdash || strncmp(a, "--", 2) != 0) {
+			if (o->nwords >= maxwords)
+				return cli_fail("%s: too many arguments", argv[0]);
+			o->words[o->nwords++] = a;
+		} else if (!strcmp(a, "--"))
+			dashdash = true;
+		else if ((allowed & O_SALT) && !strcmp(a, "--salt")) {
+			if (++i >= argc)
+				return cli_fail("--salt needs a value");
+			o->salt = argv[i];
+		} else if ((allowed & O_TIMESTAMP) && !strcmp(a, "--timestamp"))
+			o->timestamp = true;
+		else if ((allowed & O_COMPRESS) && !strcmp(a, "--compress"))
+			o->compress = true;
+		else if ((allowed & O_MAX_AGE) && !strcmp(a, "--max-age")) {
+			if (++i >= argc)
+				return cli_fail("--max-age needs a value");
+			if (parse_count("--max-age", argv[i], INT64_MAX / 2, &o->max_age))
+				return CLI_USAGE;
+		} else if ((allowed & O_ITERATIONS) && !strcmp(a, "--iterations")) {
+			if (++i >= argc)
+				return cli_fail("--iterations needs a value");
+			if (parse_count("--iterations", argv[i], 100000000, &n))
+				return CLI_USAGE;
+			if (n < 1)
+				return cli_fail("--iterations must be at least 1");
+			o->iterations = (long)n;
+		} else
+			return cli_fail("%s: unknown option %s", argv[0], a);
+	}
+	return CLI_OK;
+}
+
+/* Load the configuration and a signer keyed with SECRET_KEY. */
+static int
+load_signer(struct cs_config *cfg, struct cs_signer *s)
+{
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((rc = cli_config(cfg)) != CLI_OK)
+		return rc;
+	if (cs_signer_init(s, cfg) != CS_OK)
+		return cli_fail("SECRET_KEY is not set (set CSESS_SECRET_KEY "
+		    "or SECRET_KEY in the CSESS_CONFIG file)");
+	return CLI_OK;
+}
+
+/* Map a library answer to the exit status, with one line on stderr. */
+static int
+answer(const char *cmd, int rc)
+{
+	switch (rc) {
+	case CS_OK:
+		return CLI_OK;
+	case CS_ERR_BAD_SIGNATURE:
+		fprintf(stderr, "csess: %s: bad signature\n", cmd);
+		return CLI_NO;
+	case CS_ERR_EXPIRED:
+		fprintf(stderr, "csess: %s: signature expired\n", cmd);
+		return CLI_NO;
+	case CS_ERR_NOT_FOUND:
+		fprintf(stderr, "csess: %s: not found\n", cmd);
+		return CLI_NO;
+	case CS_ERR_CRYPTO:
+		return cli_fail("%s: %s", cmd, cs_crypto_error()[0] ?
+		    cs_crypto_error() : cs_strerror(rc));
+	case CS_ERR_CONFIG:
+		return cli_fail("%s: SECRET_KEY is not set", cmd);
+	default:
+		return cli_fail("%s: %s", cmd, cs_strerror(rc));
+	}
+}
+
+static int
+print(const struct cs_buf *b)
+{
+	if (fwrite(b->data ? b->data : "", 1, b->len, stdout) != b->len ||
+	    putchar('\n') == EOF || fflush(stdout) == EOF)
+		return cli_fail("cannot write the output");
+	return CLI_OK;
+}
+
+/* Run the command's step, print its result, clean up. */
+static int
+finish(const char *cmd, int rc, struct cs_buf *out, struct cs_config *cfg)
+{
+	int ex = answer(cmd, rc);
+
+	if (ex == CLI_OK)
+		ex = print(out);
+	cs_buf_free(out);
+	cs_config_free(cfg);
+	return ex;
+}
 
 int
 cli_sign(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail("%s: not available yet", argv[0]);
+	struct cs_config cfg;
+	struct cs_signer s;
+	struct cs_buf out = {0};
+	struct opts o;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_TIMESTAMP, 1, &o)))
+		return rc;
+	if (o.nwords != 1)
+		return cli_fail("usage: csess sign [--salt S] [--timestamp] VALUE");
+	if ((rc = load_signer(&cfg, &s))) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	s.salt = o.salt;
+	s.timestamp = o.timestamp;
+	rc = cs_sign(&s, o.words[0], strlen(o.words[0]), &out);
+	return finish("sign", rc, &out, &cfg);
 }
 
 int
 cli_unsign(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail("%s: not available yet", argv[0]);
+	struct cs_config cfg;
+	struct cs_signer s;
+	struct cs_buf out = {0};
+	struct opts o;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_TIMESTAMP | O_MAX_AGE,
+	    1, &o)))
+		return rc;
+	if (o.nwords != 1)
+		return cli_fail("usage: csess unsign [--salt S] [--timestamp] "
+		    "[--max-age N] SIGNED");
+	/* Django's plain Signer has no max_age: say so rather than ignore it. */
+	if (o.max_age >= 0 && !o.timestamp)
+		return cli_fail("unsign: --max-age needs --timestamp");
+	if ((rc = load_signer(&cfg, &s))) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	s.salt = o.salt;
+	s.timestamp = o.timestamp;
+	rc = cs_unsign(&s, o.words[0], strlen(o.words[0]), o.max_age, &out);
+	return finish("unsign", rc, &out, &cfg);
 }
 
 int
 cli_dumps(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail("%s: not available yet", argv[0]);
+	struct cs_config cfg;
+	struct cs_signer s;
+	struct cs_buf out = {0};
+	struct opts o;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_COMPRESS, 1, &o)))
+		return rc;
+	if (o.nwords != 1)
+		return cli_fail("usage: csess dumps [--salt S] [--compress] JSON");
+	if ((rc = load_signer(&cfg, &s))) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	s.salt = o.salt;
+	rc = cs_dumps(&s, o.words[0], strlen(o.words[0]), o.compress, &out);
+	if (rc == CS_ERR_INVALID) {
+		cs_config_free(&cfg);
+		return cli_fail("dumps: not valid JSON");
+	}
+	return finish("dumps", rc, &out, &cfg);
 }
 
 int
 cli_loads(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail("%s: not available yet", argv[0]);
+	struct cs_config cfg;
+	struct cs_signer s;
+	struct cs_buf out = {0};
+	struct opts o;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_MAX_AGE, 1, &o)))
+		return rc;
+	if (o.nwords != 1)
+		return cli_fail("usage: csess loads [--salt S] [--max-age N] TOKEN");
+	if ((rc = load_signer(&cfg, &s))) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	s.salt = o.salt;
+	rc = cs_loads(&s, o.words[0], strlen(o.words[0]), o.max_age, &out);
+	if (rc == CS_ERR_INVALID) {
+		/* It verified, so it is ours, but it does not decode. */
+		cs_config_free(&cfg);
+		cs_buf_free(&out);
+		return cli_fail("loads: signed payload is not valid JSON");
+	}
+	return finish("loads", rc, &out, &cfg);
+}
+
+/* signed-cookie get NAME [--salt S] [--max-age N]: from HTTP_COOKIE. */
+static int
+signed_cookie_get(int argc, char **argv)
+{
+	struct cs_config cfg;
+	struct cs_signer s;
+	struct cs_cookie_limits lim;
+	struct cs_cookies jar;
+	struct cs_buf out = {0};
+	struct opts o;
+	const char *hdr;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, 2, O_SALT | O_MAX_AGE, 1, &o)))
+		return rc;
+	if (o.nwords != 1)
+		return cli_fail("usage: csess signed-cookie get NAME [--salt S] "
+		    "[--max-age N]");
+	if ((rc = load_signer(&cfg, &s))) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	if ((hdr = getenv("HTTP_COOKIE")) == NULL)
+		hdr = "";
+	memset(&lim, 0, sizeof(lim));
+	lim.max_header = cfg.cookie_header_max_size;
+	lim.max_pairs = cfg.cookie_max_pairs;
+	memset(&jar, 0, sizeof(jar));
+	if ((rc = cs_cookies_parse(&jar, hdr, strlen(hdr), &lim)) != CS_OK) {
+		cs_config_free(&cfg);
+		return cli_fail("signed-cookie get: HTTP_COOKIE: %s",
+		    cs_strerror(rc));
+	}
+	rc = cs_get_signed_cookie(&out, &cfg, &jar, o.words[0], o.salt,
+	    o.max_age);
+	cs_cookies_free(&jar);
+	return finish("signed-cookie get", rc, &out, &cfg);
+}
+
+/*
+ * signed-cookie set NAME VALUE [--salt S] [cookie options]: --salt is
+ * taken out here, the rest goes to the shared cookie option parser.
+ */
+static int
+signed_cookie_set(int argc, char **argv)
+{
+	struct cs_config cfg;
+	struct cs_signer s;
+	struct cs_set_cookie c;
+	struct cs_buf val = {0}, out = {0};
+	char **rest, *words[2];
+	const char *salt = NULL;
+	int i, n = 0, nwords, rc;
+
+	if ((rest = calloc((size_t)argc + 1, sizeof(*rest))) == NULL)
+		return cli_fail("out of memory");
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--salt")) {
+			if (i + 1 >= argc) {
+				free(rest);
+				return cli_fail("--salt needs a value");
+			}
+			salt = argv[++i];
+			continue;
+		}
+		rest[n++] = argv[i];
+	}
+	for (; i < argc; i++)
+		rest[n++] = argv[i];
+	memset(&c, 0, sizeof(c));
+	rc = cli_cookie_options(n, rest, 2, &c, words, 2, &nwords);
+	free(rest);
+	if (rc != CLI_OK)
+		return rc;
+	if (nwords != 2)
+		return cli_fail("usage: csess signed-cookie set NAME VALUE "
+		    "[--salt S] [cookie options]");
+	if ((rc = load_signer(&cfg, &s))) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	/* SIGNED_COOKIE_SALT: legacy (default) is readable by every Django version, v2 by 5.2.15+. */
+	rc = cs_signed_cookie_value(&val, &cfg, words[0], words[1], salt,
+	    cfg.signed_cookie_salt_v2 ? CS_COOKIE_SALT_V2 : CS_COOKIE_SALT_LEGACY);
+	if (rc == CS_OK) {
+		c.name = words[0];
+		c.value = val.data;
+		if ((rc = cs_set_cookie_format(&out, &c, cs_now())) ==
+		    CS_ERR_INVALID) {
+			cs_buf_free(&val);
+			cs_buf_free(&out);
+			cs_config_free(&cfg);
+			return cli_fail("signed-cookie set: not a valid cookie");
+		}
+	}
+	cs_buf_free(&val);
+	return finish("signed-cookie set", rc, &out, &cfg);
 }
 
 int
 cli_signed_cookie(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail("%s: not available yet", argv[0]);
+	if (argc >= 2 && !strcmp(argv[1], "get"))
+		return signed_cookie_get(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "set"))
+		return signed_cookie_set(argc, argv);
+	return cli_fail("usage: csess signed-cookie get NAME [--salt S] "
+	    "[--max-age N] | set NAME VALUE [--salt S] [cookie options]");
+}
+
+/* The password from stdin, without the line's newline. */
+static int
+read_password(struct cs_buf *pw)
+{
+	int rc;
+
+	if ((rc = cli_read_stdin(pw, STDIN_MAX)) != CS_OK)
+		return cli_fail("password: cannot read stdin: %s",
+		    cs_strerror(rc));
+	cli_chomp(pw);
+	return CLI_OK;
+}
+
+static int
+password_hash(int argc, char **argv)
+{
+	struct cs_config cfg;
+	struct cs_buf pw = {0}, out = {0};
+	struct opts o;
+	long iter;
+	int rc;
+
+	if ((rc = parse_opts(argc, argv, 2, O_SALT | O_ITERATIONS, 0, &o)))
+		return rc;
+	if (o.salt && (o.salt[0] == '\0' || strchr(o.salt, '$')))
+		return cli_fail("password hash: --salt must be non-empty and "
+		    "without '$'");
+	memset(&cfg, 0, sizeof(cfg));
+	if ((rc = cli_config(&cfg)) != CLI_OK) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	iter = o.iterations > 0 ? o.iterations : cfg.password_iterations;
+	if ((rc = read_password(&pw)) != CLI_OK) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	rc = cs_password_hash(&out, pw.data, pw.len, iter, o.salt);
+	explicit_bzero(pw.data, pw.len);
+	cs_buf_free(&pw);
+	return finish("password hash", rc, &out, &cfg);
+}
+
+static int
+password_check(int argc, char **argv)
+{
+	struct cs_config cfg;
+	struct cs_buf pw = {0};
+	struct opts o;
+	int rc, ex;
+
+	if ((rc = parse_opts(argc, argv, 2, 0, 1, &o)))
+		return rc;
+	if (o.nwords != 1)
+		return cli_fail("usage: csess password check HASH (password on stdin)");
+	memset(&cfg, 0, sizeof(cfg));
+	if ((rc = cli_config(&cfg)) != CLI_OK) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	if ((rc = read_password(&pw)) != CLI_OK) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	rc = cs_password_check(pw.data, pw.len, o.words[0],
+	    cfg.password_iterations);
+	explicit_bzero(pw.data, pw.len);
+	cs_buf_free(&pw);
+	cs_config_free(&cfg);
+	switch (rc) {
+	case CS_OK:
+		return CLI_OK;
+	case CS_ERR_BAD_SIGNATURE:
+		fputs("csess: password check: password does not match\n", stderr);
+		return CLI_NO;
+	case CS_ERR_INVALID:
+		return cli_fail("password check: not a pbkdf2_sha256 or "
+		    "pbkdf2_sha1 hash");
+	default:
+		ex = answer("password check", rc);
+		return ex;
+	}
 }
 
 int
 cli_password(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail("%s: not available yet", argv[0]);
+	if (argc >= 2 && !strcmp(argv[1], "hash"))
+		return password_hash(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "check"))
+		return password_check(argc, argv);
+	return cli_fail("usage: csess password hash [--iterations N] [--salt S] "
+	    "| check HASH (password on stdin)");
 }
-

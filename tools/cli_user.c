@@ -1,10 +1,179 @@
-/* cli_user.c -- placeholder until this subcommand lands. */
+/*
+ * cli_user.c -- csess user add|passwd|del NAME, user list, user import FILE.
+ * Passwords arrive on stdin (one line; the trailing newline is not part of
+ * it) so they never show in ps or shell history.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+
+#define PASSWORD_MAX	4096
+
+static int
+read_password(struct cs_buf *pw)
+{
+	int rc = cli_read_stdin(pw, PASSWORD_MAX + 2);
+
+	if (rc == CS_ERR_TOO_LARGE)
+		return cli_fail("password longer than %d bytes", PASSWORD_MAX);
+	if (rc)
+		return cli_fail("cannot read the password from stdin");
+	cli_chomp(pw);
+	if (pw->len == 0)
+		return cli_fail("empty password on stdin");
+	if (memchr(pw->data, '\0', pw->len) || strchr(pw->data, '\n'))
+		return cli_fail("the password must be one line");
+	return CLI_OK;
+}
+
+static int
+store_fail(const char *what, int rc)
+{
+	fprintf(stderr, "csess: %s: %s\n", what, cs_strerror(rc));
+	return rc == CS_ERR_NOT_FOUND || rc == CS_ERR_EXISTS ? CLI_NO : CLI_USAGE;
+}
+
+/* Hash pw and store it for name (create_only for "add"). */
+static int
+set_password(const struct cs_config *cfg, const char *name, bool create_only)
+{
+	struct cs_buf pw = { 0 }, hash = { 0 };
+	struct cs_user u;
+	char auth[65], *authp = NULL;
+	int rc;
+
+	if (!cs_username_valid(name))
+		return cli_fail("invalid username '%s': use 1-150 of A-Z a-z 0-9 @ . + - _", name);
+	if (!create_only) {
+		if ((rc = cs_user_get(cfg, name, &u)))
+			return store_fail(name, rc);
+		cs_user_free(&u);
+	}
+	if ((rc = read_password(&pw))) {
+		cs_buf_free(&pw);
+		return rc;
+	}
+	rc = cs_password_hash(&hash, pw.data, pw.len, cfg->password_iterations, NULL);
+	explicit_bzero(pw.data, pw.len);
+	cs_buf_free(&pw);
+	if (rc) {
+		cs_buf_free(&hash);
+		return cli_fail("cannot hash the password: %s", cs_strerror(rc));
+	}
+	if (cfg->secret_key && cs_session_auth_hash(auth, hash.data, cfg->secret_key) == CS_OK)
+		authp = auth;
+	rc = cs_user_put(cfg, name, hash.data, authp, create_only);
+	cs_buf_free(&hash);
+	return rc ? store_fail(name, rc) : CLI_OK;
+}
+
+static int
+print_user(void *arg, const struct cs_user *u)
+{
+	(void)arg;
+	puts(u->name);
+	return 0;
+}
+
+/* A hash csess can verify: pbkdf2_sha256 or pbkdf2_sha1, 4 '$' fields. */
+static bool
+hash_usable(const char *h)
+{
+	const char *p = h;
+	int dollars = 0;
+
+	if (strncmp(h, "pbkdf2_sha256$", 14) && strncmp(h, "pbkdf2_sha1$", 12))
+		return false;
+	for (; *p; p++) {
+		if (*p == '$')
+			dollars++;
+		else if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
+	}
+	return dollars == 3;
+}
+
+/* Split "name:hash" in place; false when malformed. */
+static bool
+split_line(char *line, char **name, char **hash)
+{
+	char *colon = strchr(line, ':');
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (colon == NULL)
+		return false;
+	*colon = '\0';
+	*name = line;
+	*hash = colon + 1;
+	return cs_username_valid(*name) && hash_usable(*hash);
+}
+
+/* Validate every line first, so a bad file changes nothing. */
+static int
+import_users(const struct cs_config *cfg, const char *path)
+{
+	FILE *f;
+	char line[8192], *name, *hash, auth[65];
+	long lineno = 0;
+	int rc = CLI_OK, pass;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return cli_fail("cannot open %s", path);
+	for (pass = 0; pass < 2 && rc == CLI_OK; pass++) {
+		rewind(f);
+		lineno = 0;
+		while (rc == CLI_OK && fgets(line, sizeof(line), f)) {
+			lineno++;
+			if (line[0] == '\n' || line[0] == '#')
+				continue;
+			if (!split_line(line, &name, &hash)) {
+				rc = cli_fail("%s:%ld: expected name:pbkdf2_sha256$iterations$salt$hash",
+				    path, lineno);
+				break;
+			}
+			if (pass == 0)
+				continue;
+			const char *authp = cfg->secret_key &&
+			    cs_session_auth_hash(auth, hash, cfg->secret_key) == CS_OK ? auth : NULL;
+			if ((rc = cs_user_put(cfg, name, hash, authp, false)))
+				rc = store_fail(name, rc);
+		}
+	}
+	fclose(f);
+	return rc;
+}
 
 int
 cli_user(int argc, char **argv)
 {
-	(void)argc;
-	return cli_fail("%s: not available yet", argv[0]);
-}
+	struct cs_config cfg;
+	const char *cmd = argc > 1 ? argv[1] : "";
+	int rc, need = !strcmp(cmd, "list") ? 2 : 3;
 
+	if (strcmp(cmd, "add") && strcmp(cmd, "passwd") && strcmp(cmd, "del") &&
+	    strcmp(cmd, "list") && strcmp(cmd, "import"))
+		return cli_fail("usage: csess user add|passwd|del NAME | list | import FILE");
+	if (argc != need)
+		return cli_fail("usage: csess user %s%s", cmd,
+		    need == 2 ? "" : !strcmp(cmd, "import") ? " FILE" : " NAME");
+	if ((rc = cli_config(&cfg))) {
+		cs_config_free(&cfg);
+		return rc;
+	}
+	if (!strcmp(cmd, "add"))
+		rc = set_password(&cfg, argv[2], true);
+	else if (!strcmp(cmd, "passwd"))
+		rc = set_password(&cfg, argv[2], false);
+	else if (!strcmp(cmd, "del"))
+		rc = (rc = cs_user_delete(&cfg, argv[2])) ? store_fail(argv[2], rc) : CLI_OK;
+	else if (!strcmp(cmd, "list"))
+		rc = (rc = cs_user_each(&cfg, print_user, NULL)) ? store_fail("list", rc) : CLI_OK;
+	else
+		rc = import_users(&cfg, argv[2]);
+	cs_config_free(&cfg);
+	return rc;
+}

@@ -67,6 +67,7 @@ struct cs_config {
 	size_t		 session_store_map_size;	/* SESSION_STORE_MAP_SIZE, initial LMDB map, 64 MiB */
 	size_t		 session_store_max_size;	/* SESSION_STORE_MAX_SIZE, growth cap, 4 GiB */
 	bool		 signing_accept_sha1;		/* SIGNING_ACCEPT_SHA1: Django 3.2 legacy, false */
+	bool		 signed_cookie_salt_v2;		/* SIGNED_COOKIE_SALT: legacy (false) or v2 */
 };
 
 /*

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Whole-process CPU of one CGI request, side by side with a hello-world C CGI:
+# the protected page with a logged-in LMDB session (the path that must stay
+# free of libcrypto), the same page anonymous (a redirect), the login form,
+# and a login POST's first half (it loads libcrypto for the password).
+# CPU is user+sys of the children (getrusage), rounds interleaved so machine
+# noise hits every command alike.  Prints microseconds and ratios to hello.
+set -eu
+cd "$(dirname "$0")/.."
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+N=${N:-300}
+
+cat > "$T/hello.c" <<'C'
+#include <stdio.h>
+int main(void) { fputs("Status: 200 OK\r\nContent-Type: text/html\r\n\r\nhello\n", stdout); return 0; }
+C
+cc -O2 -o "$T/hello" "$T/hello.c"
+
+export CSESS_SESSION_STORE=$T/sessions.mdb CSESS_SESSION_SYNC=none
+export CSESS_SECRET_KEY=bench-startup-secret-bench-startup-secret-0123456789
+export CSESS_PASSWORD_ITERATIONS=1000
+echo pw | bin/csess user add bench
+
+# Log in once through the CGI program to get a real session.
+get=$(REQUEST_METHOD=GET REQUEST_URI=/login cgi-bin/login </dev/null)
+csrf=$(printf '%s\n' "$get" | sed -n 's/^Set-Cookie: csrftoken=\([^;]*\);.*/\1/p')
+sid=$(printf '%s\n' "$get" | sed -n 's/^Set-Cookie: sessionid=\([^;]*\);.*/\1/p')
+printf 'username=bench&password=pw&csrfmiddlewaretoken=%s' "$csrf" > "$T/body"
+post=$(REQUEST_METHOD=POST REQUEST_URI=/login HTTP_COOKIE="csrftoken=$csrf; sessionid=$sid" \
+	CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=$(stat -c %s "$T/body") \
+	cgi-bin/login < "$T/body")
+sid=$(printf '%s\n' "$post" | sed -n 's/^Set-Cookie: sessionid=\([^;]*\);.*/\1/p')
+[ -n "$sid" ] || { echo "bench/startup.sh: login failed" >&2; exit 1; }
+
+python3 - "$N" "$T" "$sid" "$csrf" <<'PY'
+import os, resource, subprocess, sys
+n, T, sid, csrf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+base = dict(os.environ, REQUEST_URI="/protected", SERVER_PORT="80", HTTP_HOST="localhost")
+cases = [
+    ("hello-world C CGI", [f"{T}/hello"], dict(base, REQUEST_METHOD="GET")),
+    ("protected, logged in (LMDB)", ["cgi-bin/protected"],
+     dict(base, REQUEST_METHOD="GET", HTTP_COOKIE=f"sessionid={sid}; csrftoken={csrf}")),
+    ("protected, anonymous", ["cgi-bin/protected"], dict(base, REQUEST_METHOD="GET")),
+    ("login form (GET)", ["cgi-bin/login"], dict(base, REQUEST_METHOD="GET", REQUEST_URI="/login")),
+]
+devnull = open(os.devnull, "wb")
+cpu = {name: 0.0 for name, _, _ in cases}
+rounds = 10
+for _ in range(rounds):
+    for name, cmd, env in cases:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        for _ in range(n // rounds):
+            subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=devnull, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu[name] += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+runs = (n // rounds) * rounds
+hello = cpu[cases[0][0]] / runs
+print(f"CPU per request (user+sys, {runs} runs each, interleaved):")
+for name, _, _ in cases:
+    us = cpu[name] / runs * 1e6
+    print(f"  {name:32s} {us:8.0f} us   {cpu[name] / runs / hello:5.2f}x hello")
+PY

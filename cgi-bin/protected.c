@@ -1,0 +1,135 @@
+/*
+ * protected -- a page only a logged-in user sees: the username, the
+ * session's contents and the request's cookies (all HTML-escaped), a visit
+ * counter kept in the session, and a logout button.  Anonymous visitors are
+ * sent to LOGIN_URL?next=<this path>.  Needs no cryptography: the session
+ * is checked against its user by comparing stored hashes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csess.h"
+
+#define VISITS_KEY	"visits"
+
+/* LOGIN_URL?next=<path, percent-encoded>. */
+static int
+login_redirect(struct cs_req *req, struct cs_resp *resp)
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	const unsigned char *p = (const unsigned char *)cs_req_path(req);
+	struct cs_buf url = { 0 };
+	int rc;
+
+	rc = cs_buf_printf(&url, "%s%cnext=", cfg->login_url,
+	    strchr(cfg->login_url, '?') ? '&' : '?');
+	for (; rc == CS_OK && *p; p++)
+		rc = (strchr("/-._~", *p) || (*p < 0x80 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
+		    (*p >= '0' && *p <= '9')) ? cs_buf_putc(&url, (char)*p) :
+		    cs_buf_printf(&url, "%%%02X", *p);
+	if (rc == CS_OK)
+		rc = cs_resp_redirect(resp, 302, url.data);
+	cs_buf_free(&url);
+	return rc;
+}
+
+/* The session as indented JSON, in insertion order. */
+static char *
+session_text(struct cs_session *s)
+{
+	struct cs_session_iter it = CS_SESSION_ITER_INIT;
+	json_t *all = json_object(), *value;
+	const char *name;
+	char *text;
+
+	if (all == NULL)
+		return NULL;
+	while (cs_session_next(s, &it, &name, &value))
+		json_object_set(all, name, value);
+	text = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	json_decref(all);
+	return text;
+}
+
+/* One "name=value" line per cookie, in header order. */
+static int
+cookies_text(struct cs_req *req, struct cs_buf *out)
+{
+	const struct cs_cookies *c;
+	size_t i;
+	int rc;
+
+	if ((rc = cs_req_cookies(req, &c)))
+		return rc;
+	for (i = 0; rc == CS_OK && i < c->count; i++)
+		rc = cs_buf_printf(out, "%s=%s\n", c->pairs[i].name, c->pairs[i].value);
+	return rc == CS_OK ? cs_buf_append(out, "", 0) : rc;
+}
+
+static void
+page(struct cs_req *req, struct cs_resp *resp, const char *user)
+{
+	struct cs_session *s = cs_session(req);
+	char token[CS_CSRF_TOKEN_LEN + 1], visits[32], *session = NULL;
+	struct cs_buf cookies = { 0 };
+	int64_t n = 0;
+	int rc;
+
+	rc = cs_session_get_int(s, VISITS_KEY, &n);
+	if (rc == CS_OK || rc == CS_ERR_NOT_FOUND)
+		rc = cs_session_set_int(s, VISITS_KEY, ++n);
+	if (rc == CS_OK)
+		rc = cs_csrf_token(req, resp, token);
+	if (rc == CS_OK && (session = session_text(s)) == NULL)
+		rc = CS_ERR_NOMEM;
+	if (rc == CS_OK)
+		rc = cookies_text(req, &cookies);
+	if (rc == CS_OK) {
+		snprintf(visits, sizeof(visits), "%lld", (long long)n);
+		struct cs_tvar vars[] = {
+			{ "username", user },
+			{ "visits", visits },
+			{ "session", session },
+			{ "cookies", cookies.data },
+			{ "csrf_token", token },
+			/* Relative: /protected posts to /logout and
+			 * /cgi-bin/protected to /cgi-bin/logout. */
+			{ "logout_url", "logout" },
+		};
+		cs_resp_header(resp, "Cache-Control", "no-store");
+		cs_template_respond(resp, cs_req_config(req), 200, "protected", vars,
+		    sizeof(vars) / sizeof(vars[0]));
+	} else {
+		cs_resp_error(resp, cs_http_status_for(rc), NULL);
+	}
+	free(session);
+	cs_buf_free(&cookies);
+}
+
+static void
+protected(struct cs_req *req, struct cs_resp *resp, void *arg)
+{
+	const char *method = cs_req_method(req), *user;
+
+	(void)arg;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		cs_resp_error(resp, 405, NULL);
+		cs_resp_header(resp, "Allow", "GET, HEAD");
+		return;
+	}
+	if ((user = cs_auth_user(req)) == NULL) {
+		if (cs_session_error(cs_session(req)) == CS_ERR_STORE)
+			cs_resp_error(resp, 503, NULL);
+		else
+			login_redirect(req, resp);
+		return;
+	}
+	page(req, resp, user);
+}
+
+int
+main(void)
+{
+	return cs_session_serve(protected, NULL);
+}

@@ -1,0 +1,200 @@
+/*
+ * auth.c -- login, logout and the current user (see csess/auth.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "csess/auth.h"
+#include "csess/csrf.h"
+#include "csess/http.h"
+#include "csess/session.h"
+#include "csess/sign.h"
+#include "csess/users.h"
+
+/* Per-request cache of the answer of cs_auth_user(). */
+static const char user_slot;
+
+static bool
+hash_matches(const char *a, const char *b)
+{
+	return a && b && cs_ct_equal(a, strlen(a), b, strlen(b));
+}
+
+/* Verify the password; upgrade the stored hash when it is weaker. */
+static enum cs_auth_result
+verify(const struct cs_config *cfg, const char *name, const char *password,
+    struct cs_user *u, int *err)
+{
+	struct cs_buf fresh = { 0 };
+	const char *hash;
+	char auth[65];
+	int rc;
+
+	rc = cs_user_get(cfg, name, u);
+	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND) {
+		*err = rc;
+		return CS_AUTH_ERROR;
+	}
+	hash = rc == CS_OK ? u->password_hash : NULL;
+	rc = cs_password_check(password, strlen(password), hash, cfg->password_iterations);
+	if (rc == CS_ERR_CRYPTO || rc == CS_ERR_NOMEM) {
+		*err = rc;
+		return CS_AUTH_ERROR;
+	}
+	if (rc != CS_OK)
+		return CS_AUTH_BAD_CREDENTIALS;
+	if (cs_password_needs_rehash(u->password_hash, cfg->password_iterations) &&
+	    cs_password_hash(&fresh, password, strlen(password),
+	    cfg->password_iterations, NULL) == CS_OK &&
+	    cs_session_auth_hash(auth, fresh.data, cfg->secret_key) == CS_OK &&
+	    cs_user_put(cfg, name, fresh.data, auth, false) == CS_OK) {
+		free(u->password_hash);
+		u->password_hash = cs_buf_steal(&fresh);
+		free(u->auth_hash);
+		u->auth_hash = strdup(auth);
+	}
+	cs_buf_free(&fresh);
+	return CS_AUTH_OK;
+}
+
+/* The hash for this SECRET_KEY; refresh the user record if it went stale
+ * (a rotated key) so protected pages keep comparing without crypto. */
+static int
+current_auth_hash(const struct cs_config *cfg, struct cs_user *u, char out[65])
+{
+	int rc;
+
+	if ((rc = cs_session_auth_hash(out, u->password_hash, cfg->secret_key)))
+		return rc;
+	if (!hash_matches(out, u->auth_hash))
+		return cs_user_set_auth_hash(cfg, u->name, out);
+	return CS_OK;
+}
+
+/* Django's login(): flush on another user or a stale hash, else cycle. */
+static int
+attach(struct cs_req *req, struct cs_resp *resp, const char *name, const char *auth)
+{
+	struct cs_session *s = cs_session(req);
+	const char *have = NULL, *have_hash = NULL;
+	int rc;
+
+	if (s == NULL)
+		return CS_ERR_NOMEM;
+	rc = cs_session_get_string(s, CS_AUTH_USER_KEY, &have);
+	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND)
+		return rc;
+	if (have) {
+		cs_session_get_string(s, CS_AUTH_HASH_KEY, &have_hash);
+		if (strcmp(have, name) || !hash_matches(have_hash, auth))
+			rc = cs_session_flush(s);
+		else
+			rc = CS_OK;	/* same user again: Django keeps the key */
+	} else {
+		rc = cs_session_cycle_key(s);
+	}
+	if (rc == CS_OK)
+		rc = cs_session_set_string(s, CS_AUTH_USER_KEY, name);
+	if (rc == CS_OK)
+		rc = cs_session_set_string(s, CS_AUTH_BACKEND_KEY, CS_AUTH_BACKEND);
+	if (rc == CS_OK)
+		rc = cs_session_set_string(s, CS_AUTH_HASH_KEY, auth);
+	if (rc == CS_OK)
+		rc = cs_session_set_user(s, name);
+	if (rc == CS_OK)
+		rc = cs_csrf_rotate(req, resp);
+	return rc;
+}
+
+enum cs_auth_result
+cs_auth_login(struct cs_req *req, struct cs_resp *resp, const char *name,
+    const char *password, int64_t *retry_after, int *err)
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	const char *addr = cs_req_remote_addr(req);
+	struct cs_user u = { 0 };
+	enum cs_auth_result r;
+	char auth[65];
+	int rc;
+
+	*err = CS_OK;
+	*retry_after = 0;
+	rc = cs_throttle_check(cfg, name, addr, retry_after);
+	if (rc == CS_ERR_TOO_LARGE)
+		return CS_AUTH_THROTTLED;
+	if (rc) {
+		*err = rc;
+		return CS_AUTH_ERROR;
+	}
+	r = verify(cfg, name, password, &u, err);
+	if (r == CS_AUTH_BAD_CREDENTIALS && (rc = cs_throttle_fail(cfg, name, addr))) {
+		*err = rc;
+		r = CS_AUTH_ERROR;
+	}
+	if (r == CS_AUTH_OK) {
+		if ((rc = current_auth_hash(cfg, &u, auth)) ||
+		    (rc = attach(req, resp, u.name, auth)) ||
+		    (rc = cs_throttle_reset(cfg, u.name))) {
+			*err = rc;
+			r = CS_AUTH_ERROR;
+		}
+	}
+	cs_user_free(&u);
+	return r;
+}
+
+const char *
+cs_auth_user(struct cs_req *req)
+{
+	struct cs_session *s = cs_session(req);
+	const char *name = cs_req_slot(req, &user_slot), *hash = NULL;
+	struct cs_user u = { 0 };
+	char *copy;
+	bool ok;
+
+	if (name || s == NULL)
+		return name;
+	if (cs_session_get_string(s, CS_AUTH_USER_KEY, &name) != CS_OK)
+		return NULL;
+	cs_session_get_string(s, CS_AUTH_HASH_KEY, &hash);
+	ok = cs_user_get(cs_req_config(req), name, &u) == CS_OK &&
+	    hash_matches(hash, u.auth_hash);
+	cs_user_free(&u);
+	if (!ok) {
+		/* Deleted user or changed password: this session is over. */
+		cs_session_flush(s);
+		return NULL;
+	}
+	if ((copy = strdup(name)) == NULL ||
+	    cs_req_set_slot(req, &user_slot, copy, free) != CS_OK) {
+		free(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+int
+cs_auth_logout(struct cs_req *req)
+{
+	struct cs_session *s = cs_session(req);
+
+	if (s == NULL)
+		return CS_ERR_NOMEM;
+	cs_req_set_slot(req, &user_slot, NULL, NULL);
+	return cs_session_flush(s);
+}
+
+bool
+cs_auth_safe_next(const char *next)
+{
+	const unsigned char *p;
+
+	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\')
+		return false;
+	if (strlen(next) > 2048)
+		return false;
+	for (p = (const unsigned char *)next; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '\\')
+			return false;
+	return true;
+}

@@ -1,0 +1,56 @@
+/*
+ * csess/auth.h -- logging users in and out of the request's session, as
+ * django.contrib.auth's login(), logout() and get_user() do.
+ *
+ * The session holds _auth_user_id (the username), _auth_user_backend and
+ * _auth_user_hash (Django's get_session_auth_hash of the password hash).
+ * cs_auth_user() compares that hash with the one kept in the user record,
+ * in constant time and without cryptography, so a protected page costs no
+ * crypto start-up; a password change makes every other session anonymous.
+ */
+#ifndef CSESS_AUTH_H
+#define CSESS_AUTH_H
+
+#include "base.h"
+
+struct cs_req;
+struct cs_resp;
+
+#define CS_AUTH_USER_KEY	"_auth_user_id"
+#define CS_AUTH_BACKEND_KEY	"_auth_user_backend"
+#define CS_AUTH_HASH_KEY	"_auth_user_hash"
+#define CS_AUTH_BACKEND		"csess.auth"
+
+enum cs_auth_result {
+	CS_AUTH_OK = 0,
+	CS_AUTH_BAD_CREDENTIALS,	/* unknown user or wrong password: one answer */
+	CS_AUTH_THROTTLED,		/* too many failures: 429, see retry_after */
+	CS_AUTH_ERROR			/* store or crypto failure: see err */
+};
+
+/*
+ * Check name/password (throttling first, a dummy hash for unknown users so
+ * timing does not tell), and on success log the user in: a different user
+ * or a stale hash in the session flushes it, otherwise the session key is
+ * cycled (no fixation); the CSRF secret is rotated; a hash weaker than
+ * PASSWORD_ITERATIONS is upgraded.  Failures are counted.
+ */
+enum cs_auth_result cs_auth_login(struct cs_req *, struct cs_resp *,
+	    const char *name, const char *password, int64_t *retry_after, int *err);
+
+/* The logged-in username, or NULL (anonymous).  A session whose hash no
+ * longer matches the user's is flushed, as Django's get_user() does. */
+const char *cs_auth_user(struct cs_req *);
+
+/* Flush the session (record deleted, cookie deleted at the finish). */
+int	 cs_auth_logout(struct cs_req *);
+
+/*
+ * True when next is safe to redirect to after login: a local path
+ * ("/..."), never "//host", "/\\host", a scheme, a backslash, whitespace or
+ * a control character anywhere (browsers drop tabs and newlines inside
+ * URLs, turning "/\t/evil" into "//evil").
+ */
+bool	 cs_auth_safe_next(const char *next);
+
+#endif

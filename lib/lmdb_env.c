@@ -1,0 +1,555 @@
+/*
+ * lmdb_env.c -- one LMDB environment per SESSION_STORE per process:
+ * opening, fork detection, map growth, durability.  See lmdb_env.h.
+ */
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lmdb_env.h"
+
+/* Reader slots are 64 bytes in a sparse lock file: a large table is cheap
+ * and keeps MDB_READERS_FULL away from busy CGI sites. */
+#define ENV_MAX_READERS	4096
+#define ENV_MAX_DBS	8
+#define ENV_RETRIES	64	/* growths/resizes before giving up */
+
+static const char *const dbi_names[CS_DBI__MAX] = {
+	[CS_DBI_SESSIONS] = "sessions",
+	[CS_DBI_EXPIRY] = "expiry",
+	[CS_DBI_USER_SESSIONS] = "user_sessions",
+	[CS_DBI_USERS] = "users",
+	[CS_DBI_THROTTLE] = "throttle",
+};
+
+struct cs_lmdb_env {
+	MDB_env			*env;
+	char			*path;
+	pid_t			 pid;		/* process that opened env */
+	unsigned long		 gen;		/* fork generation at open */
+	unsigned		 refs;
+	size_t			 init_size;
+	size_t			 max_size;
+	size_t			 map_size;	/* current, under rw */
+	enum cs_sync		 sync;
+	MDB_dbi			 dbi[CS_DBI__MAX];
+	/* Shared by every transaction, exclusive for set_mapsize. */
+	pthread_rwlock_t	 rw;
+	pthread_mutex_t		 sync_mu;
+	struct timespec		 last_sync;
+	bool			 dirty;		/* committed, not yet synced */
+	uint64_t		 grows;
+	LIST_ENTRY(cs_lmdb_env)	 link;
+};
+
+static LIST_HEAD(, cs_lmdb_env) envs = LIST_HEAD_INITIALIZER(envs);
+/*
+ * Bumped in the child of every fork(): comparing it is cheaper than
+ * getpid(), which glibc no longer caches and which would cost a system
+ * call per transaction.  Limit: a child made with a raw clone(2) that
+ * skips the atfork handlers is not noticed (vfork children may only exec).
+ */
+static volatile unsigned long fork_gen;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+note_fork(void)
+{
+	fork_gen++;
+}
+
+static void
+register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, note_fork);
+}
+static pthread_mutex_t envs_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local char lasterr[256];
+
+static void
+seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+seterr(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(lasterr, sizeof(lasterr), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+cs_lmdb_env_error(struct cs_lmdb_env *e)
+{
+	(void)e;
+	return lasterr;
+}
+
+int
+cs_lmdb_rc(struct cs_lmdb_env *e, int rc)
+{
+	(void)e;
+	switch (rc) {
+	case 0:
+		return CS_OK;
+	case MDB_NOTFOUND:
+		return CS_ERR_NOT_FOUND;
+	case MDB_MAP_FULL:
+		return CS_LMDB_FULL;
+	case MDB_TXN_FULL:
+		seterr("transaction too large: %s", mdb_strerror(rc));
+		return CS_ERR_TOO_LARGE;
+	default:
+		seterr("%s", mdb_strerror(rc));
+		return CS_ERR_STORE;
+	}
+}
+
+MDB_dbi
+cs_lmdb_dbi(struct cs_lmdb_env *e, enum cs_dbi which)
+{
+	return e->dbi[which];
+}
+
+/*
+ * Create the directory holding the store (one level, mode 0700) when it is
+ * missing; anything else wrong with it is the operator's to fix.
+ */
+static int
+ensure_parent(const char *path, char *err, size_t errlen)
+{
+	char *copy, *dir;
+	struct stat st;
+	int rc = CS_OK;
+
+	if ((copy = strdup(path)) == NULL)
+		return CS_ERR_NOMEM;
+	dir = dirname(copy);
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "SESSION_STORE: %s is not a directory", dir);
+			rc = CS_ERR_STORE;
+		}
+	} else if (errno != ENOENT || mkdir(dir, 0700) != 0) {
+		snprintf(err, errlen, "SESSION_STORE: cannot create directory %s: %s",
+		    dir, strerror(errno));
+		rc = CS_ERR_STORE;
+	}
+	free(copy);
+	return rc;
+}
+
+/* The DBIs, opened once in a committed transaction (a handle opened in an
+ * aborted one is closed again).  A read transaction suffices unless a
+ * database is missing: then one write transaction creates them all. */
+static int
+open_dbis(struct cs_lmdb_env *e, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	unsigned flags = MDB_RDONLY, dbflags = 0;
+	int rc, i, pass, tries = 0;
+
+	for (pass = 0; pass < 2; pass++) {
+again:
+		rc = mdb_txn_begin(e->env, NULL, flags, &txn);
+		if (rc == MDB_MAP_RESIZED && tries++ < ENV_RETRIES) {
+			mdb_env_set_mapsize(e->env, 0);
+			goto again;
+		}
+		if (rc) {
+			snprintf(err, errlen, "SESSION_STORE %s: %s", e->path,
+			    mdb_strerror(rc));
+			return CS_ERR_STORE;
+		}
+		for (i = 0; i < CS_DBI__MAX; i++)
+			if ((rc = mdb_dbi_open(txn, dbi_names[i], dbflags,
+			    &e->dbi[i])) != 0)
+				break;
+		if (rc == 0)
+			rc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		if (rc == 0)
+			return CS_OK;
+		if (rc != MDB_NOTFOUND || pass == 1) {
+			snprintf(err, errlen, "SESSION_STORE %s: opening databases: %s",
+			    e->path, mdb_strerror(rc));
+			return CS_ERR_STORE;
+		}
+		flags = 0;
+		dbflags = MDB_CREATE;
+	}
+	return CS_ERR_STORE;
+}
+
+static void
+refresh_map_size(struct cs_lmdb_env *e)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(e->env, &info) == 0)
+		e->map_size = info.me_mapsize;
+}
+
+static int
+env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
+{
+	unsigned flags = MDB_NOSUBDIR;
+	int rc, dead;
+	size_t ours;
+
+	if ((rc = ensure_parent(e->path, err, errlen)))
+		return rc;
+	if (e->sync == CS_SYNC_META)
+		flags |= MDB_NOMETASYNC;
+	else if (e->sync == CS_SYNC_NONE)
+		flags |= MDB_NOSYNC;
+	if ((rc = mdb_env_create(&e->env)) != 0)
+		goto fail;
+	if ((rc = mdb_env_set_maxreaders(e->env, ENV_MAX_READERS)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(e->env, ENV_MAX_DBS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(e->env, e->init_size)) != 0)
+		goto fail;
+	if ((rc = mdb_env_open(e->env, e->path, flags, 0600)) != 0)
+		goto fail;
+	/* Slots left by processes that died (SIGKILLed CGI children). */
+	mdb_reader_check(e->env, &dead);
+	/* Adopt a larger map another process already persisted. */
+	refresh_map_size(e);
+	ours = e->map_size;
+	if (mdb_env_set_mapsize(e->env, 0) == 0) {
+		refresh_map_size(e);
+		if (e->map_size < ours && mdb_env_set_mapsize(e->env, ours) == 0)
+			e->map_size = ours;
+	}
+	if ((rc = open_dbis(e, err, errlen))) {
+		mdb_env_close(e->env);
+		e->env = NULL;
+		return rc;
+	}
+	e->pid = getpid();
+	e->gen = fork_gen;
+	clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
+	e->dirty = false;
+	return CS_OK;
+fail:
+	snprintf(err, errlen, "SESSION_STORE %s: %s", e->path,
+	    rc == EACCES ? "permission denied" : mdb_strerror(rc));
+	if (e->env)
+		mdb_env_close(e->env);
+	e->env = NULL;
+	return CS_ERR_STORE;
+}
+
+/*
+ * The inherited environment belongs to the parent: its reader slots and
+ * locks are the parent's.  liblmdb 0.9.23 made mdb_env_close() safe in a
+ * forked child (it clears only slots of the caller's pid); before that we
+ * leak the handle rather than disturb the parent.
+ */
+static void
+drop_inherited(struct cs_lmdb_env *e)
+{
+	int major, minor, patch;
+
+	mdb_version(&major, &minor, &patch);
+	if (major > 0 || minor > 9 || (minor == 9 && patch >= 23))
+		mdb_env_close(e->env);
+	e->env = NULL;
+}
+
+/* Called before every transaction: reopen in a child after fork(). */
+static int
+env_ensure(struct cs_lmdb_env *e)
+{
+	char err[256];
+	int rc;
+
+	if (e->env != NULL && e->gen == fork_gen)
+		return CS_OK;
+	pthread_mutex_lock(&envs_mu);
+	if (e->env != NULL && e->gen != fork_gen) {
+		drop_inherited(e);
+		pthread_rwlock_init(&e->rw, NULL);
+		pthread_mutex_init(&e->sync_mu, NULL);
+	}
+	rc = e->env ? CS_OK : env_open(e, err, sizeof(err));
+	pthread_mutex_unlock(&envs_mu);
+	if (rc)
+		seterr("%s", err);
+	return rc;
+}
+
+int
+cs_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
+    char *err, size_t errlen)
+{
+	struct cs_lmdb_env *e;
+	int rc;
+
+	*out = NULL;
+	pthread_once(&atfork_once, register_atfork);
+	pthread_mutex_lock(&envs_mu);
+	LIST_FOREACH(e, &envs, link)
+		if (strcmp(e->path, cfg->session_store) == 0)
+			break;
+	if (e != NULL) {
+		e->refs++;
+		pthread_mutex_unlock(&envs_mu);
+		if ((rc = env_ensure(e))) {
+			snprintf(err, errlen, "%s", lasterr);
+			cs_lmdb_env_release(e);
+			return rc;
+		}
+		*out = e;
+		return CS_OK;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->path = strdup(cfg->session_store)) == NULL) {
+		free(e);
+		pthread_mutex_unlock(&envs_mu);
+		snprintf(err, errlen, "out of memory");
+		return CS_ERR_NOMEM;
+	}
+	e->init_size = cfg->session_store_map_size;
+	e->max_size = cfg->session_store_max_size;
+	if (e->max_size < e->init_size)
+		e->max_size = e->init_size;
+	e->sync = cfg->session_sync;
+	pthread_rwlock_init(&e->rw, NULL);
+	pthread_mutex_init(&e->sync_mu, NULL);
+	if ((rc = env_open(e, err, errlen))) {
+		pthread_mutex_unlock(&envs_mu);
+		free(e->path);
+		free(e);
+		return rc;
+	}
+	e->refs = 1;
+	LIST_INSERT_HEAD(&envs, e, link);
+	pthread_mutex_unlock(&envs_mu);
+	*out = e;
+	return CS_OK;
+}
+
+void
+cs_lmdb_env_release(struct cs_lmdb_env *e)
+{
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&envs_mu);
+	if (--e->refs > 0) {
+		pthread_mutex_unlock(&envs_mu);
+		return;
+	}
+	LIST_REMOVE(e, link);
+	pthread_mutex_unlock(&envs_mu);
+	if (e->env != NULL && e->pid == getpid()) {
+		if (e->dirty)
+			mdb_env_sync(e->env, 1);
+		mdb_env_close(e->env);
+	} else if (e->env != NULL)
+		drop_inherited(e);
+	pthread_rwlock_destroy(&e->rw);
+	pthread_mutex_destroy(&e->sync_mu);
+	free(e->path);
+	free(e);
+}
+
+/* Another process grew the map past ours: take the size it stored. */
+static void
+adopt_map_size(struct cs_lmdb_env *e)
+{
+	pthread_rwlock_wrlock(&e->rw);
+	mdb_env_set_mapsize(e->env, 0);
+	refresh_map_size(e);
+	pthread_rwlock_unlock(&e->rw);
+}
+
+/*
+ * Double the map (up to max_size) after MDB_MAP_FULL hit a transaction
+ * that began with a map of `seen' bytes.  No transaction of this process
+ * is live while we hold rw exclusively, as set_mapsize requires.
+ */
+static int
+grow_map(struct cs_lmdb_env *e, size_t seen)
+{
+	size_t next;
+	int rc = CS_OK;
+
+	pthread_rwlock_wrlock(&e->rw);
+	refresh_map_size(e);
+	if (e->map_size > seen)		/* another thread grew it */
+		goto out;
+	if (e->map_size >= e->max_size) {
+		seterr("store full: %zu bytes reached SESSION_STORE_MAX_SIZE",
+		    e->map_size);
+		rc = CS_ERR_STORE;
+		goto out;
+	}
+	next = e->map_size > e->max_size / 2 ? e->max_size : e->map_size * 2;
+	if ((rc = mdb_env_set_mapsize(e->env, next)) != 0) {
+		seterr("growing the map: %s", mdb_strerror(rc));
+		rc = CS_ERR_STORE;
+		goto out;
+	}
+	e->grows++;
+	refresh_map_size(e);
+out:
+	pthread_rwlock_unlock(&e->rw);
+	return rc;
+}
+
+static double
+since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void
+cs_lmdb_env_maybe_sync(struct cs_lmdb_env *e)
+{
+	struct timespec now;
+
+	if (e == NULL || e->sync != CS_SYNC_NONE || !e->dirty ||
+	    e->env == NULL || e->gen != fork_gen)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&e->sync_mu);
+	if (e->dirty && since(&e->last_sync, &now) >= 1.0) {
+		e->dirty = false;
+		e->last_sync = now;
+		pthread_mutex_unlock(&e->sync_mu);
+		mdb_env_sync(e->env, 1);
+		return;
+	}
+	pthread_mutex_unlock(&e->sync_mu);
+}
+
+/* Begin a transaction under the shared lock; on success the lock is held. */
+static int
+txn_begin(struct cs_lmdb_env *e, unsigned flags, MDB_txn **txn, size_t *seen)
+{
+	int rc, tries, checked = 0;
+
+	for (tries = 0; tries < ENV_RETRIES; tries++) {
+		if ((rc = env_ensure(e)))
+			return rc;
+		pthread_rwlock_rdlock(&e->rw);
+		*seen = e->map_size;
+		rc = mdb_txn_begin(e->env, NULL, flags, txn);
+		if (rc == 0)
+			return CS_OK;
+		pthread_rwlock_unlock(&e->rw);
+		if (rc == MDB_MAP_RESIZED) {
+			adopt_map_size(e);
+			continue;
+		}
+		if (rc == MDB_READERS_FULL && !checked++) {
+			int dead;
+
+			mdb_reader_check(e->env, &dead);
+			continue;
+		}
+		seterr("%s", mdb_strerror(rc));
+		return CS_ERR_STORE;
+	}
+	seterr("map resized too often");
+	return CS_ERR_STORE;
+}
+
+int
+cs_lmdb_write(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
+{
+	MDB_txn *txn;
+	size_t seen;
+	int rc, tries;
+
+	for (tries = 0; tries < ENV_RETRIES; tries++) {
+		if ((rc = txn_begin(e, 0, &txn, &seen)))
+			return rc;
+		rc = fn(txn, e, arg);
+		if (rc != CS_OK) {
+			mdb_txn_abort(txn);
+			pthread_rwlock_unlock(&e->rw);
+			if (rc != CS_LMDB_FULL)
+				return rc;
+		} else {
+			rc = mdb_txn_commit(txn);
+			pthread_rwlock_unlock(&e->rw);
+			if (rc == 0) {
+				if (e->sync == CS_SYNC_NONE) {
+					e->dirty = true;
+					cs_lmdb_env_maybe_sync(e);
+				}
+				return CS_OK;
+			}
+			if (rc != MDB_MAP_FULL) {
+				seterr("commit: %s", mdb_strerror(rc));
+				return CS_ERR_STORE;
+			}
+		}
+		/* MDB_MAP_FULL: the transaction is gone; grow and rerun. */
+		if ((rc = grow_map(e, seen)))
+			return rc;
+	}
+	seterr("map full after %d growths", ENV_RETRIES);
+	return CS_ERR_STORE;
+}
+
+int
+cs_lmdb_read(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
+{
+	MDB_txn *txn;
+	size_t seen;
+	int rc;
+
+	if ((rc = txn_begin(e, MDB_RDONLY, &txn, &seen)))
+		return rc;
+	rc = fn(txn, e, arg);
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&e->rw);
+	return rc == CS_LMDB_FULL ? CS_ERR_STORE : rc;
+}
+
+/* mdb_reader_list prints a header, then one line per slot held by a pid. */
+static int
+count_reader(const char *msg, void *arg)
+{
+	if (strstr(msg, "pid") == NULL && strstr(msg, "no active") == NULL)
+		(*(unsigned *)arg)++;
+	return 0;
+}
+
+int
+cs_lmdb_env_info(struct cs_lmdb_env *e, struct cs_lmdb_env_info *out)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = env_ensure(e)))
+		return rc;
+	if (mdb_env_info(e->env, &info) != 0 || mdb_env_stat(e->env, &st) != 0)
+		return CS_ERR_STORE;
+	out->map_size = info.me_mapsize;
+	out->max_size = e->max_size;
+	out->page_size = st.ms_psize;
+	out->used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	out->max_readers = info.me_maxreaders;
+	out->readers = 0;
+	mdb_reader_list(e->env, count_reader, &out->readers);
+	out->grows = e->grows;
+	out->path = e->path;
+	return CS_OK;
+}

@@ -1,0 +1,226 @@
+/*
+ * middleware.c -- Django's SessionMiddleware as a finish hook: the
+ * request's session comes from the cookie, and after the handler the
+ * session is saved and the cookie set, refreshed or deleted.
+ *
+ * Behaviour is Django 3.2's process_response with the later fixes:
+ * no save on any 5xx (4.2, #34173), Vary: Cookie whenever the cookie is
+ * set (5.2.14, CVE-2026-35192), and the lazy touch for
+ * SESSION_SAVE_EVERY_REQUEST.  See session.h for the exact rules.
+ */
+#include <stdlib.h>
+
+#include "session_impl.h"
+
+/* Django's SessionInterrupted message. */
+#define INTERRUPTED_MSG	"The request's session was deleted before the " \
+	"request completed. The user may have logged out in a concurrent " \
+	"request, for example."
+#define UNAVAILABLE_MSG	"The session store is unavailable. Please try " \
+	"again later."
+
+struct mw {
+	struct cs_session	*s;
+	bool			 hooked;
+};
+
+/* The slot's key: its address, unique to this module. */
+static const char slot_key;
+
+static void cs_session_finish(struct cs_req *, struct cs_resp *, void *);
+
+static void
+mw_free(void *p)
+{
+	struct mw *mw = p;
+
+	cs_session_free(mw->s);
+	free(mw);
+}
+
+static struct mw *
+mw_get(struct cs_req *req)
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	struct mw *mw;
+
+	if ((mw = cs_req_slot(req, &slot_key)) != NULL)
+		return mw;
+	if (cfg == NULL || (mw = calloc(1, sizeof(*mw))) == NULL)
+		return NULL;
+	if (cs_session_new(&mw->s, NULL, cfg,
+	    cs_req_cookie(req, cfg->session_cookie_name))) {
+		free(mw);
+		return NULL;
+	}
+	if (cs_req_set_slot(req, &slot_key, mw, mw_free)) {
+		mw_free(mw);
+		return NULL;
+	}
+	return mw;
+}
+
+int
+cs_session_middleware(struct cs_req *req)
+{
+	struct mw *mw;
+
+	if ((mw = mw_get(req)) == NULL)
+		return CS_ERR_NOMEM;
+	if (!mw->hooked) {
+		if (cs_req_on_finish(req, cs_session_finish, NULL))
+			return CS_ERR_NOMEM;
+		mw->hooked = true;
+	}
+	return CS_OK;
+}
+
+struct cs_session *
+cs_session(struct cs_req *req)
+{
+	if (cs_session_middleware(req))
+		return NULL;
+	return ((struct mw *)cs_req_slot(req, &slot_key))->s;
+}
+
+/* ---- the finish step ------------------------------------------------- */
+
+static void
+answer_error(struct cs_resp *resp, int code, const char *msg)
+{
+	cs_resp_clear_body(resp);
+	cs_resp_status(resp, code);
+	cs_resp_error(resp, code, msg);
+}
+
+static bool
+cookie_secure(struct cs_req *req, const struct cs_config *cfg)
+{
+	switch (cfg->session_cookie_secure) {
+	case CS_SECURE_ON:
+		return true;
+	case CS_SECURE_AUTO:
+		return cs_req_is_https(req);
+	default:
+		return false;
+	}
+}
+
+static void
+delete_cookie(struct cs_resp *resp, const struct cs_config *cfg)
+{
+	cs_resp_delete_cookie(resp, cfg->session_cookie_name,
+	    cfg->session_cookie_path, cfg->session_cookie_domain,
+	    cfg->session_cookie_samesite);
+	cs_resp_vary(resp, "Cookie");
+}
+
+static int
+set_cookie(struct cs_req *req, struct cs_resp *resp, struct cs_session *s)
+{
+	const struct cs_config *cfg = s->cfg;
+	struct cs_set_cookie c = { 0 };
+
+	c.name = cfg->session_cookie_name;
+	c.value = s->key;
+	/* At browser close: neither Max-Age nor Expires. */
+	if (!cs_session_get_expire_at_browser_close(s)) {
+		c.has_max_age = true;
+		c.max_age = cs_session_get_expiry_age(s);
+	}
+	c.path = cfg->session_cookie_path;
+	c.domain = cfg->session_cookie_domain;
+	c.secure = cookie_secure(req, cfg);
+	c.httponly = cfg->session_cookie_httponly;
+	c.samesite = cfg->session_cookie_samesite;
+	return cs_resp_set_cookie(resp, &c);
+}
+
+static void
+cs_session_finish(struct cs_req *req, struct cs_resp *resp, void *arg)
+{
+	struct mw *mw = cs_req_slot(req, &slot_key);
+	const struct cs_config *cfg;
+	struct cs_session *s;
+	bool accessed, modified, empty, sent, every;
+	int rc;
+
+	(void)arg;
+	if (mw == NULL)
+		return;
+	s = mw->s;
+	cfg = s->cfg;
+	/* Django reads the flags once, before saving. */
+	accessed = s->accessed;
+	modified = s->modified;
+	empty = cs_session_is_empty(s);
+	sent = cs_req_cookie(req, cfg->session_cookie_name) != NULL;
+	every = cfg->session_save_every_request;
+
+	if (s->err) {
+		/* The handler saw an empty session for want of the store, or
+		 * a logout could not delete the record. */
+		answer_error(resp, 503, UNAVAILABLE_MSG);
+		return;
+	}
+	if (sent && empty) {
+		delete_cookie(resp, cfg);
+		return;
+	}
+	if (accessed)
+		cs_resp_vary(resp, "Cookie");
+	if (!(modified || every) || empty || cs_resp_get_status(resp) >= 500)
+		return;
+	rc = cs_session_persist(s, every);
+	if (rc == CS_ERR_CONFLICT) {
+		answer_error(resp, 400, INTERRUPTED_MSG);
+		return;
+	}
+	if (rc) {
+		/* CS_ERR_STORE is the store being down; anything else (too
+		 * large for the engine, out of memory) is this server's fault. */
+		if (rc == CS_ERR_STORE)
+			answer_error(resp, 503, UNAVAILABLE_MSG);
+		else
+			answer_error(resp, 500, "The session could not be saved.");
+		return;
+	}
+	if (s->key == NULL) {
+		/* Save-every-request found no record behind the cookie and
+		 * there was nothing to store: no new key for nothing. */
+		if (sent)
+			delete_cookie(resp, cfg);
+		return;
+	}
+	if (set_cookie(req, resp, s) == CS_OK)
+		cs_resp_vary(resp, "Cookie");
+	else
+		answer_error(resp, 500, "The session cookie could not be set.");
+}
+
+/* ---- serving --------------------------------------------------------- */
+
+struct serve {
+	cs_handler_fn	*handler;
+	void		*arg;
+};
+
+static void
+serve_one(struct cs_req *req, struct cs_resp *resp, void *arg)
+{
+	struct serve *sv = arg;
+
+	if (cs_session_middleware(req)) {
+		answer_error(resp, 500, "Out of memory.");
+		return;
+	}
+	sv->handler(req, resp, sv->arg);
+}
+
+int
+cs_session_serve(cs_handler_fn *handler, void *arg)
+{
+	struct serve sv = { handler, arg };
+
+	return cs_serve(serve_one, &sv);
+}

@@ -1,0 +1,159 @@
+/*
+ * signed_cookie.c -- HttpResponse.set_signed_cookie and
+ * HttpRequest.get_signed_cookie.
+ *
+ * The signer is Django's get_cookie_signer: a TimestampSigner keyed with
+ * "django.http.cookies" || SECRET_KEY (each fallback key the same way).
+ * The salt is the cookie name followed by the caller's salt (legacy, every
+ * Django version), or Django 5.2.15+'s
+ * "django.http.cookies.v2:<len(salt)>:<salt><name>", which keeps
+ * ("ab", "c") apart from ("a", "bc").  csess writes legacy unless asked
+ * for v2, because a v2 cookie is unreadable by Django before 5.2.15; it
+ * reads both, v2 first, as 5.2.15+ does.
+ */
+#include <string.h>
+
+#include "csess/sign.h"
+
+/* len(salt) as Python counts it: code points, not bytes. */
+static size_t
+py_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int
+cookie_salt(struct cs_buf *out, const char *name, const char *salt,
+    enum cs_cookie_salt mode)
+{
+	if (salt == NULL)
+		salt = "";
+	if (mode == CS_COOKIE_SALT_V2)
+		return cs_buf_printf(out, "django.http.cookies.v2:%zu:%s%s",
+		    py_len(salt), salt, name);
+	return cs_buf_printf(out, "%s%s", name, salt);
+}
+
+static int
+cookie_signer(struct cs_signer *s, const struct cs_config *cfg,
+    const char *salt)
+{
+	int rc;
+
+	if ((rc = cs_signer_init(s, cfg)))
+		return rc;
+	s->key_prefix = CS_COOKIE_KEY_PREFIX;
+	s->timestamp = true;
+	s->salt = salt;
+	return CS_OK;
+}
+
+int
+cs_signed_cookie_value_at(struct cs_buf *out, const struct cs_config *cfg,
+    const char *name, const char *value, const char *salt,
+    enum cs_cookie_salt mode, int64_t now)
+{
+	struct cs_signer s;
+	struct cs_buf full = {0};
+	int rc;
+
+	if (name == NULL || name[0] == '\0' || value == NULL)
+		return CS_ERR_INVALID;
+	if ((rc = cookie_salt(&full, name, salt, mode)))
+		goto done;
+	if ((rc = cookie_signer(&s, cfg, full.data)))
+		goto done;
+	rc = cs_sign_at(&s, value, strlen(value), now, out);
+done:
+	cs_buf_free(&full);
+	return rc;
+}
+
+int
+cs_signed_cookie_value(struct cs_buf *out, const struct cs_config *cfg,
+    const char *name, const char *value, const char *salt,
+    enum cs_cookie_salt mode)
+{
+	return cs_signed_cookie_value_at(out, cfg, name, value, salt, mode,
+	    cs_now());
+}
+
+/* One cookie value under one salt form. */
+static int
+try_salt(struct cs_buf *out, const struct cs_config *cfg, const char *name,
+    const char *salt, enum cs_cookie_salt mode, const char *v, size_t vlen,
+    int64_t max_age, int64_t now)
+{
+	struct cs_signer s;
+	struct cs_buf full = {0};
+	int rc;
+
+	if ((rc = cookie_salt(&full, name, salt, mode)) == CS_OK &&
+	    (rc = cookie_signer(&s, cfg, full.data)) == CS_OK)
+		rc = cs_unsign_at(&s, v, vlen, max_age, now, out);
+	cs_buf_free(&full);
+	return rc;
+}
+
+/* Django 5.2.15+: v2 first; legacy unless v2 verified but was too old. */
+static int
+try_value(struct cs_buf *out, const struct cs_config *cfg, const char *name,
+    const char *salt, const char *v, size_t vlen, int64_t max_age,
+    int64_t now)
+{
+	size_t mark = out->len;
+	int rc;
+
+	rc = try_salt(out, cfg, name, salt, CS_COOKIE_SALT_V2, v, vlen,
+	    max_age, now);
+	if (rc == CS_ERR_BAD_SIGNATURE)
+		rc = try_salt(out, cfg, name, salt, CS_COOKIE_SALT_LEGACY, v,
+		    vlen, max_age, now);
+	if (rc && out->data) {
+		out->len = mark;
+		out->data[mark] = '\0';
+	}
+	return rc;
+}
+
+int
+cs_get_signed_cookie_at(struct cs_buf *out, const struct cs_config *cfg,
+    const struct cs_cookies *cookies, const char *name, const char *salt,
+    int64_t max_age, int64_t now)
+{
+	const struct cs_cookie_pair *p;
+	size_t i;
+	int rc, first = CS_ERR_NOT_FOUND;
+
+	if (cfg->secret_key == NULL || cfg->secret_key[0] == '\0')
+		return CS_ERR_CONFIG;
+	for (i = 0; cookies && i < cookies->count; i++) {
+		p = &cookies->pairs[i];
+		if ((p->flags & CS_COOKIE_NAMELESS) || strcmp(p->name, name))
+			continue;
+		rc = try_value(out, cfg, name, salt, p->value, p->value_len,
+		    max_age, now);
+		if (rc == CS_OK)
+			return CS_OK;
+		if (rc != CS_ERR_BAD_SIGNATURE && rc != CS_ERR_EXPIRED)
+			return rc;
+		/* Report what the first (most specific) cookie had. */
+		if (first == CS_ERR_NOT_FOUND)
+			first = rc;
+	}
+	return first;
+}
+
+int
+cs_get_signed_cookie(struct cs_buf *out, const struct cs_config *cfg,
+    const struct cs_cookies *cookies, const char *name, const char *salt,
+    int64_t max_age)
+{
+	return cs_get_signed_cookie_at(out, cfg, cookies, name, salt, max_age,
+	    cs_now());
+}

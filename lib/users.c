@@ -1,0 +1,303 @@
+/*
+ * users.c -- users in the LMDB store (see csess/users.h).
+ *
+ * users DBI: name -> JSON {"password": hash, "auth": hex|null,
+ * "created": epoch, "changed": epoch}.  JSON keeps the record readable with
+ * mdb_dump and lets later fields be added without a format version.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "csess/store.h"
+#include "csess/lmdb.h"
+#include "csess/session.h"
+#include "csess/users.h"
+#include "users_env.h"
+
+static struct cs_lmdb_env *users_env;
+static char *users_env_path;
+
+int
+cs_users_env(const struct cs_config *cfg, struct cs_lmdb_env **out)
+{
+	char err[256];
+	int rc;
+
+	/* A different SESSION_STORE (tests switch stores) gets a new handle. */
+	if (users_env && strcmp(users_env_path, cfg->session_store)) {
+		cs_lmdb_env_release(users_env);
+		users_env = NULL;
+		free(users_env_path);
+		users_env_path = NULL;
+	}
+	if (users_env == NULL) {
+		if ((users_env_path = strdup(cfg->session_store)) == NULL)
+			return CS_ERR_NOMEM;
+		if ((rc = cs_lmdb_env_acquire(&users_env, cfg, err, sizeof(err)))) {
+			free(users_env_path);
+			users_env_path = NULL;
+			return rc;
+		}
+	}
+	*out = users_env;
+	return CS_OK;
+}
+
+bool
+cs_username_valid(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n == 0 || n > CS_USERNAME_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789@.+-_", name[i]))
+			return false;
+	return true;
+}
+
+void
+cs_user_free(struct cs_user *u)
+{
+	free(u->name);
+	free(u->password_hash);
+	free(u->auth_hash);
+	memset(u, 0, sizeof(*u));
+}
+
+static int
+decode_user(const char *name, const MDB_val *v, struct cs_user *out)
+{
+	json_t *j, *pw, *auth;
+	json_error_t jerr;
+	int rc = CS_ERR_STORE;
+
+	memset(out, 0, sizeof(*out));
+	if ((j = json_loadb(v->mv_data, v->mv_size, 0, &jerr)) == NULL)
+		return CS_ERR_STORE;
+	pw = json_object_get(j, "password");
+	auth = json_object_get(j, "auth");
+	if (json_is_string(pw)) {
+		out->name = strdup(name);
+		out->password_hash = strdup(json_string_value(pw));
+		out->auth_hash = json_is_string(auth) ? strdup(json_string_value(auth)) : NULL;
+		out->created = json_integer_value(json_object_get(j, "created"));
+		out->password_changed = json_integer_value(json_object_get(j, "changed"));
+		rc = (out->name && out->password_hash &&
+		    (out->auth_hash || !json_is_string(auth))) ? CS_OK : CS_ERR_NOMEM;
+		if (rc)
+			cs_user_free(out);
+	}
+	json_decref(j);
+	return rc;
+}
+
+struct get_arg {
+	const char	*name;
+	struct cs_user	*out;
+};
+
+static int
+get_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	struct get_arg *a = p;
+	MDB_val k = { strlen(a->name), (void *)a->name }, v;
+	int rc;
+
+	if ((rc = cs_lmdb_rc(e, mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v))))
+		return rc;
+	return decode_user(a->name, &v, a->out);
+}
+
+int
+cs_user_get(const struct cs_config *cfg, const char *name, struct cs_user *out)
+{
+	struct cs_lmdb_env *e;
+	struct get_arg a = { name, out };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!cs_username_valid(name))
+		return CS_ERR_NOT_FOUND;
+	if ((rc = cs_users_env(cfg, &e)))
+		return rc;
+	return cs_lmdb_read(e, get_fn, &a);
+}
+
+struct put_arg {
+	const char	*name;
+	const char	*hash;
+	const char	*auth;
+	bool		 create_only;
+	bool		 auth_only;	/* keep the password, set auth */
+	bool		 replaced;	/* out: an existing password was replaced */
+};
+
+static int
+put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	struct put_arg *a = p;
+	MDB_dbi dbi = cs_lmdb_dbi(e, CS_DBI_USERS);
+	MDB_val k = { strlen(a->name), (void *)a->name }, v;
+	struct cs_user old = { 0 };
+	json_t *j;
+	char *text;
+	int64_t now = cs_now(), created = now, changed = now;
+	const char *hash = a->hash;
+	int rc;
+
+	a->replaced = false;
+	rc = cs_lmdb_rc(e, mdb_get(txn, dbi, &k, &v));
+	if (rc == CS_OK) {
+		if (a->create_only)
+			return CS_ERR_EXISTS;
+		if ((rc = decode_user(a->name, &v, &old)))
+			return rc;
+		created = old.created;
+		if (a->auth_only) {
+			changed = old.password_changed;
+			hash = old.password_hash;
+		} else {
+			a->replaced = true;
+		}
+	} else if (rc != CS_ERR_NOT_FOUND) {
+		return rc;
+	} else if (a->auth_only) {
+		return CS_ERR_NOT_FOUND;
+	}
+	j = json_pack("{s:s, s:s?, s:I, s:I}", "password", hash, "auth", a->auth,
+	    "created", (json_int_t)created, "changed", (json_int_t)changed);
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	cs_user_free(&old);
+	if (text == NULL)
+		return CS_ERR_NOMEM;
+	v.mv_size = strlen(text);
+	v.mv_data = text;
+	rc = cs_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
+	free(text);
+	return rc;
+}
+
+/* Revoke a user's sessions when they live in this LMDB store. */
+static int
+revoke_sessions(const struct cs_config *cfg, const char *name)
+{
+	struct cs_store *store;
+	uint64_t n;
+	int rc;
+
+	if (strcmp(cfg->session_engine, "lmdb"))
+		return CS_OK;	/* other engines: the auth hash check logs them out */
+	if ((rc = cs_session_store(cfg, &store, NULL, 0)))
+		return rc;
+	return cs_lmdb_revoke_user(store, name, &n);
+}
+
+static int
+put(const struct cs_config *cfg, struct put_arg *a)
+{
+	struct cs_lmdb_env *e;
+	int rc;
+
+	if (!cs_username_valid(a->name))
+		return CS_ERR_INVALID;
+	if ((rc = cs_users_env(cfg, &e)))
+		return rc;
+	if ((rc = cs_lmdb_write(e, put_fn, a)))
+		return rc;
+	return a->replaced ? revoke_sessions(cfg, a->name) : CS_OK;
+}
+
+int
+cs_user_put(const struct cs_config *cfg, const char *name,
+    const char *password_hash, const char *auth_hash, bool create_only)
+{
+	struct put_arg a = { name, password_hash, auth_hash, create_only, false, false };
+
+	if (password_hash == NULL || *password_hash == '\0')
+		return CS_ERR_INVALID;
+	return put(cfg, &a);
+}
+
+int
+cs_user_set_auth_hash(const struct cs_config *cfg, const char *name,
+    const char *auth_hash)
+{
+	struct put_arg a = { name, NULL, auth_hash, false, true, false };
+
+	return put(cfg, &a);
+}
+
+static int
+del_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	const char *name = p;
+	MDB_val k = { strlen(name), (void *)name };
+
+	return cs_lmdb_rc(e, mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, NULL));
+}
+
+int
+cs_user_delete(const struct cs_config *cfg, const char *name)
+{
+	struct cs_lmdb_env *e;
+	int rc;
+
+	if (!cs_username_valid(name))
+		return CS_ERR_NOT_FOUND;
+	if ((rc = cs_users_env(cfg, &e)))
+		return rc;
+	if ((rc = cs_lmdb_write(e, del_fn, (void *)name)))
+		return rc;
+	return revoke_sessions(cfg, name);
+}
+
+struct each_arg {
+	int	(*fn)(void *, const struct cs_user *);
+	void	*arg;
+};
+
+static int
+each_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	struct each_arg *a = p;
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct cs_user u;
+	char name[CS_USERNAME_MAX + 1];
+	int mrc, rc = CS_OK;
+
+	if ((mrc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &c)))
+		return cs_lmdb_rc(e, mrc);
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && rc == CS_OK;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size > CS_USERNAME_MAX)
+			continue;
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if ((rc = decode_user(name, &v, &u)))
+			break;
+		rc = a->fn(a->arg, &u);
+		cs_user_free(&u);
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+cs_user_each(const struct cs_config *cfg, int (*fn)(void *, const struct cs_user *),
+    void *arg)
+{
+	struct cs_lmdb_env *e;
+	struct each_arg a = { fn, arg };
+	int rc;
+
+	if ((rc = cs_users_env(cfg, &e)))
+		return rc;
+	return cs_lmdb_read(e, each_fn, &a);
+}

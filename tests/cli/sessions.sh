@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# tests/cli/sessions.sh -- the "csess sessions" contract and bin/clear-expired:
+# output formats, exit codes, import/export round trip, verify on a store
+# whose index was damaged from outside, the sweep's quiet cron behaviour.
+. "$(dirname "$0")/../lib/harness.sh"
+
+CLEAR=${CLEAR:-$ROOT/bin/clear-expired}
+export CSESS_SESSION_STORE=$T/db/sessions.mdb
+export CSESS_SESSION_SYNC=none
+unset CSESS_CONFIG CSESS_SESSION_ENGINE
+
+now=$(date +%s)
+A=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+B=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+C=cccccccccccccccccccccccccccccccc
+GONE=dddddddddddddddddddddddddddddddd
+
+cat > "$T/in.jsonl" <<EOF
+{"key": "$A", "expire": $((now + 3600)), "user": "alice", "data": {"_auth_user_id": "1", "n": 1}}
+{"key": "$B", "expire": $((now + 3600)), "user": "alice", "data": {}}
+{"key": "$C", "expire": $((now - 60)), "data": {"old": true}}
+
+{"expire": $((now + 3600)), "user": "bob", "data": {"generated": "yes"}}
+EOF
+
+out=$("$CSESS" sessions import "$T/in.jsonl")
+t_eq "import prints the number of sessions imported" "4" "$out"
+t_eq "store file is created mode 0600" "600" "$(stat -c %a "$CSESS_SESSION_STORE")"
+t_eq "lock file is created mode 0600" "600" "$(stat -c %a "$CSESS_SESSION_STORE-lock")"
+t_eq "missing store directory is created 0700" "700" "$(stat -c %a "$T/db")"
+
+out=$("$CSESS" sessions list)
+t_eq "list prints one line per session" "4" "$(printf '%s\n' "$out" | wc -l)"
+t_match "list line is key, expire, user, data size" \
+    "$A	$((now + 3600))	alice	27" "$out"
+t_match "generated key appears in list with its user" \
+    $'[a-z0-9]{32}\t[0-9]+\tbob\t' "$out"
+
+out=$("$CSESS" sessions show "$A")
+t_match "show prints the full record as JSON" \
+    "^\{\"key\":\"$A\",\"expire\":$((now + 3600)),\"version\":[0-9]+,\"user\":\"alice\",\"data\":\{\"_auth_user_id\":\"1\",\"n\":1\}\}$" "$out"
+t_status "show of a missing key exits 1" 1 "$CSESS" sessions show "$GONE"
+t_status "show of a malformed key exits 2" 2 "$CSESS" sessions show "ABC"
+t_status "show of an uppercase key exits 2" 2 "$CSESS" sessions show "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+t_status "show without a key exits 2" 2 "$CSESS" sessions show
+
+out=$("$CSESS" sessions stats)
+t_match "stats counts sessions" $'(^|\n)sessions\t4(\n|$)' "$out"
+t_match "stats counts expired not yet swept" $'(^|\n)expired\t1(\n|$)' "$out"
+t_match "stats shows the map size" $'(^|\n)map_size\t[0-9]+(\n|$)' "$out"
+t_match "stats shows the file size" $'(^|\n)file_size\t[0-9]+(\n|$)' "$out"
+
+t_status "verify of a consistent store exits 0" 0 "$CSESS" sessions verify
+t_eq "verify of a consistent store prints nothing" "" "$("$CSESS" sessions verify 2>&1)"
+
+# Export, import into a second store, export again: same lines.
+"$CSESS" sessions export > "$T/out1.jsonl"
+t_eq "export writes one line per session" "4" "$(wc -l < "$T/out1.jsonl")"
+out=$(CSESS_SESSION_STORE=$T/db2/s.mdb "$CSESS" sessions import - < "$T/out1.jsonl")
+t_eq "import from stdin with -" "4" "$out"
+CSESS_SESSION_STORE=$T/db2/s.mdb "$CSESS" sessions export > "$T/out2.jsonl"
+t_eq "export/import round trip is lossless" "$(cat "$T/out1.jsonl")" "$(cat "$T/out2.jsonl")"
+
+# A bad line anywhere: exit 2 naming the line, nothing imported.
+printf '{"expire": %d, "data": {}}\n{"expire": "x", "data": {}}\n' $((now + 60)) > "$T/bad.jsonl"
+err=$(CSESS_SESSION_STORE=$T/db3/s.mdb "$CSESS" sessions import "$T/bad.jsonl" 2>&1 >/dev/null)
+rc=$?
+t_eq "import of a bad line exits 2" "2" "$rc"
+t_match "import error names the line number" "line 2" "$err"
+t_eq "a failed import leaves nothing behind" "" \
+    "$(CSESS_SESSION_STORE=$T/db3/s.mdb "$CSESS" sessions list)"
+t_status "import of a missing file exits 2" 2 "$CSESS" sessions import "$T/nonexistent"
+
+printf '{"key": "%s", "expire": %d, "user": "ev\\til\\nname\\\\", "data": {}}\n' \
+    eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee $((now + 60)) |
+    CSESS_SESSION_STORE=$T/db4/s.mdb "$CSESS" sessions import - >/dev/null
+t_eq "list escapes control characters in user names" \
+    "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee	$((now + 60))	ev\x09il\x0aname\x5c	2" \
+    "$(CSESS_SESSION_STORE=$T/db4/s.mdb "$CSESS" sessions list)"
+
+# delete and revoke-user
+t_status "delete of a present key exits 0" 0 "$CSESS" sessions delete "$B"
+t_status "delete of a missing key exits 1" 1 "$CSESS" sessions delete "$B"
+t_status "delete of a malformed key exits 2" 2 "$CSESS" sessions delete "b"
+t_eq "revoke-user prints how many sessions went" "1" "$("$CSESS" sessions revoke-user alice)"
+t_eq "revoke-user of a user without sessions prints 0" "0" "$("$CSESS" sessions revoke-user alice)"
+t_status "show of a revoked session exits 1" 1 "$CSESS" sessions show "$A"
+
+# clear-expired: dry run, quiet by default, one summary line when verbose.
+out=$("$CSESS" sessions clear-expired --dry-run --verbose)
+t_match "dry run says what it would remove" "^would remove 1, remaining 1, elapsed [0-9.]+s$" "$out"
+t_status "dry run leaves the expired session" 0 "$CSESS" sessions show "$C"
+out=$("$CSESS" sessions clear-expired 2>&1)
+rc=$?
+t_eq "clear-expired exits 0 on success" "0" "$rc"
+t_eq "clear-expired is quiet on success (cron)" "" "$out"
+t_status "clear-expired removed the expired session" 1 "$CSESS" sessions show "$C"
+out=$("$CLEAR" --verbose --batch 10)
+t_match "bin/clear-expired --verbose prints one summary line" \
+    "^removed 0, remaining 1, elapsed [0-9.]+s$" "$out"
+t_status "clear-expired --batch 0 is a usage error" 2 "$CLEAR" --batch 0
+t_status "clear-expired with an unknown option is a usage error" 2 "$CLEAR" --nope
+touch "$T/file"
+err=$(CSESS_SESSION_STORE=$T/file/s.mdb "$CLEAR" 2>&1)
+rc=$?
+t_eq "clear-expired exits 2 when the store cannot be opened" "2" "$rc"
+t_match "and says why on stderr" "not a directory" "$err"
+err=$(CSESS_SESSION_STORE=$T/file/s.mdb "$CSESS" sessions list 2>&1)
+t_eq "list exits 2 when the store cannot be opened" "2" "$?"
+
+# A 1 MiB store that may not grow, filled with expired sessions: the
+# sweep's copy-on-write deletes need pages it cannot get -> exit 1.
+export CSESS_SESSION_STORE=$T/full/s.mdb CSESS_SESSION_STORE_MAP_SIZE=1048576 \
+    CSESS_SESSION_STORE_MAX_SIZE=1048576
+pad=$(printf 'x%.0s' $(seq 1 190))
+# Fill in ever smaller transactions so the last pages get used too.
+for n in 20 5 1; do
+	for i in $(seq 1 2000); do
+		for j in $(seq 1 $n); do
+			printf '{"expire": %d, "user": "u", "data": {"p": "%s"}}\n' \
+			    $((now - 100)) "$pad"
+		done > "$T/chunk.jsonl"
+		"$CSESS" sessions import "$T/chunk.jsonl" >/dev/null \
+		    2>"$T/full.err" || break
+	done
+done
+t_match "import into a store at SESSION_STORE_MAX_SIZE fails with the reason" \
+    "SESSION_STORE_MAX_SIZE" "$(cat "$T/full.err")"
+err=$("$CLEAR" --batch 1000 2>&1)
+rc=$?
+t_eq "clear-expired exits 1 when a batch fails part-way" "1" "$rc"
+t_match "and reports how far it got" "stopped after removing" "$err"
+export CSESS_SESSION_STORE_MAX_SIZE=8388608
+t_status "with room to grow the same sweep succeeds" 0 "$CLEAR"
+t_eq "and leaves no session behind" "" "$("$CSESS" sessions list)"
+unset CSESS_SESSION_STORE_MAP_SIZE CSESS_SESSION_STORE_MAX_SIZE
+
+# verify finds damage done from outside (here with liblmdb's mdb_load).
+export CSESS_SESSION_STORE=$T/db2/s.mdb
+if command -v mdb_load >/dev/null; then
+	printf '\\00\\00\\00\\00\\00\\00\\00\\01%s\n\n' gggggggggggggggggggggggggggggggg |
+	    mdb_load -n -T -s expiry "$CSESS_SESSION_STORE"
+	printf 'mallory\\00%s\n\n' "$A" |
+	    mdb_load -n -T -s user_sessions "$CSESS_SESSION_STORE"
+	out=$("$CSESS" sessions verify 2>/dev/null)
+	rc=$?
+	t_eq "verify of a damaged store exits 1" "1" "$rc"
+	t_match "verify reports an index entry without a session" \
+	    "entry 1 for missing session g{32}" "$out"
+	t_match "verify reports a user entry pointing at another user's session" \
+	    "entry of mallory for session $A of another user" "$out"
+	t_eq "verify reports each inconsistency on its own line" "2" \
+	    "$(printf '%s\n' "$out" | wc -l)"
+	"$CSESS" sessions clear-expired
+	t_match "the sweep drops the stale expiry entry" \
+	    "entry of mallory" "$("$CSESS" sessions verify 2>/dev/null)"
+else
+	t_fail "mdb_load (lmdb-utils) is needed for the verify tests"
+fi
+
+# Commands that need the lmdb engine say so.
+err=$(CSESS_SESSION_ENGINE=signed_cookies "$CSESS" sessions list 2>&1)
+t_eq "list under another engine exits 2" "2" "$?"
+t_match "and names the engine" "signed_cookies" "$err"
+t_status "unknown subcommand exits 2" 2 "$CSESS" sessions frobnicate
+t_status "no subcommand exits 2" 2 "$CSESS" sessions
+
+t_done
