@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A real lighttpd with the shipped lighttpd-example.conf (placeholders
-# substituted into a copy under $T) serving cgi-bin/hello twice: through
+# A real lighttpd with the shipped lighttpd-example.conf (its settings set
+# by scripts/lighttpd-conf in a copy under $T) serving hello twice: through
 # mod_fastcgi at /hello (lighttpd spawns the process) and through mod_cgi
 # at /cgi-bin/hello.  Checks the Set-Cookie round trip, status codes, and
 # that lighttpd and its FastCGI child are stopped by PID.
@@ -20,7 +20,7 @@ for f in "$ROOT/fcgi/hello" "$ROOT/cgi-bin/hello"; do
 done
 
 port=$(t_port)
-mkdir -p "$T/htdocs" "$T/logs" "$T/sockets"
+mkdir -p "$T/htdocs" "$T/state/sockets"
 echo '<!DOCTYPE html><title>csess</title>' > "$T/htdocs/index.html"
 cat > "$T/csess.conf" <<EOF
 # settings for this test
@@ -28,25 +28,28 @@ SESSION_COOKIE_AGE = 600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
 EOF
 chmod 600 "$T/csess.conf"
-# As scripts/demo does: substitute, and leave out FastCGI mounts of programs not built.
-sed -e "s|@ROOT@|$ROOT|g" -e "s|@RUN@|$T|g" -e "s|@PORT@|$port|g" \
-    -e "s|@CSESS_CONFIG@|$T/csess.conf|g" "$ROOT/lighttpd-example.conf" |
-awk -v root="$ROOT" '/^fastcgi\.server \+= \( "\// {
-	split($0, q, "\""); name = substr(q[2], 2)
-	if (system("test -x \"" root "/fcgi/" name "\"") != 0) next
-} { print }' > "$T/lighttpd.conf"
+# The shipped example with its var.csess_* lines set, as scripts/demo does;
+# only hello is listed, though the other programs sit in the same directories.
+"$ROOT/scripts/lighttpd-conf" --cgi-dir "$ROOT/cgi-bin" --fcgi-dir "$ROOT/fcgi" \
+    --config "$T/csess.conf" --logs "$T/state" --state "$T/state" --docroot "$T/htdocs" --port "$port" \
+    --no-user hello > "$T/lighttpd.conf"
+t_eq "lighttpd-conf succeeds" 0 "$?"
 
-t_eq "no placeholder is left in the substituted config" "" "$(grep -o '@[A-Z_]*@' "$T/lighttpd.conf")"
-t_ok "lighttpd accepts the shipped config" lighttpd -tt -f "$T/lighttpd.conf"
-t_eq "the FastCGI mount of hello is kept" 1 "$(grep -c '^fastcgi.server += ( "/hello"' "$T/lighttpd.conf")"
-t_eq "only mounts of built programs are kept" "" "$(grep -o '/fcgi/[a-z]*' "$T/lighttpd.conf" |
-    while read -r p; do [ -x "$ROOT$p" ] || echo "$p"; done)"
+t_eq "no default path is left in the config" "" \
+    "$(grep -v '^#' "$T/lighttpd.conf" | grep -E '/usr/local/lib/csess|/etc/csess|/var/lib/csess|/var/log|8080')"
+t_ok "lighttpd accepts the config" lighttpd -tt -f "$T/lighttpd.conf"
+t_eq "one FastCGI mount, for hello" '( "/hello" =>' \
+    "$(grep -o '^fastcgi.server += ( "/[a-z]*" =>' "$T/lighttpd.conf" | sed 's/^fastcgi.server += //')"
+t_status "lighttpd-conf refuses a program name that is not a word" 2 \
+    "$ROOT/scripts/lighttpd-conf" 'a|b'
+t_status "lighttpd-conf refuses a path with a quote" 2 \
+    "$ROOT/scripts/lighttpd-conf" --state '/tmp/a"b' hello
 
 lighttpd -D -f "$T/lighttpd.conf" 2>"$T/lighttpd.stderr" &
 lpid=$!
 t_cleanup_pid "$lpid"
 if ! t_wait_port "$port"; then
-	t_fail "lighttpd did not start" "$(cat "$T/lighttpd.stderr" "$T/logs/lighttpd-error.log" 2>/dev/null)"
+	t_fail "lighttpd did not start" "$(cat "$T/lighttpd.stderr" "$T/state/error.log" 2>/dev/null)"
 	t_done
 	exit 1
 fi
@@ -116,7 +119,9 @@ t_eq "FastCGI process is reused" "$((a + 1))" "$b"
 t_match "CGI process serves one request" "has served 1 request\." "$(curl -s "$base/cgi-bin/hello")"
 
 t_eq "program sources are not served" 403 "$(status "$base/cgi-bin/hello.c")"
-t_eq "unknown program is 404" 404 "$(status "$base/cgi-bin/nope")"
+t_eq "a program that is not listed does not run as CGI" 403 "$(status "$base/cgi-bin/login")"
+t_eq "a program that is not listed has no FastCGI mount" 404 "$(status "$base/login")"
+t_eq "nothing else runs under /cgi-bin/" 403 "$(status "$base/cgi-bin/nope")"
 t_eq "static index is served" 200 "$(status "$base/")"
 
 # Stop by PID: lighttpd, then its FastCGI child must be gone too.
@@ -135,7 +140,7 @@ done
 # Under SAN=1 the programs' sanitizer reports (LeakSanitizer runs when the
 # FastCGI process exits on SIGTERM) land in lighttpd's error log.
 t_eq "no errors from the programs in the log" "" \
-    "$(grep -iE 'csess|sanitizer|runtime error|fcgi.*(died|error)' "$T/logs/lighttpd-error.log" || true)"
+    "$(grep -iE 'csess|sanitizer|runtime error|fcgi.*(died|error)' "$T/state/error.log" || true)"
 
 # The FastCGI process under valgrind: many requests through lighttpd, then
 # a clean stop, and not a byte lost.  (Skipped for SAN builds: valgrind and
@@ -145,8 +150,10 @@ if [ "${SAN:-}" != 1 ] && command -v valgrind >/dev/null; then
 	    "$T/valgrind.log" "$ROOT/fcgi/hello" > "$T/vg-hello"
 	chmod 755 "$T/vg-hello"
 	port2=$(t_port)
-	sed -e "s|^server.port .*|server.port = $port2|" \
-	    -e "s|csess_root + \"/fcgi/hello\"|\"$T/vg-hello\"|" "$T/lighttpd.conf" > "$T/lighttpd-vg.conf"
+	sed -e "s|^var.csess_port .*|var.csess_port = $port2|" \
+	    -e "s|csess_fcgi_dir + \"/hello\"|\"$T/vg-hello\"|" "$T/lighttpd.conf" > "$T/lighttpd-vg.conf"
+	t_eq "valgrind config differs in port and program only" 2 \
+	    "$(diff "$T/lighttpd.conf" "$T/lighttpd-vg.conf" | grep -c '^>')"
 	lighttpd -D -f "$T/lighttpd-vg.conf" 2>>"$T/lighttpd.stderr" &
 	vpid=$!
 	t_cleanup_pid "$vpid"
