@@ -1,6 +1,7 @@
 /*
  * hello.c -- the smallest csess program: a page that counts your visits in
- * a plain cookie, and greets you by the name you give (query or form).
+ * a plain cookie, greets you by the name you give (query or form) and
+ * shows back the note you POST.
  * One handler; cs_serve runs it as a CGI program or a FastCGI server,
  * whichever way it was started.  (A plain cookie can be edited by the
  * visitor: fine for a counter, never for anything that matters -- that is
@@ -51,7 +52,7 @@ count_visit(struct cs_req *req, struct cs_resp *resp, long visits)
 static void
 hello(struct cs_req *req, struct cs_resp *resp, void *arg)
 {
-	const char *method = cs_req_method(req), *name = NULL;
+	const char *method = cs_req_method(req), *name = NULL, *note = NULL;
 	bool post = strcmp(method, "POST") == 0;
 	long visits;
 	int rc;
@@ -64,6 +65,8 @@ hello(struct cs_req *req, struct cs_resp *resp, void *arg)
 		return;
 	}
 	rc = post ? cs_req_form(req, "name", &name) : cs_req_query(req, "name", &name);
+	if (post && (rc == CS_OK || rc == CS_ERR_NOT_FOUND))
+		rc = cs_req_form(req, "note", &note);
 	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND) {
 		cs_resp_error(resp, cs_http_status_for(rc), cs_strerror(rc));
 		return;
@@ -84,13 +87,19 @@ hello(struct cs_req *req, struct cs_resp *resp, void *arg)
 	    visits, visits == 1 ? "" : "s");
 	cs_resp_printf(resp, "<p id=\"served\">This process has served %lu request%s.</p>\n",
 	    served, served == 1 ? "" : "s");
+	if (note) {
+		cs_resp_puts(resp, "<p id=\"note\">Your note: ");
+		cs_resp_puts_html(resp, note);
+		cs_resp_puts(resp, "</p>\n");
+	}
 	cs_resp_puts(resp, "<p>");
 	cs_resp_puts_html(resp, method);
 	cs_resp_puts(resp, " ");
 	cs_resp_puts_html(resp, cs_req_path(req));
 	cs_resp_puts(resp, cs_req_is_https(req) ? " over HTTPS" : " over HTTP");
 	cs_resp_puts(resp, "</p>\n<form method=\"post\"><label>Name <input name=\"name\"></label> "
-	    "<button>Greet me</button></form>\n</body></html>\n");
+	    "<label>Note <input name=\"note\"></label> <button>Send</button></form>\n"
+	    "</body></html>\n");
 }
 
 int

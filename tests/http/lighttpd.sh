@@ -118,10 +118,13 @@ b=$(curl -s "$base/hello" | sed -n 's/.*has served \([0-9]*\) request.*/\1/p')
 t_eq "FastCGI process is reused" "$((a + 1))" "$b"
 t_match "CGI process serves one request" "has served 1 request\." "$(curl -s "$base/cgi-bin/hello")"
 
-t_eq "program sources are not served" 403 "$(status "$base/cgi-bin/hello.c")"
-t_eq "a program that is not listed does not run as CGI" 403 "$(status "$base/cgi-bin/login")"
+t_eq "program sources are not served" 404 "$(status "$base/cgi-bin/hello.c")"
+t_eq "a program that is not listed does not run as CGI" 404 "$(status "$base/cgi-bin/login")"
 t_eq "a program that is not listed has no FastCGI mount" 404 "$(status "$base/login")"
-t_eq "nothing else runs under /cgi-bin/" 403 "$(status "$base/cgi-bin/nope")"
+t_eq "a path below a program is not found" 404 "$(status "$base/cgi-bin/hello/x")"
+t_eq "nothing else is under /cgi-bin/" 404 "$(status "$base/cgi-bin/nope")"
+t_eq "a body over the server's 3 MiB limit is 413" 413 \
+    "$(head -c 3200000 /dev/zero | status "$base/cgi-bin/hello" --data-binary @-)"
 t_eq "static index is served" 200 "$(status "$base/")"
 
 # Stop by PID: lighttpd, then its FastCGI child must be gone too.

@@ -292,9 +292,23 @@ _srv_start_nginx() {
 }
 
 # ---- lighttpd ------------------------------------------------------------
+# Set up by scripts/lighttpd-conf, as scripts/demo does.  Started as root,
+# lighttpd drops to $SRV_USER and spawns the FastCGI programs as that user,
+# so their socket directory is theirs.
 _srv_start_lighttpd() {
-	echo "srv_start: lighttpd support needs lighttpd-example.conf" >&2
-	return 1
+	local conf=$SRV_DIR/lighttpd.conf tls=() user=(--no-user)
+	mkdir -p "$SRV_DIR/state/sockets" "$SRV_DIR/htdocs" || return 1
+	_srv_chown -R "$SRV_USER:$SRV_GROUP" "$SRV_DIR/state"
+	[ "$(id -u)" -eq 0 ] && user=(--user "$SRV_USER" --group "$SRV_GROUP")
+	[ "$SRV_TLS" = 1 ] && tls=(--tls "$TLS_PORT" "$SRV_TOP/tls/cert.pem" "$SRV_TOP/tls/key.pem")
+	CSESS_LIGHTTPD_EXAMPLE=$SRV_EXAMPLES/lighttpd-example.conf "$ROOT/scripts/lighttpd-conf" \
+	    --cgi-dir "$SRV_DIR/cgi-bin" --fcgi-dir "$SRV_DIR/fcgi" --config "$SRV_CONF" \
+	    --logs "$SRV_DIR/state" --state "$SRV_DIR/state" --docroot "$SRV_DIR/htdocs" \
+	    --listen 127.0.0.1 --port "$SRV_PORT" "${user[@]}" "${tls[@]}" \
+	    ${_srv_names//|/ } >"$conf" &&
+	_srv_check_paths "$conf" || return 1
+	SRV_LOGS=("$SRV_DIR/state/error.log" "$SRV_DIR/server.log")
+	_srv_spawn "$SRV_DIR/server.log" lighttpd -D -f "$conf"
 }
 
 # The port accepts before Apache has set up its signal handlers and
