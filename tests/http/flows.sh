@@ -74,7 +74,9 @@ flow() { # flow SERVER PREFIX USER
 	login_post "$jar" "$p" "$user" "wrong" "$tok" "$p/protected"
 	t_eq "$tag: wrong password shows the form (200)" 200 "$STATUS"
 	t_match "$tag: ...with one message" "Please enter a correct username and password" "$(cat "$T/b")"
-	login_post "$jar" "$p" "nosuchuser" "wrong" "$tok" "$p/protected"
+	# A name of its own per flow: failures per username add up across the
+	# servers, which share one store.
+	login_post "$jar" "$p" "nosuchuser-$s-${p//\//}" "wrong" "$tok" "$p/protected"
 	t_match "$tag: unknown user gets the same message" "Please enter a correct username and password" "$(cat "$T/b")"
 
 	# Success: the key is cycled, we go to next.
