@@ -258,6 +258,10 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 			return fail(err, errlen, s->name, "must be full, meta or none");
 		return CS_OK;
 	case K_LIST:
+		/* Older keys are keys: the same rule as SECRET_KEY. */
+		for (const char *p = v; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return fail(err, errlen, s->name, "contains a control character");
 		free_list(cfg);
 		return set_list(cfg, v);
 	case K_SALT:

@@ -269,7 +269,15 @@ Test(config, every_kind_of_bad_value_names_the_setting)
 	assert_bad("CSRF_COOKIE_NAME", "");
 	assert_bad("SESSION_STORE", "");
 	assert_bad("SECRET_KEY", "abc\x01" "def");
+	assert_bad("SECRET_KEY_FALLBACKS", "old,abc\x7f");
 	assert_bad("SESSION_COOKIE_DOMAIN", "a\tb");
+	assert_bad("SESSION_FILE_PATH", "/tmp/\x1b");
+	assert_bad("TEMPLATE_DIR", "/t\r");
+	assert_bad("SESSION_REDIS_URL", "");
+	assert_bad("SESSION_CACHE_URL", "");
+	assert_bad("SESSION_STORE_MAP_SIZE", "1024");
+	assert_bad("SESSION_STORE_MAX_SIZE", "big");
+	assert_bad("SIGNED_COOKIE_SALT", "v3");
 }
 
 Test(config, good_values_of_every_kind_are_taken)
