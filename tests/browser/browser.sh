@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # tests/browser/browser.sh -- the programs in a real browser.
 #
-# Starts each server in $BROWSER_SERVERS (default: apache nginx) from its
-# shipped example config (tests/lib/servers.sh) and drives /usr/bin/chromium,
-# headless, with playwright-core (tests/browser/flows.mjs): the echo fixture's
-# cookie counter across reloads, the demo program hello when built, and the
-# login -> protected -> logout flow when cgi-bin/login, protected and logout
-# are built.  Screenshots go to tests/out/browser/SERVER/.
+# Starts each server in $BROWSER_SERVERS (default: lighttpd apache nginx)
+# from its shipped example config (tests/lib/servers.sh) and drives
+# /usr/bin/chromium, headless, with playwright-core (tests/browser/flows.mjs):
+# the echo fixture's cookie counter across reloads, the demo program hello
+# (visit counter, HttpOnly cookie, a posted note), and the login ->
+# protected -> logout flow, each when built, through the FastCGI and the CGI
+# mounts.  Screenshots go to tests/out/browser/SERVER/.
 #
 # playwright-core is installed into tests/browser/node_modules from the
 # lock file on first run (npm ci); it uses the system Chromium and downloads
@@ -89,7 +90,7 @@ if [ "$login" -eq 1 ]; then
 	fi
 fi
 
-for server in ${BROWSER_SERVERS:-apache nginx}; do
+for server in ${BROWSER_SERVERS:-lighttpd apache nginx}; do
 	if ! why=$(srv_available "$server"); then
 		echo "skipped: $server: $why"
 		continue

@@ -94,7 +94,8 @@ async function echoFlow(context, prefix) {
 }
 
 // ---- hello: the demo program that counts visits in a cookie ------------
-// The count is read from the page: the first whole number in its text.
+// The count is read from the page (its #visits line); the cookie is
+// HttpOnly, so scripts must not see it.
 async function helloFlow(context, prefix) {
 	const n = base(prefix, 'hello');
 	const page = await context.newPage();
@@ -106,16 +107,27 @@ async function helloFlow(context, prefix) {
 			fail(`${n}_page_loads`, `status ${resp.status()}`);
 			return;
 		}
-		const text = await page.locator('body').innerText();
+		const text = await page.locator('#visits').innerText();
 		const m = text.match(/\d+/);
 		counts.push(m ? Number(m[0]) : NaN);
 	}
 	pass(`${n}_page_loads`);
 	check(`${n}_visit_counter_increments_across_reloads`,
-	    counts[1] === counts[0] + 1 && counts[2] === counts[1] + 1,
-	    `counts seen: ${counts.join(', ')}`);
-	const cookies = await context.cookies(BASE);
-	check(`${n}_sets_a_cookie`, cookies.length > 0, 'no cookie in the jar');
+	    counts.join(',') === '1,2,3', `counts seen: ${counts.join(', ')}`);
+	const visits = await jarCookie(context, 'visits');
+	check(`${n}_visits_cookie_in_browser`, visits?.value === '3',
+	    `visits cookie: ${visits?.value}`);
+	const doc = await page.evaluate(() => document.cookie);
+	check(`${n}_httponly_cookie_hidden_from_scripts`, !doc.includes('visits='),
+	    `document.cookie: ${doc}`);
+
+	// The form posts a note back to the same program.
+	await page.locator('input[name="note"]').fill('<i>from the browser</i>');
+	await Promise.all([page.waitForNavigation(), page.locator('form button').click()]);
+	check(`${n}_form_post_shows_note_as_text`,
+	    (await page.locator('#note').innerText()) === 'Your note: <i>from the browser</i>' &&
+	    await page.locator('#note i').count() === 0,
+	    `note: ${await page.locator('#note').innerText().catch(() => 'none')}`);
 	await shot(page, `${tag(prefix)}-hello`);
 	await page.close();
 }
