@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # tests/http/servers.sh -- the shipped server configs, run for real.
 #
-# Starts Apache and nginx (and lighttpd, when its example config is in the
-# tree) from apache-example.conf / nginx-example.conf with only paths, port
-# and program list substituted, and checks that a program mounted by them
-# works as CGI (/cgi-bin/NAME) and as FastCGI (/NAME): its configuration
-# reaches it, cookies go both ways, request bodies arrive whole, nothing
-# but the listed programs runs, and stopping the server leaves no process.
+# Starts lighttpd, Apache and nginx from lighttpd-example.conf,
+# apache-example.conf and nginx-example.conf with only paths, ports and the
+# program list substituted (and their HTTPS part enabled with a self-signed
+# certificate), and checks that a program mounted by them works as FastCGI
+# (/NAME) and as CGI (/cgi-bin/NAME): its configuration reaches it, cookies
+# go both ways, request bodies arrive whole up to the configs' limit and are
+# refused past it, HTTPS is told to the program (SESSION_COOKIE_SECURE=auto),
+# nothing but the listed programs runs, and stopping the server leaves no
+# process behind.
 #
 # The transport checks use echo.c, a fixture that reports what the server
-# handed it; the demo program hello is checked the same way once built.
+# handed it; the demo program hello and the login page are checked when
+# built.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$ROOT/tests/lib/servers.sh"
 
