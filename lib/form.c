@@ -16,18 +16,7 @@
 #include <string.h>
 
 #include "http_int.h"
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util.h"
 
 /*
  * Decode s[0..len) into out (which has room for len + 1 bytes), '+' as a
@@ -53,8 +42,8 @@ decode(char *out, const char *s, size_t len)
 		}
 		if (len - i < 3)
 			return -1;
-		hi = hexval((unsigned char)s[i + 1]);
-		lo = hexval((unsigned char)s[i + 2]);
+		hi = cs_hexval((unsigned char)s[i + 1]);
+		lo = cs_hexval((unsigned char)s[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			return -1;
 		out[o++] = (char)(hi << 4 | lo);

@@ -53,8 +53,8 @@ cs_session_forget_key(struct cs_session *s)
 	s->known = true;
 }
 
-static void
-log_reset(struct cs_session *s)
+void
+cs_session_log_reset(struct cs_session *s)
 {
 	size_t i;
 
@@ -93,7 +93,7 @@ cs_session_free(struct cs_session *s)
 {
 	if (s == NULL)
 		return;
-	log_reset(s);
+	cs_session_log_reset(s);
 	json_decref(s->data);
 	free(s->key);
 	free(s->user);
@@ -449,7 +449,7 @@ cs_session_clear(struct cs_session *s)
 		return CS_ERR_NOMEM;
 	json_decref(s->data);
 	s->data = d;
-	log_reset(s);
+	cs_session_log_reset(s);
 	s->replaced = true;
 	s->accessed = s->modified = s->dirty = true;
 	return CS_OK;

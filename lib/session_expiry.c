@@ -14,20 +14,7 @@
 #include <time.h>
 
 #include "session_impl.h"
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
+#include "util.h"
 
 /* Exactly n digits at *p (advanced); -1 otherwise. */
 static int
@@ -118,7 +105,7 @@ cs_iso8601_parse(const char *s, int64_t *t)
 	}
 	if (*p != '\0')
 		return CS_ERR_INVALID;
-	total = days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 * 1000000 +
+	total = cs_days_from_civil(y, m, d) * 86400 * 1000000 +
 	    us - off;
 	/* floor division: the fraction never rounds a time up */
 	*t = total >= 0 ? total / 1000000 : -((-total + 999999) / 1000000);

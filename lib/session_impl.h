@@ -42,6 +42,8 @@ struct cs_session {
 
 /* session.c */
 bool	 cs_session_key_acceptable(const struct cs_config *, const char *key);
+/* Drop this request's change log (after a write, or when data is replaced). */
+void	 cs_session_log_reset(struct cs_session *);
 void	 cs_session_forget_key(struct cs_session *);
 int	 cs_session_fetch(struct cs_session *, json_t **obj);
 int	 cs_session_replay(struct cs_session *, json_t *obj);

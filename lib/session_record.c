@@ -23,21 +23,13 @@ stateless(const struct cs_store *st)
 static void
 written(struct cs_session *s, const struct cs_record *rec)
 {
-	size_t i;
-
 	s->version = rec->version;
 	s->stored_expire = rec->expire;
 	s->known = true;
 	s->dirty = false;
 	s->replaced = false;
 	s->written = true;
-	for (i = 0; i < s->nchanges; i++) {
-		free(s->changes[i].name);
-		json_decref(s->changes[i].value);
-	}
-	free(s->changes);
-	s->changes = NULL;
-	s->nchanges = 0;
+	cs_session_log_reset(s);
 }
 
 static int

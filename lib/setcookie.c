@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "csess/cookie.h"
+#include "util.h"
 
 /* ---- character classes -------------------------------------------------- */
 
@@ -75,39 +76,9 @@ static const char months[12][4] = {
 	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
 };
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's method). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 /* Browsers fail dates before 1601; four digits end at 9999. */
-#define FIRST_T	(days_from_civil(1601, 1, 1) * 86400)
-#define LAST_T	(days_from_civil(10000, 1, 1) * 86400 - 1)
+#define FIRST_T	(cs_days_from_civil(1601, 1, 1) * 86400)
+#define LAST_T	(cs_days_from_civil(10000, 1, 1) * 86400 - 1)
 
 static int
 date_in_range(int64_t t)
@@ -141,7 +112,7 @@ cs_http_date(char *out, size_t outlen, int64_t t)
 		return CS_ERR_INVALID;
 	days = floor_div(t, 86400);
 	secs = floor_mod(t, 86400);
-	civil_from_days(days, &y, &m, &d);
+	cs_civil_from_days(days, &y, &m, &d);
 	snprintf(out, outlen, "%s, %02d %s %04d %02d:%02d:%02d GMT",
 	    wdays[floor_mod(days + 4, 7)], d, months[m - 1], (int)y,
 	    secs / 3600, secs / 60 % 60, secs % 60);
@@ -199,7 +170,7 @@ cs_http_date_parse(const char *s, size_t len, int64_t *t)
 	if (d < 1 || y < 1601 || hh < 0 || hh > 23 || mi < 0 || mi > 59 ||
 	    ss < 0 || ss > 60 || d > month_days(y, m))
 		return CS_ERR_INVALID;
-	days = days_from_civil(y, m, d);
+	days = cs_days_from_civil(y, m, d);
 	if (floor_mod(days + 4, 7) != wd)
 		return CS_ERR_INVALID;
 	*t = days * 86400 + hh * 3600 + mi * 60 + ss;
@@ -489,18 +460,6 @@ cs_cookie_value_encode(struct cs_buf *out, const void *p, size_t n)
 	return CS_OK;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 cs_cookie_value_decode(struct cs_buf *out, const char *s, size_t n)
 {
@@ -519,8 +478,8 @@ cs_cookie_value_decode(struct cs_buf *out, const char *s, size_t n)
 			*w++ = s[i];
 			continue;
 		}
-		if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-		    (lo = hexval(s[i + 2])) < 0) {
+		if (n - i < 3 || (hi = cs_hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = cs_hexval((unsigned char)s[i + 2])) < 0) {
 			out->data[mark] = '\0';
 			return CS_ERR_INVALID;
 		}

@@ -63,6 +63,18 @@ echo_checks() {
 	t_eq "${n}_post_method_reaches_program" POST "$(field method)"
 	t_eq "${n}_post_body_reaches_program" 'username=alice&password=s%20cret' "$(field body)"
 
+	# Concurrent requests all get an answer (mod_fcgid starts more
+	# processes, spawn-fcgi's one process and fcgiwrap take them in turn).
+	local i codes pids=()
+	: >"$T/codes"
+	for i in $(seq 1 16); do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 20 "$BASE_URL$path?n=$i" >>"$T/codes" &
+		pids+=("$!")
+	done
+	wait "${pids[@]}"	# not a bare wait: the servers are children too
+	codes=$(sort "$T/codes" | uniq -c | tr -s ' ')
+	t_eq "${n}_sixteen_concurrent_requests_all_200" " 16 200" "$codes"
+
 	# Larger than mod_fcgid's and nginx's default limits, below csess's
 	# DATA_UPLOAD_MAX_MEMORY_SIZE: the configs must let it through.
 	big=2000000

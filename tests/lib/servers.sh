@@ -41,6 +41,10 @@ SRV_EXAMPLES=${SRV_EXAMPLES:-$ROOT}
 # At exit, stop a server still running (children included) before the
 # harness removes $T.
 trap 'srv_stop >/dev/null 2>&1; _t_cleanup' EXIT
+# A suite killed by timeout or ^C still runs that (bash skips EXIT traps
+# on a fatal signal without a trap of its own).
+trap 'exit 143' TERM
+trap 'exit 130' INT HUP
 SRV_TOP=$T/srv
 SRV_CONF=$SRV_TOP/csess.conf
 SRV_DATA=$SRV_TOP/data

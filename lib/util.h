@@ -1,0 +1,17 @@
+/*
+ * util.h -- internal: small helpers more than one module needs.
+ */
+#ifndef CSESS_UTIL_H
+#define CSESS_UTIL_H
+
+#include <stdint.h>
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back
+ * (H. Hinnant's civil-date algorithms: exact for every int64 year in range). */
+int64_t	cs_days_from_civil(int64_t y, int m, int d);
+void	cs_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+
+/* Value of one hexadecimal digit, or -1. */
+int	cs_hexval(unsigned char c);
+
+#endif
