@@ -54,6 +54,8 @@ int	 cs_req_new(struct cs_req **, const struct cs_config *,
 	    char *const *envp, const struct cs_body_src *);
 /* Run the finish hooks once, in registration order. */
 void	 cs_req_finish(struct cs_req *, struct cs_resp *);
+/* Read and discard an unread request body (bounded), before answering. */
+void	 cs_req_drain(struct cs_req *);
 void	 cs_req_free(struct cs_req *);
 
 /* ---- response.c ---------------------------------------------------- */

@@ -346,6 +346,39 @@ read_body(struct cs_req *r)
 	return CS_OK;
 }
 
+/*
+ * Read and discard a body nobody read (the handler answered before looking
+ * at the form, or refused it as too large), up to DRAIN_MAX bytes.  A
+ * gateway that pipes the body into a CGI process (fcgiwrap) otherwise hits
+ * EPIPE when the program exits early, and turns our 403 or 413 into a 502.
+ */
+#define DRAIN_MAX	(16u << 20)
+
+void
+cs_req_drain(struct cs_req *r)
+{
+	char chunk[8192];
+	size_t len;
+	bool present;
+	ssize_t k;
+
+	if (r->body_done == P_YES && r->body_rc != CS_ERR_TOO_LARGE)
+		return;
+	if (r->src.read == NULL || content_length(r, &len, &present) || !present)
+		return;
+	if (len > DRAIN_MAX)
+		len = DRAIN_MAX;
+	while (len > 0) {
+		k = r->src.read(r->src.ctx, chunk, len < sizeof(chunk) ? len : sizeof(chunk));
+		if (k <= 0)
+			break;
+		len -= (size_t)k;
+	}
+	r->body_done = P_YES;
+	if (r->body_rc == CS_OK)
+		r->body_rc = CS_ERR_IO;	/* nothing kept: a later read gets no body */
+}
+
 int
 cs_req_body(struct cs_req *r, const char **data, size_t *len)
 {

@@ -41,6 +41,7 @@ run(const struct cs_config *cfg, char *const *envp, const struct cs_body_src *sr
 		goto out;
 	handler(req, resp, arg);
 	cs_req_finish(req, resp);
+	cs_req_drain(req);
 	head = strcmp(cs_req_method(req), "HEAD") == 0;
 	rc = cs_resp_serialize(resp, head, out);
 out:

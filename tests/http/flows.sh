@@ -148,6 +148,7 @@ for s in "${servers[@]}"; do
 		t_fail "$s available" "$why"
 		continue
 	fi
+	fails_before=$_t_fail
 	if ! srv_start "$s" login protected logout; then
 		t_fail "$s starts" "$(srv_logs 2>&1 | tail -n 20)"
 		continue
@@ -158,6 +159,8 @@ for s in "${servers[@]}"; do
 	echo "$PASSWORD" | srv_csess user add "$user" >/dev/null
 	flow "$s" "" "$user"
 	flow "$s" "/cgi-bin" "$user"
+	# A failure under this server: show its logs (the programs' stderr too).
+	[ "$_t_fail" -gt "$fails_before" ] && srv_logs 2>&1 | tail -n 40 | sed 's/^/    log: /'
 	srv_stop && t_pass "$s stops cleanly" || t_fail "$s stops cleanly" "$(srv_leftovers)"
 done
 t_done

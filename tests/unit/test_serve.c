@@ -329,6 +329,44 @@ Test(serve, cgi_reads_environ_and_exactly_content_length_from_stdin)
 	    "Content-Length: 7\r\n\r\nv=hello");
 }
 
+static void
+refuse_unread(struct cs_req *req, struct cs_resp *resp, void *arg)
+{
+	(void)req;
+	(void)arg;
+	cs_resp_error(resp, 403, "no");
+}
+
+/* A gateway that pipes the body in (fcgiwrap) fails with a 502 when the
+ * program exits before reading it: an unread body is drained. */
+Test(serve, cgi_drains_a_body_the_handler_never_read)
+{
+	static char body[300000];
+	char *env[] = { "REQUEST_METHOD=POST", "CONTENT_TYPE=application/x-www-form-urlencoded",
+		"CONTENT_LENGTH=300000", "GATEWAY_INTERFACE=CGI/1.1", NULL };
+	int in[2], outp[2];
+	size_t sent = 0;
+	ssize_t n;
+	pid_t pid;
+
+	memset(body, 'a', sizeof(body));
+	signal(SIGPIPE, SIG_IGN);
+	cr_assert_eq(pipe(in), 0);
+	cr_assert_eq(pipe(outp), 0);
+	pid = spawn(in[0], outp[1], env, refuse_unread);
+	close(in[0]);
+	close(outp[1]);
+	/* Far more than a pipe holds: this blocks until the program reads it all. */
+	while (sent < sizeof(body) && (n = write(in[1], body + sent, sizeof(body) - sent)) > 0)
+		sent += (size_t)n;
+	cr_assert_eq(sent, sizeof(body), "the program stopped reading (EPIPE)");
+	close(in[1]);
+	read_all(outp[0], &out);
+	close(outp[0]);
+	cr_assert_eq(wait_exit(pid), 0);
+	cr_assert(strncmp(out.data, "Status: 403", 11) == 0);
+}
+
 Test(serve, cgi_configuration_error_answers_500_and_logs_the_setting)
 {
 	char *env[] = { "REQUEST_METHOD=GET", "CSESS_SESSION_COOKIE_AGE=soon", NULL };
