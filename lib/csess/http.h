@@ -62,7 +62,10 @@ int	    cs_req_query(struct cs_req *, const char *name, const char **value);
 int	    cs_req_form(struct cs_req *, const char *name, const char **value);
 
 /* The raw body (CONTENT_LENGTH bytes, NUL-terminated for convenience),
- * read once; limits and errors as cs_req_form.  *data is never NULL. */
+ * read once, whatever the method and Content-Type: CS_ERR_TOO_LARGE over
+ * DATA_UPLOAD_MAX_MEMORY_SIZE (nothing read), CS_ERR_BAD_REQUEST for a
+ * CONTENT_LENGTH that is not digits, CS_ERR_IO for a short body.  *data
+ * is never NULL. */
 int	    cs_req_body(struct cs_req *, const char **data, size_t *len);
 
 /* Per-request storage for modules (the session, CSRF...): a slot per key

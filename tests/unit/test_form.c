@@ -3,6 +3,9 @@
  * percent-coding: the edge cases a query string or POST body can hold.
  */
 #include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http_int.h"
@@ -173,4 +176,87 @@ Test(url, encode_then_parse_round_trips)
 	cr_assert_eq(cs_form_parse(&f, b.data, b.len, 10), CS_OK);
 	cr_assert_str_eq(cs_form_get(&f, "k"), v);
 	cs_buf_free(&b);
+}
+
+/*
+ * A second, deliberately naive decoder to compare against on random input:
+ * split on '&', drop empty parts, split on the first '=', decode byte by
+ * byte; any bad escape or NUL refuses the whole input.
+ */
+static int
+ref_decode(const char *s, size_t n, char *out, size_t *outlen)
+{
+	size_t i, o = 0;
+	unsigned v;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			out[o++] = ' ';
+		else if (s[i] == '%') {
+			if (i + 3 > n)
+				return -1;
+			if (!isxdigit((unsigned char)s[i + 1]) || !isxdigit((unsigned char)s[i + 2]))
+				return -1;
+			sscanf((char[3]){ s[i + 1], s[i + 2], 0 }, "%2x", &v);
+			if (v == 0)
+				return -1;
+			out[o++] = (char)v;
+			i += 2;
+		} else if (s[i] == '\0')
+			return -1;
+		else
+			out[o++] = s[i];
+	}
+	*outlen = o;
+	return 0;
+}
+
+Test(form, random_input_agrees_with_a_naive_decoder)
+{
+	static const char alphabet[] = "ab=&&%%+09AFfgz\xff\x01";
+	char in[48], name[48], value[48];
+	size_t len, i, k, nl, vl, field;
+	unsigned seed = 12345;
+	int rc, want;
+
+	for (int round = 0; round < 20000; round++) {
+		len = (size_t)(rand_r(&seed) % sizeof(in));
+		for (i = 0; i < len; i++)
+			in[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+		if (rand_r(&seed) % 50 == 0 && len > 0)
+			in[rand_r(&seed) % len] = '\0';
+		cs_form_free(&f);
+		rc = cs_form_parse(&f, in, len, CS_FORM_MAX_FIELDS);
+
+		/* The reference: walk the same input. */
+		want = CS_OK;
+		field = 0;
+		for (i = 0; i < len && want == CS_OK; i = k + 1) {
+			for (k = i; k < len && in[k] != '&'; k++)
+				continue;
+			if (k == i)
+				continue;
+			size_t eq = i;
+			while (eq < k && in[eq] != '=')
+				eq++;
+			if (ref_decode(in + i, eq - i, name, &nl) ||
+			    (eq < k && ref_decode(in + eq + 1, k - eq - 1, value, &vl))) {
+				want = CS_ERR_BAD_REQUEST;
+				break;
+			}
+			if (eq == k)
+				vl = 0;
+			if (rc == CS_OK) {
+				cr_assert_lt(field, f.count, "round %d: too few fields", round);
+				cr_assert_eq(strlen(f.fields[field].name), nl, "round %d", round);
+				cr_assert(memcmp(f.fields[field].name, name, nl) == 0, "round %d", round);
+				cr_assert_eq(strlen(f.fields[field].value), vl, "round %d", round);
+				cr_assert(memcmp(f.fields[field].value, value, vl) == 0, "round %d", round);
+			}
+			field++;
+		}
+		cr_assert_eq(rc, want, "round %d: %d, reference %d", round, rc, want);
+		if (rc == CS_OK)
+			cr_assert_eq(f.count, field, "round %d", round);
+	}
 }
