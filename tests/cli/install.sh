@@ -4,7 +4,7 @@
 source "$(dirname "$0")/../lib/harness.sh"
 cd "$ROOT"
 
-make -s install PREFIX=/opt/csess DESTDIR="$T/stage" >"$T/install.log" 2>&1
+make -s install SAN="${SAN:-}" PREFIX=/opt/csess DESTDIR="$T/stage" >"$T/install.log" 2>&1
 t_eq "make install succeeds" 0 "$?"
 p=$T/stage/opt/csess
 for f in lib/libcsess.a lib/libcsess.so lib/pkgconfig/csess.pc include/csess.h bin/csess \
@@ -38,7 +38,10 @@ main(void)
 C
 flags=$(sed -e "s|^prefix=.*|prefix=$p|" "$p/lib/pkgconfig/csess.pc" > "$T/csess.pc" &&
 	PKG_CONFIG_PATH=$T pkg-config --cflags --libs --static csess)
-cc -std=c11 -Wall -Wextra -Werror -o "$T/hello" "$T/hello.c" $flags -Wl,-rpath,"$p/lib" 2>"$T/cc.log"
+# The sanitizer build's library needs its runtime in the program too.
+san=
+[ "${SAN:-}" = 1 ] && san="-fsanitize=address,undefined"
+cc -std=c11 -Wall -Wextra -Werror $san -o "$T/hello" "$T/hello.c" $flags -Wl,-rpath,"$p/lib" 2>"$T/cc.log"
 t_eq "the README example builds with pkg-config" 0 "$?"
 export CSESS_SESSION_STORE=$T/s.mdb CSESS_SESSION_SYNC=none
 out=$(REQUEST_METHOD=GET REQUEST_URI=/ "$T/hello" </dev/null | tr -d '\r')
