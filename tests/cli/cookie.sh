@@ -272,7 +272,7 @@ for i in range(150):
                         "secure", "httponly", "version", "samesite"):
         continue
     value = "".join(rng.choice(legal) for _ in range(rng.randint(0, 20)))
-    kw, args = {}, [name, value]
+    kw, args = {}, []
     path = rng.choice([None, "/", "/p", "/a/b"])
     kw["path"] = path
     if path:
@@ -298,6 +298,8 @@ for i in range(150):
     if max_age is not None:
         kw["max_age"] = max_age
         args += ["--max-age", str(max_age)]
+    # Options first, then "--": a name or value may itself start with "--".
+    args += ["--", name, value]
     rc, out = run(["cookie", "set"] + args)
     got = out.decode().rstrip("\n")
     now = None
