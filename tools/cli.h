@@ -25,8 +25,11 @@ int	cli_user(int argc, char **argv);
 int	cli_sessions(int argc, char **argv);
 int	cli_check(int argc, char **argv);
 
-/* Print "csess: <msg>" on stderr; returns CLI_USAGE. */
+/* Print "csess: <msg>" as one line on stderr (control bytes as \xHH);
+ * returns CLI_USAGE, or status for cli_msg. */
 int	cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	cli_msg(int status, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 /* Load the configuration; on error prints the reason and returns CLI_USAGE. */
 int	cli_config(struct cs_config *cfg);
 /* Read all of stdin (up to max bytes; CS_ERR_TOO_LARGE beyond). */

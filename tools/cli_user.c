@@ -31,8 +31,8 @@ read_password(struct cs_buf *pw)
 static int
 store_fail(const char *what, int rc)
 {
-	fprintf(stderr, "csess: %s: %s\n", what, cs_strerror(rc));
-	return rc == CS_ERR_NOT_FOUND || rc == CS_ERR_EXISTS ? CLI_NO : CLI_USAGE;
+	return cli_msg(rc == CS_ERR_NOT_FOUND || rc == CS_ERR_EXISTS ? CLI_NO :
+	    CLI_USAGE, "%s: %s", what, cs_strerror(rc));
 }
 
 /* Hash pw and store it for name (create_only for "add"). */

@@ -3,21 +3,55 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+/*
+ * One line on stderr, whatever the message echoes: the words being refused
+ * may hold CR, LF or other control bytes, written here as \xHH.
+ */
+static void
+put_line(const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	const unsigned char *p;
+
+	fputs("csess: ", stderr);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("out of memory\n", stderr);
+		return;
+	}
+	for (p = (const unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	fputc('\n', stderr);
+	free(msg);
+}
 
 int
 cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("csess: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_line(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return CLI_USAGE;
+}
+
+int
+cli_msg(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	put_line(fmt, ap);
+	va_end(ap);
+	return status;
 }
 
 int

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# tests/cli/contract.sh -- the csess exit-status and output contract under
+# hostile input: 0 success with only the result on stdout, 1 a negative
+# answer, 2 a usage or input error with exactly one line on stderr.
+. "$(dirname "$0")/../lib/harness.sh"
+
+export CSESS_SESSION_STORE=$T/store/sessions.mdb
+export CSESS_SECRET_KEY=contract-test-secret-contract-test-secret-0123456789
+export CSESS_PASSWORD_ITERATIONS=1
+export CSESS_SESSION_SYNC=none
+unset CSESS_CONFIG CSESS_SECRET_KEY_FALLBACKS HTTP_COOKIE
+
+# run STDIN-FILE ARGS...: status in RC, output in $T/out and $T/err.
+run() {
+	local in=$1
+	shift
+	"$CSESS" "$@" <"$in" >"$T/out" 2>"$T/err"
+	RC=$?
+}
+
+# Exit 2, exactly one line on stderr starting "csess: ", nothing on stdout.
+refused() {
+	local name=$1 lines
+	lines=$(wc -l <"$T/err")
+	if [ "$RC" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$T/out" ] &&
+	    grep -q '^csess: ' "$T/err"; then
+		t_pass "$name"
+	else
+		t_fail "$name" "exit $RC, $lines stderr lines, stdout $(wc -c <"$T/out") bytes" \
+		    "err: $(head -c 300 "$T/err")"
+	fi
+}
+
+# Exit 0, the expected stdout, nothing on stderr.
+printed() {
+	local name=$1 want=$2
+	if [ "$RC" -eq 0 ] && [ "$(cat "$T/out")" == "$want" ] && [ ! -s "$T/err" ]; then
+		t_pass "$name"
+	else
+		t_fail "$name" "exit $RC" "want: $want" "got:  $(head -c 300 "$T/out")" \
+		    "err: $(head -c 300 "$T/err")"
+	fi
+}
+
+# ---- errors that echo the input stay one line -----------------------------------
+
+run /dev/null $'bogus\ncommand'
+refused "an unknown command holding a newline is one line on stderr"
+run /dev/null sessions $'bogus\r\nx'
+refused "an unknown sessions command holding CR LF is one line"
+run /dev/null sign $'--bogus\nx' v
+refused "an unknown option holding a newline is one line"
+printf 'pw\n' >"$T/pw"
+run "$T/pw" user add $'a\nb'
+refused "an invalid username holding a newline is one line"
+run /dev/null user import $'/no\nsuch'
+refused "a missing import file named with a newline is one line"
+run /dev/null sessions import $'/no\nsuch'
+refused "a missing sessions import file named with a newline is one line"
+CSESS_CONFIG=$'/no\nsuch' run /dev/null sign v
+refused "a missing CSESS_CONFIG named with a newline is one line"
+run /dev/null user del $'no\nsuch'
+if [ "$RC" -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ]; then
+	t_pass "user del of a missing name holding a newline: exit 1, one line"
+else
+	t_fail "user del of a missing name holding a newline: exit 1, one line" \
+	    "exit $RC, err: $(cat "$T/err")"
+fi
+run /dev/null sign $'--bo\x01gus' v
+if ! grep -q $'\x01' "$T/err" && grep -q 'x01' "$T/err"; then
+	t_pass "control bytes in messages are written as \\xHH"
+else
+	t_fail "control bytes in messages are written as \\xHH" "$(od -c "$T/err" | head -3)"
+fi
+
+t_done
