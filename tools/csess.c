@@ -23,7 +23,7 @@ static const struct {
 	{ "check", cli_check, "check [--strict]" },
 };
 
-static int
+static void
 usage(FILE *f)
 {
 	size_t i;
@@ -31,7 +31,6 @@ usage(FILE *f)
 	fputs("usage: csess COMMAND ...\n", f);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  csess %s\n", commands[i].usage);
-	return CLI_USAGE;
 }
 
 int
@@ -39,8 +38,10 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	/* A usage error is one line; the full list is what --help is for. */
 	if (argc < 2)
-		return usage(stderr);
+		return cli_fail("missing command (usage: csess COMMAND ...; "
+		    "try csess --help)");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);

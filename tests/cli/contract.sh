@@ -42,6 +42,19 @@ printed() {
 	fi
 }
 
+# ---- the command itself -----------------------------------------------------------
+
+run /dev/null
+refused "csess without a command is one line on stderr"
+run /dev/null --help
+if [ "$RC" -eq 0 ] && grep -q '^usage: csess' "$T/out" && [ ! -s "$T/err" ]; then
+	t_pass "csess --help prints the usage on stdout"
+else
+	t_fail "csess --help prints the usage on stdout" "exit $RC"
+fi
+run /dev/null ''
+refused "an empty command is a usage error"
+
 # ---- errors that echo the input stay one line -----------------------------------
 
 run /dev/null $'bogus\ncommand'
