@@ -89,8 +89,10 @@ cli_read_stdin(struct cs_buf *out, size_t max)
 void
 cli_chomp(struct cs_buf *b)
 {
-	if (b->len && b->data[b->len - 1] == '\n')
-		b->data[--b->len] = '\0';
+	/* A CR is part of the line ending only before the LF: "pw\r" keeps it. */
+	if (b->len == 0 || b->data[b->len - 1] != '\n')
+		return;
+	b->data[--b->len] = '\0';
 	if (b->len && b->data[b->len - 1] == '\r')
 		b->data[--b->len] = '\0';
 }

@@ -86,4 +86,25 @@ else
 	t_fail "control bytes in messages are written as \\xHH" "$(od -c "$T/err" | head -3)"
 fi
 
+# ---- stdin: exactly one line ending is dropped --------------------------------------
+
+# pbkdf2 computed here, independently of csess.
+pbkdf2() {
+	python3 -c 'import base64, hashlib, sys
+pw = sys.argv[1].encode("latin-1")
+print("pbkdf2_sha256$1$abcdefgh12345678$" + base64.b64encode(hashlib.pbkdf2_hmac(
+    "sha256", pw, b"abcdefgh12345678", 1, 32)).decode())' "$1"
+}
+hash_of() {
+	printf "$1" >"$T/in"
+	run "$T/in" password hash --iterations 1 --salt abcdefgh12345678
+	printed "$2" "$(pbkdf2 "$3")"
+}
+hash_of 'pw\n' "password hash drops the trailing LF" 'pw'
+hash_of 'pw' "password hash without a line ending takes all bytes" 'pw'
+hash_of 'pw\r\n' "password hash drops a trailing CR LF" 'pw'
+hash_of 'pw\r' "password hash keeps a lone trailing CR (it is no line ending)" $'pw\r'
+hash_of 'pw\n\n' "password hash drops only one LF" $'pw\n'
+hash_of 'pw\n\r' "password hash keeps a CR after the LF" $'pw\n\r'
+
 t_done
