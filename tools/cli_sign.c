@@ -351,14 +351,19 @@ signed_cookie_set(int argc, char **argv)
 	rc = cs_signed_cookie_value(&val, &cfg, words[0], words[1], salt,
 	    cfg.signed_cookie_salt_v2 ? CS_COOKIE_SALT_V2 : CS_COOKIE_SALT_LEGACY);
 	if (rc == CS_OK) {
+		const char *why = NULL;
+		int64_t now = cs_now();
+
 		c.name = words[0];
 		c.value = val.data;
-		if ((rc = cs_set_cookie_format(&out, &c, cs_now())) ==
-		    CS_ERR_INVALID) {
+		/* Say what is wrong, as cookie set does. */
+		if (cs_set_cookie_validate(&c, now, &why) != CS_OK ||
+		    (rc = cs_set_cookie_format(&out, &c, now)) == CS_ERR_INVALID) {
 			cs_buf_free(&val);
 			cs_buf_free(&out);
 			cs_config_free(&cfg);
-			return cli_fail("signed-cookie set: not a valid cookie");
+			return cli_fail("signed-cookie set: %s",
+			    why ? why : "not a valid cookie");
 		}
 	}
 	cs_buf_free(&val);

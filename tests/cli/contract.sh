@@ -86,6 +86,31 @@ else
 	t_fail "control bytes in messages are written as \\xHH" "$(od -c "$T/err" | head -3)"
 fi
 
+# ---- signed-cookie set says what is wrong ------------------------------------------
+
+# refused_because NAME REGEX ARGS...: exit 2, one line matching REGEX.
+refused_because() {
+	local name=$1 re=$2
+	shift 2
+	run /dev/null "$@"
+	refused "$name"
+	t_match "$name: the message says why" "$re" "$(cat "$T/err")"
+}
+refused_because "signed-cookie set refuses a name with a space" 'name' \
+    signed-cookie set 'a b' v
+refused_because "signed-cookie set refuses a value with a space" 'value' \
+    signed-cookie set a 'b c'
+refused_because "signed-cookie set refuses SameSite=None without Secure" '[Ss]ecure' \
+    signed-cookie set a v --samesite None
+refused_because "signed-cookie set refuses __Host- without Secure" '__Host-|[Ss]ecure' \
+    signed-cookie set __Host-a v --path /
+refused_because "signed-cookie set refuses a path with CR LF" '[Pp]ath' \
+    signed-cookie set a v --path $'/a\r\nX: y'
+refused_because "signed-cookie set refuses a domain with a semicolon" '[Dd]omain' \
+    signed-cookie set a v --domain 'a.com; x'
+refused_because "signed-cookie set refuses a value over 4096 bytes once signed" '4096' \
+    signed-cookie set a "$(head -c 4060 /dev/zero | tr '\0' v)"
+
 # ---- stdin: exactly one line ending is dropped --------------------------------------
 
 # pbkdf2 computed here, independently of csess.
