@@ -394,6 +394,15 @@ read_password(struct cs_buf *pw)
 	return CLI_OK;
 }
 
+static bool
+has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 static int
 password_hash(int argc, char **argv)
 {
@@ -405,9 +414,11 @@ password_hash(int argc, char **argv)
 
 	if ((rc = parse_opts(argc, argv, 2, O_SALT | O_ITERATIONS, 0, &o)))
 		return rc;
-	if (o.salt && (o.salt[0] == '\0' || strchr(o.salt, '$')))
-		return cli_fail("password hash: --salt must be non-empty and "
-		    "without '$'");
+	/* No control bytes either: the hash is printed as one line. */
+	if (o.salt && (o.salt[0] == '\0' || strchr(o.salt, '$') ||
+	    has_ctl(o.salt)))
+		return cli_fail("password hash: --salt must be non-empty, "
+		    "without '$' or control characters");
 	memset(&cfg, 0, sizeof(cfg));
 	if ((rc = cli_config(&cfg)) != CLI_OK) {
 		cs_config_free(&cfg);

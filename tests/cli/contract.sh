@@ -111,6 +111,17 @@ refused_because "signed-cookie set refuses a domain with a semicolon" '[Dd]omain
 refused_because "signed-cookie set refuses a value over 4096 bytes once signed" '4096' \
     signed-cookie set a "$(head -c 4060 /dev/zero | tr '\0' v)"
 
+# ---- password hash -------------------------------------------------------------------
+
+run "$T/pw" password hash --iterations 1 --salt $'ab\ncd'
+refused "password hash refuses a salt with a newline (the hash is one line)"
+run "$T/pw" password hash --iterations 1 --salt $'ab\tcd'
+refused "password hash refuses a salt with a tab"
+run "$T/pw" password hash --iterations 1 --salt ''
+refused "password hash refuses an empty salt"
+run "$T/pw" password hash --iterations 1 --salt 'a$b'
+refused "password hash refuses a salt with a dollar"
+
 # ---- stdin: exactly one line ending is dropped --------------------------------------
 
 # pbkdf2 computed here, independently of csess.
