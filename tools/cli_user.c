@@ -3,6 +3,7 @@
  * Passwords arrive on stdin (one line; the trailing newline is not part of
  * it) so they never show in ps or shell history.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,12 +123,19 @@ import_users(const struct cs_config *cfg, const char *path)
 	int rc = CLI_OK, pass;
 
 	if ((f = fopen(path, "re")) == NULL)
-		return cli_fail("cannot open %s", path);
+		return cli_fail("cannot open %s: %s", path, strerror(errno));
 	for (pass = 0; pass < 2 && rc == CLI_OK; pass++) {
 		rewind(f);
 		lineno = 0;
 		while (rc == CLI_OK && fgets(line, sizeof(line), f)) {
 			lineno++;
+			/* A longer line would come back in pieces, the tail of a
+			 * comment read as a line of its own. */
+			if (strchr(line, '\n') == NULL && !feof(f)) {
+				rc = cli_fail("%s:%ld: line longer than %zu bytes",
+				    path, lineno, sizeof(line) - 2);
+				break;
+			}
 			if (line[0] == '\n' || line[0] == '#')
 				continue;
 			if (!split_line(line, &name, &hash)) {
@@ -142,6 +150,8 @@ import_users(const struct cs_config *cfg, const char *path)
 			if ((rc = cs_user_put(cfg, name, hash, authp, false)))
 				rc = store_fail(name, rc);
 		}
+		if (rc == CLI_OK && ferror(f))
+			rc = cli_fail("cannot read %s: %s", path, strerror(errno));
 	}
 	fclose(f);
 	return rc;

@@ -122,6 +122,27 @@ refused "password hash refuses an empty salt"
 run "$T/pw" password hash --iterations 1 --salt 'a$b'
 refused "password hash refuses a salt with a dollar"
 
+# ---- user import ----------------------------------------------------------------------
+
+H='pbkdf2_sha256$1$abcdefgh12345678$LkHEnjZlTK9W8FlE7s9D7+0J4H0DZGHkXsgI2bgHzrU='
+mkdir -p "$T/dir"
+run /dev/null user import "$T/dir"
+refused "user import of a directory is an input error"
+{ printf '#'; head -c 8190 /dev/zero | tr '\0' a; printf 'mallory:%s\n' "$H"; } >"$T/long"
+run /dev/null user import "$T/long"
+refused "user import refuses a line longer than it reads"
+run /dev/null user list
+t_eq "the tail of a long comment line is not imported as a user" "" "$(grep mallory "$T/out")"
+{ head -c 9000 /dev/zero | tr '\0' a; printf ':%s\n' "$H"; } >"$T/long2"
+run /dev/null user import "$T/long2"
+refused "user import refuses a long line"
+t_match "a long line is reported at its own line number" ':1: ' "$(cat "$T/err")"
+printf 'eve:%s' "$H" >"$T/nonl"
+run /dev/null user import "$T/nonl"
+printed "user import takes a last line without a newline" ""
+run /dev/null user list
+t_eq "user import stored it" "eve" "$(cat "$T/out")"
+
 # ---- stdin: exactly one line ending is dropped --------------------------------------
 
 # pbkdf2 computed here, independently of csess.
