@@ -361,6 +361,11 @@ load_file(struct cs_config *cfg, const char *path, char *const *envp,
 			continue;
 		rc = apply(cfg, s, value, err, errlen);
 	}
+	/* A read error (EISDIR, EIO) is not an empty file. */
+	if (rc == CS_OK && ferror(f)) {
+		snprintf(err, errlen, "CSESS_CONFIG: cannot read %s: %s", path, strerror(errno));
+		rc = CS_ERR_CONFIG;
+	}
 	fclose(f);
 	return rc;
 }

@@ -86,6 +86,27 @@ else
 	t_fail "control bytes in messages are written as \\xHH" "$(od -c "$T/err" | head -3)"
 fi
 
+# ---- configuration ----------------------------------------------------------------------
+
+mkdir -p "$T/dir"
+CSESS_CONFIG=$T/dir run /dev/null sign v
+refused "a CSESS_CONFIG that cannot be read (a directory) is an error"
+t_match "the message names CSESS_CONFIG" 'CSESS_CONFIG' "$(cat "$T/err")"
+CSESS_CONFIG=$T/nonexistent run /dev/null sign v
+refused "a missing CSESS_CONFIG is an error"
+printf 'SESSION_COOKIE_AGE = soon\n' >"$T/bad.conf"
+CSESS_CONFIG=$T/bad.conf run /dev/null sign v
+refused "a bad value in CSESS_CONFIG is an error"
+t_match "the message names the setting" 'SESSION_COOKIE_AGE' "$(cat "$T/err")"
+CSESS_SESSION_COOKIE_SAMESITE=sometimes run /dev/null check
+refused "a bad value in the environment is an error"
+t_match "the message names the setting" 'SESSION_COOKIE_SAMESITE' "$(cat "$T/err")"
+CSESS_SECRET_KEY= run /dev/null sign v
+refused "sign without SECRET_KEY is an error"
+t_match "the message names SECRET_KEY" 'SECRET_KEY' "$(cat "$T/err")"
+CSESS_SECRET_KEY= CSESS_SECRET_KEY_FALLBACKS=old run /dev/null sign v
+refused "sign never falls back to SECRET_KEY_FALLBACKS"
+
 # ---- signed-cookie set says what is wrong ------------------------------------------
 
 # refused_because NAME REGEX ARGS...: exit 2, one line matching REGEX.
