@@ -19,7 +19,7 @@ main(int argc, char **argv)
 	args[1] = "clear-expired";
 	for (i = 1; i < argc; i++)
 		args[i + 1] = argv[i];
-	i = cli_sessions(argc + 1, args);
+	i = cli_flushed(cli_sessions(argc + 1, args));
 	free(args);
 	return i;
 }

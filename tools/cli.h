@@ -43,6 +43,12 @@ int	cli_read_stdin(struct cs_buf *out, size_t max);
  */
 int	cli_cookie_options(int argc, char **argv, int first, struct cs_set_cookie *c,
 	    char **words, int maxwords, int *nwords);
+/*
+ * Flush stdout: a result that did not reach it (a full disk, a closed
+ * pipe's EIO) is no success, so status CLI_OK becomes CLI_USAGE with the
+ * message.  Other statuses are returned unchanged.
+ */
+int	cli_flushed(int status);
 /* Drop one trailing "\n" or "\r\n" (how a line arrives on stdin). */
 void	cli_chomp(struct cs_buf *);
 

@@ -55,6 +55,16 @@ cli_msg(int status, const char *fmt, ...)
 }
 
 int
+cli_flushed(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (status == CLI_OK)
+			status = cli_fail("cannot write the output");
+	}
+	return status;
+}
+
+int
 cli_config(struct cs_config *cfg)
 {
 	char err[512];

@@ -45,11 +45,11 @@ main(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return CLI_OK;
+		return cli_flushed(CLI_OK);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+			return cli_flushed(commands[i].run(argc - 1, argv + 1));
 	cli_fail("unknown command '%s' (try csess --help)", argv[1]);
 	return CLI_USAGE;
 }

@@ -42,6 +42,38 @@ printed() {
 	fi
 }
 
+# ---- a result that cannot be written is no success --------------------------------------
+
+now=$(date +%s)
+printf '{"key":"abcdefghijklmnopqrstuvwxyz012345","expire":%d,"user":"bob","data":{"a":1}}\n' \
+    $((now + 3600)) >"$T/one.jsonl"
+run /dev/null sessions import "$T/one.jsonl"
+printed "sessions import prints the count" "1"
+full() {
+	local name=$1
+	shift
+	"$CSESS" "$@" </dev/null >/dev/full 2>"$T/err"
+	RC=$?
+	: >"$T/out"
+	refused "$name"
+}
+full "sessions list to a full disk exits 2" sessions list
+full "sessions show to a full disk exits 2" sessions show abcdefghijklmnopqrstuvwxyz012345
+full "sessions stats to a full disk exits 2" sessions stats
+full "sessions export to a full disk exits 2" sessions export
+full "sessions revoke-user to a full disk exits 2" sessions revoke-user nobody
+printf 'pw\n' | "$CSESS" user add zoe
+full "user list to a full disk exits 2" user list
+"$CSESS" check </dev/null >/dev/full 2>"$T/err"
+t_eq "check to a full disk exits 2, saying so last (warnings come first)" \
+    "2 csess: cannot write the output" "$? $(tail -n 1 "$T/err")"
+full "--help to a full disk exits 2" --help
+full "sign to a full disk exits 2" sign v
+"$ROOT/bin/clear-expired" --verbose </dev/null >/dev/full 2>"$T/err"
+RC=$?
+: >"$T/out"
+refused "clear-expired --verbose to a full disk exits 2"
+
 # ---- the command itself -----------------------------------------------------------
 
 run /dev/null
@@ -162,7 +194,7 @@ printf 'eve:%s' "$H" >"$T/nonl"
 run /dev/null user import "$T/nonl"
 printed "user import takes a last line without a newline" ""
 run /dev/null user list
-t_eq "user import stored it" "eve" "$(cat "$T/out")"
+t_eq "user import stored it" "eve" "$(grep -x eve "$T/out")"
 
 # ---- stdin: exactly one line ending is dropped --------------------------------------
 
