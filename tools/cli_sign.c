@@ -46,6 +46,34 @@ parse_count(const char *opt, const char *s, int64_t max, int64_t *out)
 }
 
 /*
+ * Whether a is the option name taking a value, as "--name VALUE" (the value
+ * is the next word) or "--name=VALUE", as the cookie options are written.
+ * 1 with *val set, 0 when a is another option, -1 when the value is missing
+ * (message printed).
+ */
+static int
+opt_value(const char *a, const char *name, int argc, char **argv, int *i,
+    const char **val)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(a, name, n) != 0)
+		return 0;
+	if (a[n] == '=') {
+		*val = a + n + 1;
+		return 1;
+	}
+	if (a[n] != '\0')
+		return 0;
+	if (*i + 1 >= argc) {
+		cli_fail("%s needs a value", name);
+		return -1;
+	}
+	*val = argv[++*i];
+	return 1;
+}
+
+/*
  * argv[first..): the options in allowed, and at most maxwords other words.
  * "--" ends the options, so a VALUE that starts with "--" can be passed.
  */
@@ -54,8 +82,9 @@ parse_opts(int argc, char **argv, int first, unsigned allowed, int maxwords,
     struct opts *o)
 {
 	bool dashdash = false;
+	const char *v;
 	int64_t n;
-	int i;
+	int i, m;
 
 	memset(o, 0, sizeof(*o));
 	o->max_age = -1;
@@ -69,23 +98,23 @@ parse_opts(int argc, char **argv, int first, unsigned allowed, int maxwords,
 			o->words[o->nwords++] = a;
 		} else if (!strcmp(a, "--"))
 			dashdash = true;
-		else if ((allowed & O_SALT) && !strcmp(a, "--salt")) {
-			if (++i >= argc)
-				return cli_fail("--salt needs a value");
-			o->salt = argv[i];
+		else if ((allowed & O_SALT) &&
+		    (m = opt_value(a, "--salt", argc, argv, &i, &v)) != 0) {
+			if (m < 0)
+				return CLI_USAGE;
+			o->salt = v;
 		} else if ((allowed & O_TIMESTAMP) && !strcmp(a, "--timestamp"))
 			o->timestamp = true;
 		else if ((allowed & O_COMPRESS) && !strcmp(a, "--compress"))
 			o->compress = true;
-		else if ((allowed & O_MAX_AGE) && !strcmp(a, "--max-age")) {
-			if (++i >= argc)
-				return cli_fail("--max-age needs a value");
-			if (parse_count("--max-age", argv[i], INT64_MAX / 2, &o->max_age))
+		else if ((allowed & O_MAX_AGE) &&
+		    (m = opt_value(a, "--max-age", argc, argv, &i, &v)) != 0) {
+			if (m < 0 || parse_count("--max-age", v, INT64_MAX / 2,
+			    &o->max_age))
 				return CLI_USAGE;
-		} else if ((allowed & O_ITERATIONS) && !strcmp(a, "--iterations")) {
-			if (++i >= argc)
-				return cli_fail("--iterations needs a value");
-			if (parse_count("--iterations", argv[i], 100000000, &n))
+		} else if ((allowed & O_ITERATIONS) &&
+		    (m = opt_value(a, "--iterations", argc, argv, &i, &v)) != 0) {
+			if (m < 0 || parse_count("--iterations", v, 100000000, &n))
 				return CLI_USAGE;
 			if (n < 1)
 				return cli_fail("--iterations must be at least 1");
@@ -316,22 +345,19 @@ signed_cookie_set(int argc, char **argv)
 	struct cs_buf val = {0}, out = {0};
 	char **rest, *words[2];
 	const char *salt = NULL;
-	int i, n = 0, nwords, rc;
+	int i, m, n = 0, nwords, rc;
 
 	if ((rest = calloc((size_t)argc + 1, sizeof(*rest))) == NULL)
 		return cli_fail("out of memory");
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
-		if (!strcmp(argv[i], "--salt")) {
-			if (i + 1 >= argc) {
-				free(rest);
-				return cli_fail("--salt needs a value");
-			}
-			salt = argv[++i];
-			continue;
+		if ((m = opt_value(argv[i], "--salt", argc, argv, &i, &salt)) < 0) {
+			free(rest);
+			return CLI_USAGE;
 		}
-		rest[n++] = argv[i];
+		if (m == 0)
+			rest[n++] = argv[i];
 	}
 	for (; i < argc; i++)
 		rest[n++] = argv[i];

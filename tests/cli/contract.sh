@@ -42,6 +42,13 @@ printed() {
 	fi
 }
 
+# pbkdf2 computed here, independently of csess.
+pbkdf2() {
+	python3 -c 'import base64, hashlib, sys
+pw = sys.argv[1].encode("latin-1")
+print("pbkdf2_sha256$1$abcdefgh12345678$" + base64.b64encode(hashlib.pbkdf2_hmac(
+    "sha256", pw, b"abcdefgh12345678", 1, 32)).decode())' "$1"
+}
 # ---- a result that cannot be written is no success --------------------------------------
 
 now=$(date +%s)
@@ -164,6 +171,36 @@ refused_because "signed-cookie set refuses a domain with a semicolon" '[Dd]omain
 refused_because "signed-cookie set refuses a value over 4096 bytes once signed" '4096' \
     signed-cookie set a "$(head -c 4060 /dev/zero | tr '\0' v)"
 
+# ---- options: "--opt VALUE" and "--opt=VALUE" alike, as the cookie options ------------
+
+run /dev/null sign --salt x hello
+want=$(cat "$T/out")
+run /dev/null sign --salt=x hello
+printed "sign --salt=x is --salt x" "$want"
+run /dev/null sign --salt= hello
+printed "sign --salt= is the default salt, like --salt ''" \
+    "$("$CSESS" sign hello)"
+run /dev/null unsign --salt=x --timestamp --max-age=60 "$("$CSESS" sign --salt x --timestamp hello)"
+printed "unsign takes --salt=x and --max-age=60" "hello"
+run /dev/null loads --max-age=60 "$("$CSESS" dumps '{"a":1}')"
+printed "loads takes --max-age=60" '{"a":1}'
+run /dev/null loads --max-age=-1 "$("$CSESS" dumps '{"a":1}')"
+refused "loads refuses --max-age=-1"
+run /dev/null loads --max-age= "$("$CSESS" dumps '{"a":1}')"
+refused "loads refuses an empty --max-age="
+run "$T/pw" password hash --iterations=1 --salt=abcdefgh12345678
+printed "password hash takes --iterations=1 --salt=S" "$(pbkdf2 pw)"
+run /dev/null signed-cookie set --salt=pepper c2 blue
+cv=$(cut -d';' -f1 <"$T/out")
+HTTP_COOKIE="$cv" run /dev/null signed-cookie get c2 --salt pepper
+printed "signed-cookie set --salt=pepper is --salt pepper" "blue"
+run /dev/null sign --saltx hello
+refused "an option that only starts like --salt is unknown"
+run /dev/null sign --timestamp=yes hello
+refused "a flag given a value is refused"
+run /dev/null unsign --timestamp --max-age
+refused "--max-age without its value is refused"
+
 # ---- password hash -------------------------------------------------------------------
 
 run "$T/pw" password hash --iterations 1 --salt $'ab\ncd'
@@ -198,13 +235,6 @@ t_eq "user import stored it" "eve" "$(grep -x eve "$T/out")"
 
 # ---- stdin: exactly one line ending is dropped --------------------------------------
 
-# pbkdf2 computed here, independently of csess.
-pbkdf2() {
-	python3 -c 'import base64, hashlib, sys
-pw = sys.argv[1].encode("latin-1")
-print("pbkdf2_sha256$1$abcdefgh12345678$" + base64.b64encode(hashlib.pbkdf2_hmac(
-    "sha256", pw, b"abcdefgh12345678", 1, 32)).decode())' "$1"
-}
 hash_of() {
 	printf "$1" >"$T/in"
 	run "$T/in" password hash --iterations 1 --salt abcdefgh12345678
