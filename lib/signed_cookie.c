@@ -121,6 +121,65 @@ try_value(struct cs_buf *out, const struct cs_config *cfg, const char *name,
 	return rc;
 }
 
+/*
+ * Django's parse_cookie undoes Python's cookie quoting inside a quoted
+ * value: \ooo (first digit 0-3) is the code point ooo, \X is X.  Django
+ * 3.2 writes a value outside the cookie-octets that way (set_signed_cookie
+ * of "a,b" sends "a\054b:..."), so its signature covers the unescaped
+ * UTF-8.  Tried only after the bytes as sent fail: either form must verify.
+ */
+static int
+py_unquote(struct cs_buf *out, const char *v, size_t n)
+{
+	unsigned cp;
+	size_t i;
+	int rc = CS_OK;
+
+	for (i = 0; i < n && rc == CS_OK; i++) {
+		if (v[i] != '\\' || i + 1 == n) {
+			rc = cs_buf_putc(out, v[i]);
+			continue;
+		}
+		if (i + 3 < n && v[i + 1] >= '0' && v[i + 1] <= '3' &&
+		    v[i + 2] >= '0' && v[i + 2] <= '7' &&
+		    v[i + 3] >= '0' && v[i + 3] <= '7') {
+			cp = (unsigned)(v[i + 1] - '0') << 6 |
+			    (unsigned)(v[i + 2] - '0') << 3 |
+			    (unsigned)(v[i + 3] - '0');
+			i += 3;
+			if (cp < 0x80)
+				rc = cs_buf_putc(out, (char)cp);
+			else if ((rc = cs_buf_putc(out, (char)(0xc0 | cp >> 6))) ==
+			    CS_OK)
+				rc = cs_buf_putc(out, (char)(0x80 | (cp & 0x3f)));
+			continue;
+		}
+		rc = cs_buf_putc(out, v[++i]);
+	}
+	return rc;
+}
+
+/* The value as sent, then, for a quoted one with escapes, as Django reads it. */
+static int
+try_pair(struct cs_buf *out, const struct cs_config *cfg, const char *name,
+    const char *salt, const struct cs_cookie_pair *p, int64_t max_age,
+    int64_t now)
+{
+	struct cs_buf u = {0};
+	int rc;
+
+	rc = try_value(out, cfg, name, salt, p->value, p->value_len, max_age,
+	    now);
+	if (rc != CS_ERR_BAD_SIGNATURE || !(p->flags & CS_COOKIE_QUOTED) ||
+	    memchr(p->value, '\\', p->value_len) == NULL)
+		return rc;
+	if (py_unquote(&u, p->value, p->value_len) == CS_OK)
+		rc = try_value(out, cfg, name, salt, u.data, u.len, max_age,
+		    now);
+	cs_buf_free(&u);
+	return rc;
+}
+
 int
 cs_get_signed_cookie_at(struct cs_buf *out, const struct cs_config *cfg,
     const struct cs_cookies *cookies, const char *name, const char *salt,
@@ -136,8 +195,7 @@ cs_get_signed_cookie_at(struct cs_buf *out, const struct cs_config *cfg,
 		p = &cookies->pairs[i];
 		if ((p->flags & CS_COOKIE_NAMELESS) || strcmp(p->name, name))
 			continue;
-		rc = try_value(out, cfg, name, salt, p->value, p->value_len,
-		    max_age, now);
+		rc = try_pair(out, cfg, name, salt, p, max_age, now);
 		if (rc == CS_OK)
 			return CS_OK;
 		if (rc != CS_ERR_BAD_SIGNATURE && rc != CS_ERR_EXPIRED)

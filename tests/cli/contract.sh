@@ -201,6 +201,35 @@ refused "a flag given a value is refused"
 run /dev/null unsign --timestamp --max-age
 refused "--max-age without its value is refused"
 
+# ---- signed-cookie get reads what Django's set_signed_cookie wrote -----------------------
+
+# Django 3.2 quotes a value outside the cookie-octets with Python's escapes
+# (\ooo octal, \" and \\); browsers send it back as it came, and Django's
+# parse_cookie undoes them before checking the signature.  Vectors from
+# Django 3.2, SECRET_KEY as exported above.
+dj_cookie() {
+	local name=$1 want=$2 header=$3
+	shift 3
+	HTTP_COOKIE=$header run /dev/null signed-cookie get c "$@"
+	printed "$name" "$want"
+}
+dj_cookie "signed-cookie get reads a Django value with a comma (\\054)" 'a,b' \
+    'c="a\054b:1xWHh1:dx7dA_kd4D5sJe7QEVXP3q0s34ycpjh1kQFxHNdsHo8"'
+dj_cookie "signed-cookie get reads a Django value with a latin-1 letter (\\351)" 'é' \
+    'c="\351:1xWHh1:J8CTLPAq9BXgf1YCA7lYBAUgWxeQwBrO1DUXOSiM_mc"' --salt pepper
+dj_cookie "signed-cookie get reads a Django value with a quote" 'a"b' \
+    'c="a\"b:1xWHh1:aiLyV-7HmQPejhYqAqgJXqLz-0aI7-lQQFSDaq8ILB4"'
+dj_cookie "signed-cookie get reads a Django value with a backslash" 'a\b' \
+    'c="a\\b:1xWHh1:Utlu9LpPtLVj6o6YGD1mrA5tVga8zhlNd7uzRRN6Sk4"'
+dj_cookie "signed-cookie get reads a Django value with ; and a control byte" $'x;y\x01' \
+    'c="x\073y\001:1xWHh1:r4mjyodiM7lpT05cUt8UxHEzGZ4pWMvSdcfF3gTp8qA"'
+HTTP_COOKIE='c="a\054c:1xWHh1:dx7dA_kd4D5sJe7QEVXP3q0s34ycpjh1kQFxHNdsHo8"' \
+    run /dev/null signed-cookie get c
+t_eq "the unescaped value must still carry the signature" 1 "$RC"
+HTTP_COOKIE='c=a\054b:1xWHh1:dx7dA_kd4D5sJe7QEVXP3q0s34ycpjh1kQFxHNdsHo8' \
+    run /dev/null signed-cookie get c
+t_eq "escapes count only inside a quoted value, as in Django" 1 "$RC"
+
 # ---- password hash -------------------------------------------------------------------
 
 run "$T/pw" password hash --iterations 1 --salt $'ab\ncd'
