@@ -369,6 +369,8 @@ signed_cookie_set(int argc, char **argv)
 	if (nwords != 2)
 		return cli_fail("usage: csess signed-cookie set NAME VALUE "
 		    "[--salt S] [cookie options]");
+	if (words[0][0] == '\0')
+		return cli_fail("signed-cookie set: the cookie name is empty");
 	if ((rc = load_signer(&cfg, &s))) {
 		cs_config_free(&cfg);
 		return rc;

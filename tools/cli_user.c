@@ -178,6 +178,10 @@ cli_user(int argc, char **argv)
 		rc = set_password(&cfg, argv[2], true);
 	else if (!strcmp(cmd, "passwd"))
 		rc = set_password(&cfg, argv[2], false);
+	else if (!strcmp(cmd, "del") && !cs_username_valid(argv[2]))
+		/* No such name can be stored: a typo, not a negative answer. */
+		rc = cli_fail("invalid username '%s': use 1-150 of A-Z a-z 0-9 @ . + - _",
+		    argv[2]);
 	else if (!strcmp(cmd, "del"))
 		rc = (rc = cs_user_delete(&cfg, argv[2])) ? store_fail(argv[2], rc) : CLI_OK;
 	else if (!strcmp(cmd, "list"))
