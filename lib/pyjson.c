@@ -9,10 +9,13 @@
  * 2.8+ keeps it), floats as repr() (shortest round-trip digits, exponent
  * form below 1e-4 and from 1e16 on, "e+16" / "e-05").
  *
- * Limits, where jansson and Python differ on input: integers beyond 64
- * bits, NaN/Infinity and lone surrogates are refused (Python accepts
- * them).
+ * Where jansson and Python differ on input, cs_pyjson_normalize reads what
+ * Python reads: integers beyond 64 bits, NaN, Infinity, -Infinity and
+ * reals that overflow (1e400 is Infinity) are swapped for markers before
+ * jansson parses and written back as Python writes them.  Still refused
+ * (Python accepts them): lone surrogates, and \u0000 in an object key.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +25,48 @@
 
 #include "csess/sign.h"
 
-static int	dump(struct cs_buf *, const json_t *);
+/*
+ * Values jansson cannot hold, as Python writes them.  Marker i is a JSON
+ * string of nuls NUL characters and then i in decimal.  A real string gets
+ * a NUL only from a \u0000 escape (raw control bytes are not JSON), and
+ * nuls is one more than the longest run of them in the text, so no real
+ * string can be taken for a marker.
+ */
+struct marks {
+	char	**text;
+	size_t	  n;
+	size_t	  nuls;
+};
+
+static int	dump(struct cs_buf *, const json_t *, const struct marks *);
+
+/* The longest run of consecutive "\u0000" escapes in text. */
+static size_t
+longest_nul_run(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *q;
+	size_t run, best = 0;
+
+	while ((q = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
+		for (run = 0; end - q >= 6 && !memcmp(q, "\\u0000", 6); q += 6)
+			run++;
+		if (run > best)
+			best = run;
+		p = q;
+	}
+	return best;
+}
+
+static bool
+is_marker(const char *s, size_t nuls)
+{
+	size_t i;
+
+	for (i = 0; i < nuls; i++)
+		if (s[i] != '\0')
+			return false;
+	return s[nuls] >= '0' && s[nuls] <= '9';
+}
 
 static int
 put_u16(struct cs_buf *out, unsigned u)
@@ -184,7 +228,7 @@ dump_real(struct cs_buf *out, double v)
 }
 
 static int
-dump_object(struct cs_buf *out, const json_t *v)
+dump_object(struct cs_buf *out, const json_t *v, const struct marks *mk)
 {
 	const char *k;
 	json_t *m;
@@ -199,14 +243,14 @@ dump_object(struct cs_buf *out, const json_t *v)
 			return rc;
 		first = false;
 		if ((rc = dump_string(out, k, strlen(k))) ||
-		    (rc = cs_buf_putc(out, ':')) || (rc = dump(out, m)))
+		    (rc = cs_buf_putc(out, ':')) || (rc = dump(out, m, mk)))
 			return rc;
 	}
 	return rc ? rc : cs_buf_putc(out, '}');
 }
 
 static int
-dump_array(struct cs_buf *out, const json_t *v)
+dump_array(struct cs_buf *out, const json_t *v, const struct marks *mk)
 {
 	size_t i, n = json_array_size(v);
 	int rc = cs_buf_putc(out, '[');
@@ -214,24 +258,33 @@ dump_array(struct cs_buf *out, const json_t *v)
 	for (i = 0; i < n && rc == CS_OK; i++) {
 		if (i && (rc = cs_buf_putc(out, ',')))
 			break;
-		rc = dump(out, json_array_get(v, i));
+		rc = dump(out, json_array_get(v, i), mk);
 	}
 	return rc ? rc : cs_buf_putc(out, ']');
 }
 
 static int
-dump(struct cs_buf *out, const json_t *v)
+dump(struct cs_buf *out, const json_t *v, const struct marks *mk)
 {
+	const char *str;
+	size_t i;
+
 	if (v == NULL)
 		return CS_ERR_INVALID;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		return dump_object(out, v);
+		return dump_object(out, v, mk);
 	case JSON_ARRAY:
-		return dump_array(out, v);
+		return dump_array(out, v, mk);
 	case JSON_STRING:
-		return dump_string(out, json_string_value(v),
-		    json_string_length(v));
+		str = json_string_value(v);
+		if (mk && json_string_length(v) > mk->nuls &&
+		    is_marker(str, mk->nuls)) {
+			i = (size_t)strtoull(str + mk->nuls, NULL, 10);
+			return i < mk->n ? cs_buf_puts(out, mk->text[i]) :
+			    CS_ERR_INVALID;
+		}
+		return dump_string(out, str, json_string_length(v));
 	case JSON_INTEGER:
 		return cs_buf_printf(out, "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
@@ -253,24 +306,192 @@ cs_pyjson_dump(struct cs_buf *out, const struct json_t *v)
 	size_t mark = out->len;
 	int rc;
 
-	if ((rc = dump(out, v)) && out->data) {
+	if ((rc = dump(out, v, NULL)) && out->data) {
 		out->len = mark;		/* nothing half-written */
 		out->data[mark] = '\0';
 	}
 	return rc;
 }
 
+/* A JSON number token at p (strict grammar); its length, or 0. */
+static size_t
+number_len(const char *p, const char *end, bool *integral)
+{
+	const char *q = p;
+
+	*integral = true;
+	if (q < end && *q == '-')
+		q++;
+	if (q == end || *q < '0' || *q > '9')
+		return 0;
+	if (*q == '0')
+		q++;
+	else
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	if (q < end && *q == '.') {
+		*integral = false;
+		if (++q == end || *q < '0' || *q > '9')
+			return 0;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < end && (*q == 'e' || *q == 'E')) {
+		*integral = false;
+		if (++q < end && (*q == '+' || *q == '-'))
+			q++;
+		if (q == end || *q < '0' || *q > '9')
+			return 0;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	return (size_t)(q - p);
+}
+
+/* What Python writes for the token at p, when jansson cannot read it. */
+static char *
+python_only(const char *p, size_t n, bool integral, bool *nomem)
+{
+	char *tok, *py = NULL;
+	double d;
+
+	if ((tok = strndup(p, n)) == NULL) {
+		*nomem = true;
+		return NULL;
+	}
+	errno = 0;
+	if (integral) {
+		(void)strtoll(tok, NULL, 10);
+		if (errno == ERANGE)	/* Python's int has no limit */
+			return tok;
+	} else if (isinf(d = strtod(tok, NULL))) {
+		py = strdup(d < 0 ? "-Infinity" : "Infinity");
+		*nomem = py == NULL;
+	}
+	free(tok);
+	return py;
+}
+
+static void
+marks_free(struct marks *mk)
+{
+	size_t i;
+
+	for (i = 0; i < mk->n; i++)
+		free(mk->text[i]);
+	free(mk->text);
+}
+
+static int
+mark(struct cs_buf *t, struct marks *mk, char *text)
+{
+	char **nt;
+	size_t i;
+	int rc;
+
+	if (text == NULL)
+		return CS_ERR_NOMEM;
+	if ((nt = realloc(mk->text, (mk->n + 1) * sizeof(*nt))) == NULL) {
+		free(text);
+		return CS_ERR_NOMEM;
+	}
+	mk->text = nt;
+	mk->text[mk->n] = text;
+	if ((rc = cs_buf_putc(t, '"')))
+		return rc;
+	for (i = 0; i < mk->nuls; i++)
+		if ((rc = cs_buf_puts(t, "\\u0000")))
+			return rc;
+	return cs_buf_printf(t, "%zu\"", mk->n++);
+}
+
+/*
+ * Copy text to t with the tokens only Python reads (outside strings) as
+ * markers.  Whatever else is wrong is left for jansson to refuse.
+ */
+static int
+premark(struct cs_buf *t, struct marks *mk, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *run = text;
+	bool in_str = false, integral, nomem = false;
+	char *py;
+	size_t n, k;
+	int rc = CS_OK;
+
+	while (p < end && rc == CS_OK) {
+		if (in_str) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '"')
+				in_str = false;
+			p++;
+			continue;
+		}
+		if (*p == '"') {
+			in_str = true;
+			p++;
+			continue;
+		}
+		py = NULL;
+		n = 0;
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			if ((n = number_len(p, end, &integral)) == 0) {
+				if (end - p >= 9 && !memcmp(p, "-Infinity", 9))
+					py = strdup("-Infinity"), n = 9;
+				else
+					n = 1;
+			} else if ((py = python_only(p, n, integral,
+			    &nomem)) == NULL && nomem)
+				return CS_ERR_NOMEM;
+		} else if (end - p >= 3 && !memcmp(p, "NaN", 3))
+			py = strdup("NaN"), n = 3;
+		else if (end - p >= 8 && !memcmp(p, "Infinity", 8))
+			py = strdup("Infinity"), n = 8;
+		else
+			n = 1;
+		if (py != NULL) {
+			k = (size_t)(p - run);
+			if ((rc = cs_buf_append(t, run, k)) == CS_OK)
+				rc = mark(t, mk, py);
+			run = p + n;
+		}
+		p += n;
+	}
+	/* Nothing to swap: the caller parses text itself. */
+	if (rc == CS_OK && mk->n > 0)
+		rc = cs_buf_append(t, run, (size_t)(end - run));
+	return rc;
+}
+
 int
 cs_pyjson_normalize(struct cs_buf *out, const char *text, size_t len)
 {
+	struct marks mk = { NULL, 0, 0 };
+	struct cs_buf t = {0};
 	json_error_t jerr;
-	json_t *v;
+	json_t *v = NULL;
+	size_t mark_at = out->len;
 	int rc;
 
-	v = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-	if (v == NULL)
-		return CS_ERR_INVALID;
-	rc = cs_pyjson_dump(out, v);
+	mk.nuls = longest_nul_run(text, len) + 1;
+	if ((rc = premark(&t, &mk, text, len)) != CS_OK)
+		goto done;
+	if (mk.n == 0)
+		v = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	else
+		v = json_loadb(t.data, t.len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		    &jerr);
+	if (v == NULL) {
+		rc = CS_ERR_INVALID;
+		goto done;
+	}
+	if ((rc = dump(out, v, mk.n ? &mk : NULL)) && out->data) {
+		out->len = mark_at;		/* nothing half-written */
+		out->data[mark_at] = '\0';
+	}
+done:
 	json_decref(v);
+	cs_buf_free(&t);
+	marks_free(&mk);
 	return rc;
 }

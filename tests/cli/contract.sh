@@ -225,6 +225,44 @@ HTTP_COOKIE='c=a\054b:1xWHh1:dx7dA_kd4D5sJe7QEVXP3q0s34ycpjh1kQFxHNdsHo8' \
     run /dev/null signed-cookie get c
 t_eq "escapes count only inside a quoted value, as in Django" 1 "$RC"
 
+# ---- dumps / loads: whatever Python's json reads, written back as Python does ----------
+
+# roundtrip NAME JSON: loads(dumps(JSON)) prints json.dumps(json.loads(JSON),
+# separators=(',', ':')), as Python computes it here.
+roundtrip() {
+	local want
+	want=$(python3 -c 'import json, sys
+print(json.dumps(json.loads(sys.argv[1]), separators=(",", ":")))' "$2")
+	run /dev/null dumps -- "$2"
+	if [ "$RC" -ne 0 ]; then
+		t_fail "$1" "dumps exit $RC: $(cat "$T/err")"
+		return
+	fi
+	run /dev/null loads -- "$(cat "$T/out")"
+	printed "$1" "$want"
+}
+roundtrip "dumps/loads keep an integer beyond 64 bits" '{"id":123456789012345678901234567890}'
+roundtrip "dumps/loads keep a negative integer beyond 64 bits" '[-9223372036854775809,9223372036854775808]'
+roundtrip "dumps/loads keep the 64-bit limits" '[9223372036854775807,-9223372036854775808]'
+roundtrip "dumps/loads keep NaN and the infinities" '[NaN,Infinity,-Infinity]'
+roundtrip "dumps/loads read an overflowing real as Infinity" '{"a":1e400,"b":-2E+308}'
+roundtrip "dumps/loads keep NUL strings next to markers" '["\u0000",NaN,"\u0000\u00000",1e999]'
+roundtrip "dumps/loads keep a 600-digit integer" "[$(head -c 600 /dev/zero | tr '\0' 7)]"
+roundtrip "dumps/loads leave strings that look like NaN alone" '{"NaN":"NaN","x":"1e400"}'
+run /dev/null dumps -- '{NaN:1}'
+refused "dumps refuses NaN as an object key"
+run /dev/null dumps -- '-NaN'
+refused "dumps refuses -NaN (Python does too)"
+run /dev/null dumps -- '[01]'
+refused "dumps refuses a leading zero (Python does too)"
+# The payload is Python's bytes: a Django 3.2 token for the same object
+# (signing.dumps([2**64, float("nan")]), the key above) has it.
+run /dev/null dumps -- '[18446744073709551616,NaN]'
+t_eq "dumps writes the payload Django writes for [2**64, nan]" \
+    "WzE4NDQ2NzQ0MDczNzA5NTUxNjE2LE5hTl0" "$(cut -d: -f1 "$T/out")"
+run /dev/null loads 'WzE4NDQ2NzQ0MDczNzA5NTUxNjE2LE5hTl0:1xWHkW:uUfoTWJjpu1K1RzVP7tGHBcPMVSQScVDJ-h28YMwnso'
+printed "loads reads a Django token holding 2**64 and NaN" '[18446744073709551616,NaN]'
+
 # ---- password hash -------------------------------------------------------------------
 
 run "$T/pw" password hash --iterations 1 --salt $'ab\ncd'
