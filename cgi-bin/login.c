@@ -173,12 +173,19 @@ post(struct cs_req *req, struct cs_resp *resp)
 static void
 login(struct cs_req *req, struct cs_resp *resp, void *arg)
 {
+	const struct cs_config *cfg = cs_req_config(req);
 	const char *method = cs_req_method(req);
 	struct cs_buf name = { 0 };
 	struct form f = { 0 };
 
 	(void)arg;
-	if (!strcmp(method, "POST")) {
+	if (cfg->secret_key == NULL || *cfg->secret_key == '\0') {
+		/* Logging in signs the session's auth hash: without a key it can
+		 * never succeed, so say so once, in the server's log. */
+		fprintf(stderr, "csess: login: SECRET_KEY is not set; "
+		    "set CSESS_SECRET_KEY or SECRET_KEY in CSESS_CONFIG\n");
+		cs_resp_error(resp, 500, NULL);
+	} else if (!strcmp(method, "POST")) {
 		post(req, resp);
 	} else if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
 		if (cs_req_query(req, "next", &f.next) != CS_OK)

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The programs under hostile or odd requests, run directly as CGI: missing
+# settings, open-redirect attempts through next, paths that must survive the
+# trip through LOGIN_URL?next=, and what a logged-in page may load.
+source "$(dirname "$0")/../lib/harness.sh"
+
+export CSESS_SESSION_STORE=$T/store/sessions.mdb CSESS_SESSION_SYNC=none
+export CSESS_SECRET_KEY=programs-hostile-test-secret-programs-hostile-test-0
+export CSESS_PASSWORD_ITERATIONS=1000
+unset CSESS_CONFIG
+echo "pw" | "$CSESS" user add alice
+
+# cgi PROGRAM METHOD [body] -- as in cgi.sh; the server's log goes to $T/err.
+cgi() {
+	local prog=$1 method=$2 body=${3:-}
+	printf '%s' "$body" > "$T/in"
+	REQUEST_METHOD=$method REQUEST_URI=${REQUEST_URI:-/$prog} HTTP_HOST=${HTTP_HOST:-example.test} \
+		CONTENT_TYPE=${CONTENT_TYPE:-application/x-www-form-urlencoded} \
+		CONTENT_LENGTH=$(stat -c %s "$T/in") REMOTE_ADDR=${REMOTE_ADDR:-192.0.2.1} \
+		"$ROOT/cgi-bin/$prog" < "$T/in" 2> "$T/err" | tr -d '\r' > "$T/out"
+	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/out" | head -n 1)
+}
+cookie_of() { sed -n "s/^Set-Cookie: \($1=[^;]*\).*/\1/p" "$T/out" | head -n 1; }
+location() { sed -n 's/^Location: //p' "$T/out" | head -n 1; }
+token() { sed -n 's/.*name="csrfmiddlewaretoken" value="\([A-Za-z0-9]*\)".*/\1/p' "$T/out" | head -n 1; }
+hidden_next() { sed -n 's/.*name="next" value="\([^"]*\)".*/\1/p' "$T/out" | head -n 1; }
+
+# fresh_form: GET the login form; sets C (CSRF cookie), S (session cookie), TOK.
+fresh_form() {
+	cgi login GET
+	C=$(cookie_of csrftoken); S=$(cookie_of sessionid); TOK=$(token)
+}
+
+# --- SECRET_KEY missing ---------------------------------------------------------
+fresh_form
+jar="$C; $S"
+login_post="username=alice&password=pw&csrfmiddlewaretoken=$TOK"
+unset CSESS_SECRET_KEY
+HTTP_COOKIE="$jar" cgi login POST "$login_post"
+t_eq "no SECRET_KEY: login POST is 500" 500 "$STATUS"
+t_match "...and the log names SECRET_KEY" 'SECRET_KEY' "$(cat "$T/err")"
+cgi login GET
+t_eq "no SECRET_KEY: the login form is 500 too (it could never work)" 500 "$STATUS"
+t_match "...and the log names SECRET_KEY" 'SECRET_KEY' "$(cat "$T/err")"
+REQUEST_URI=/protected cgi protected GET
+t_eq "no SECRET_KEY: protected still sends anonymous visitors to login" 302 "$STATUS"
+t_eq "...to LOGIN_URL?next=" "/login?next=/protected" "$(location)"
+CSESS_SECRET_KEY= cgi login POST "$login_post"
+t_match "an empty SECRET_KEY is as missing" 'SECRET_KEY' "$(cat "$T/err")"
+export CSESS_SECRET_KEY=programs-hostile-test-secret-programs-hostile-test-0
+t_done
