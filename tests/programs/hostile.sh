@@ -48,4 +48,33 @@ t_eq "...to LOGIN_URL?next=" "/login?next=/protected" "$(location)"
 CSESS_SECRET_KEY= cgi login POST "$login_post"
 t_match "an empty SECRET_KEY is as missing" 'SECRET_KEY' "$(cat "$T/err")"
 export CSESS_SECRET_KEY=programs-hostile-test-secret-programs-hostile-test-0
+
+# --- next round-trips through LOGIN_URL?next= ----------------------------------
+# html_unescape / form_encode: what a browser does with the hidden field.
+html_unescape() { python3 -c 'import html,sys; print(html.unescape(sys.argv[1]))' "$1"; }
+form_encode() { python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+
+# roundtrip URI: anonymous GET of protected at URI, follow to the login form,
+# log in with the form's next; prints where the login sends the browser.
+roundtrip() {
+	local uri=$1 qs= loc
+	[[ "$uri" == *\?* ]] && qs=${uri#*\?}
+	REQUEST_URI=$uri QUERY_STRING=$qs cgi protected GET
+	loc=$(location)
+	[[ "$loc" == /login\?next=* ]] || { echo "protected sent to: $loc"; return; }
+	REQUEST_URI=$loc QUERY_STRING=${loc#*\?} cgi login GET
+	C=$(cookie_of csrftoken); S=$(cookie_of sessionid); TOK=$(token)
+	HTTP_COOKIE="$C; $S" cgi login POST \
+		"username=alice&password=pw&csrfmiddlewaretoken=$TOK&next=$(form_encode "$(html_unescape "$(hidden_next)")")"
+	location
+}
+t_eq "the query string survives the login" "/protected?a=1&b=%2F" "$(roundtrip '/protected?a=1&b=%2F')"
+t_eq "percent-escapes in the path survive" "/protected/%C3%A9%20x" "$(roundtrip '/protected/%C3%A9%20x')"
+t_eq "odd characters survive" '/protected/x?q="<>'"'"'{}|^`' "$(roundtrip '/protected/x?q="<>'"'"'{}|^`')"
+t_eq "raw UTF-8 and spaces come back percent-encoded, not dropped" "/protected/%C3%A9?q=a%20b" \
+	"$(roundtrip "/protected/$(printf '\xc3\xa9')?q=a b")"
+t_eq "a raw backslash comes back encoded" "/protected/%5Cevil.test" "$(roundtrip '/protected/\evil.test')"
+t_eq "a path of //host never becomes an open redirect" "/protected" "$(roundtrip '//evil.test/x')"
+REQUEST_URI=/protected cgi protected GET
+t_eq "no query string: no trailing ?" "/login?next=/protected" "$(location)"
 t_done
