@@ -120,18 +120,30 @@ field(struct cs_req *req, struct cs_resp *resp, const char *name, const char **o
 	return rc;
 }
 
+/* Cookies disabled: no Cookie header, or one that holds no cookie at all.
+ * A header too large to parse is not "disabled"; CSRF refuses it. */
+static bool
+cookies_disabled(struct cs_req *req)
+{
+	const struct cs_cookies *cookies;
+
+	if (cs_req_header(req, "Cookie") == NULL)
+		return true;
+	return cs_req_cookies(req, &cookies) == CS_OK && cookies->count == 0;
+}
+
 static void
 post(struct cs_req *req, struct cs_resp *resp)
 {
 	const struct cs_config *cfg = cs_req_config(req);
 	struct form f = { 0 };
-	const char *password, *remember_field, *cookie = cs_req_header(req, "Cookie");
+	const char *password, *remember_field;
 	enum cs_csrf_result csrf;
 	struct cs_session *s;
 	int64_t retry;
 	int err;
 
-	if (cookie == NULL || *cookie == '\0') {
+	if (cookies_disabled(req)) {
 		cs_resp_error(resp, 403, NO_COOKIES);
 		return;
 	}

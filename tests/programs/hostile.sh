@@ -49,6 +49,16 @@ CSESS_SECRET_KEY= cgi login POST "$login_post"
 t_match "an empty SECRET_KEY is as missing" 'SECRET_KEY' "$(cat "$T/err")"
 export CSESS_SECRET_KEY=programs-hostile-test-secret-programs-hostile-test-0
 
+# --- the order of checks on POST ----------------------------------------------
+for hdr in "" " " ";" "; ; "; do
+	HTTP_COOKIE=$hdr cgi login POST "username=alice&password=pw"
+	t_eq "a Cookie header of [$hdr] is cookies disabled: 403" 403 "$STATUS"
+	t_match "...saying to enable cookies" 'Please enable cookies and try again\.' "$(cat "$T/out")"
+done
+HTTP_COOKIE="other=1" cgi login POST "username=alice&password=pw"
+t_eq "some cookie but no CSRF cookie: 403" 403 "$STATUS"
+t_match "...the CSRF failure, not the cookies message" 'CSRF verification failed' "$(cat "$T/out")"
+
 # --- next round-trips through LOGIN_URL?next= ----------------------------------
 # html_unescape / form_encode: what a browser does with the hidden field.
 html_unescape() { python3 -c 'import html,sys; print(html.unescape(sys.argv[1]))' "$1"; }
