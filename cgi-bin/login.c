@@ -40,12 +40,24 @@ remembered(struct cs_req *req, struct cs_buf *buf)
 	return buf->data;
 }
 
+/* This page's path as a form action.  A request for "//host/login" (which
+ * servers may route here) must not post to "//host": one leading slash. */
+static const char *
+form_action(struct cs_req *req)
+{
+	const char *path = cs_req_path(req);
+
+	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
+		path++;
+	return path;
+}
+
 static void
 show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form *f)
 {
 	char token[CS_CSRF_TOKEN_LEN + 1];
 	struct cs_session *s = cs_session(req);
-	const char *path = cs_req_path(req);
+	const char *path = form_action(req);
 	struct cs_tvar vars[] = {
 		{ "csrf_token", token },
 		{ "next", cs_auth_safe_next(f->next) ? f->next : "" },

@@ -25,6 +25,10 @@ location() { sed -n 's/^Location: //p' "$T/out" | head -n 1; }
 token() { sed -n 's/.*name="csrfmiddlewaretoken" value="\([A-Za-z0-9]*\)".*/\1/p' "$T/out" | head -n 1; }
 hidden_next() { sed -n 's/.*name="next" value="\([^"]*\)".*/\1/p' "$T/out" | head -n 1; }
 
+# html_unescape / form_encode: what a browser does with a form's field.
+html_unescape() { python3 -c 'import html,sys; print(html.unescape(sys.argv[1]))' "$1"; }
+form_encode() { python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+
 # fresh_form: GET the login form; sets C (CSRF cookie), S (session cookie), TOK.
 fresh_form() {
 	cgi login GET
@@ -59,10 +63,18 @@ HTTP_COOKIE="other=1" cgi login POST "username=alice&password=pw"
 t_eq "some cookie but no CSRF cookie: 403" 403 "$STATUS"
 t_match "...the CSRF failure, not the cookies message" 'CSRF verification failed' "$(cat "$T/out")"
 
+# --- the form posts to this site ------------------------------------------------
+action() { sed -n 's/.*<form method="post" action="\([^"]*\)".*/\1/p' "$T/out" | head -n 1; }
+REQUEST_URI=//evil.test/login cgi login GET
+t_eq "login reached as //evil.test/login posts to a local path" "/evil.test/login" "$(action)"
+REQUEST_URI='/\evil.test/login' cgi login GET
+t_eq "...and as /\\evil.test/login" '\evil.test/login' "$(html_unescape "$(action)")"
+REQUEST_URI=//evil.test/logout cgi logout GET
+t_eq "logout reached as //evil.test/logout posts to a local path" "/evil.test/logout" "$(action)"
+REQUEST_URI='/cgi-bin/login?next=/x' cgi login GET
+t_eq "the action is the path, without the query" "/cgi-bin/login" "$(action)"
+
 # --- next round-trips through LOGIN_URL?next= ----------------------------------
-# html_unescape / form_encode: what a browser does with the hidden field.
-html_unescape() { python3 -c 'import html,sys; print(html.unescape(sys.argv[1]))' "$1"; }
-form_encode() { python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 
 # roundtrip URI: anonymous GET of protected at URI, follow to the login form,
 # log in with the form's next; prints where the login sends the browser.
