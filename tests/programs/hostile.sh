@@ -99,4 +99,21 @@ t_eq "a raw backslash comes back encoded" "/protected/%5Cevil.test" "$(roundtrip
 t_eq "a path of //host never becomes an open redirect" "/protected" "$(roundtrip '//evil.test/x')"
 REQUEST_URI=/protected cgi protected GET
 t_eq "no query string: no trailing ?" "/login?next=/protected" "$(location)"
+
+# --- the logged-in page needs no cryptography ----------------------------------
+fresh_form
+HTTP_COOKIE="$C; $S" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$TOK"
+jar="$C; $(cookie_of sessionid)"
+if command -v strace > /dev/null; then
+	printf '' > "$T/in"
+	HTTP_COOKIE=$jar REQUEST_METHOD=GET REQUEST_URI=/protected HTTP_HOST=example.test \
+		strace -f -e trace=openat -o "$T/trace" "$ROOT/cgi-bin/protected" < "$T/in" > "$T/out"
+	t_match "the logged-in page is shown under strace" '^Status: 200' "$(head -n 1 "$T/out")"
+	grep -q 'libcrypto\|libssl' "$T/trace" && t_fail "the logged-in page opens no libcrypto" "$(grep crypto "$T/trace")" ||
+		t_pass "the logged-in page opens no libcrypto"
+else
+	echo "skip - strace not installed"
+fi
+(unset CSESS_SECRET_KEY; HTTP_COOKIE=$jar REQUEST_URI=/protected cgi protected GET; echo "$STATUS") > "$T/status"
+t_eq "a logged-in page needs no SECRET_KEY" 200 "$(cat "$T/status")"
 t_done
