@@ -5,6 +5,7 @@
  * sent to LOGIN_URL?next=<this path>.  Needs no cryptography: the session
  * is checked against its user by comparing stored hashes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,13 @@ page(struct cs_req *req, struct cs_resp *resp, const char *user)
 	int64_t n = 0;
 	int rc;
 
+	/* The store may be shared with another site: a counter that is not
+	 * a count (a string, negative, at its limit) starts again. */
 	rc = cs_session_get_int(s, VISITS_KEY, &n);
+	if (rc == CS_ERR_INVALID || n < 0 || n == INT64_MAX) {
+		n = 0;
+		rc = CS_OK;
+	}
 	if (rc == CS_OK || rc == CS_ERR_NOT_FOUND)
 		rc = cs_session_set_int(s, VISITS_KEY, ++n);
 	if (rc == CS_OK)

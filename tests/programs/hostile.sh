@@ -114,6 +114,30 @@ if command -v strace > /dev/null; then
 else
 	echo "skip - strace not installed"
 fi
+
+# --- session contents the page did not write ------------------------------------
+# set_visits JSON: the session behind $jar gets "visits": JSON, as another
+# site sharing the store might write it.
+set_visits() {
+	local key=${jar##*sessionid=}
+	"$CSESS" sessions export | grep "\"$key\"" | python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read()); s["data"]["visits"] = json.loads(sys.argv[1]); print(json.dumps(s))' "$1" \
+		> "$T/session.json"
+	"$CSESS" sessions import "$T/session.json"
+}
+visits() { sed -n 's/.*id="visits">\([^<]*\)<.*/\1/p' "$T/out"; }
+set_visits '"many"'
+HTTP_COOKIE=$jar REQUEST_URI=/protected cgi protected GET
+t_eq "a visits counter that is a string: the page is still shown" 200 "$STATUS"
+t_eq "...counting from 1 again" 1 "$(visits)"
+set_visits 9223372036854775807
+HTTP_COOKIE=$jar REQUEST_URI=/protected cgi protected GET
+t_eq "a visits counter at INT64_MAX starts again instead of overflowing" 1 "$(visits)"
+set_visits '"<script>alert(1)</script>"'
+HTTP_COOKIE=$jar REQUEST_URI=/protected cgi protected GET
+grep -q '<script>alert' "$T/out" && t_fail "session contents are escaped" || t_pass "session contents are escaped"
+
 (unset CSESS_SECRET_KEY; HTTP_COOKIE=$jar REQUEST_URI=/protected cgi protected GET; echo "$STATUS") > "$T/status"
 t_eq "a logged-in page needs no SECRET_KEY" 200 "$(cat "$T/status")"
 t_done
