@@ -89,12 +89,39 @@ cookies_text(struct cs_req *req, struct cs_buf *out)
 	return rc == CS_OK ? cs_buf_append(out, "", 0) : rc;
 }
 
+/*
+ * The logout program next to this one.  Relative ("logout") the browser
+ * resolves it against the page's path: /protected posts to /logout and
+ * /cgi-bin/protected to /cgi-bin/logout.  With a PATH_INFO after the
+ * program's name ("/cgi-bin/protected/" or "/protected/x") that would be
+ * the program itself, so the URL is built from the path without it.
+ */
+static int
+logout_url(struct cs_req *req, struct cs_buf *out)
+{
+	const char *path = cs_req_path(req), *info = cs_req_env(req, "PATH_INFO");
+	size_t n, k = info ? strlen(info) : 0;
+	int rc;
+
+	/* One leading slash: "//host/..." must not become a host. */
+	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
+		path++;
+	n = strlen(path);
+	if (k == 0 || k >= n || strcmp(path + n - k, info))
+		return cs_buf_puts(out, "logout");
+	for (n -= k; n > 0 && path[n - 1] != '/'; n--)
+		continue;
+	if ((rc = cs_buf_append(out, path, n)))
+		return rc;
+	return cs_buf_puts(out, "logout");
+}
+
 static void
 page(struct cs_req *req, struct cs_resp *resp, const char *user)
 {
 	struct cs_session *s = cs_session(req);
 	char token[CS_CSRF_TOKEN_LEN + 1], visits[32], *session = NULL;
-	struct cs_buf cookies = { 0 };
+	struct cs_buf cookies = { 0 }, logout = { 0 };
 	int64_t n = 0;
 	int rc;
 
@@ -113,6 +140,8 @@ page(struct cs_req *req, struct cs_resp *resp, const char *user)
 		rc = CS_ERR_NOMEM;
 	if (rc == CS_OK)
 		rc = cookies_text(req, &cookies);
+	if (rc == CS_OK)
+		rc = logout_url(req, &logout);
 	if (rc == CS_OK) {
 		snprintf(visits, sizeof(visits), "%lld", (long long)n);
 		struct cs_tvar vars[] = {
@@ -121,9 +150,7 @@ page(struct cs_req *req, struct cs_resp *resp, const char *user)
 			{ "session", session },
 			{ "cookies", cookies.data },
 			{ "csrf_token", token },
-			/* Relative: /protected posts to /logout and
-			 * /cgi-bin/protected to /cgi-bin/logout. */
-			{ "logout_url", "logout" },
+			{ "logout_url", logout.data },
 		};
 		cs_resp_header(resp, "Cache-Control", "no-store");
 		cs_template_respond(resp, cs_req_config(req), 200, "protected", vars,
@@ -133,6 +160,7 @@ page(struct cs_req *req, struct cs_resp *resp, const char *user)
 	}
 	free(session);
 	cs_buf_free(&cookies);
+	cs_buf_free(&logout);
 }
 
 static void

@@ -115,6 +115,16 @@ else
 	echo "skip - strace not installed"
 fi
 
+# --- the logout button posts to logout ----------------------------------------------
+HTTP_COOKIE=$jar REQUEST_URI=/protected cgi protected GET
+t_eq "/protected posts logout to the relative logout" "logout" "$(action)"
+HTTP_COOKIE=$jar REQUEST_URI=/cgi-bin/protected/ PATH_INFO=/ cgi protected GET
+t_eq "/cgi-bin/protected/ (PATH_INFO /) posts to /cgi-bin/logout, not to itself" "/cgi-bin/logout" "$(action)"
+HTTP_COOKIE=$jar REQUEST_URI=/protected/a/b PATH_INFO=/a/b cgi protected GET
+t_eq "/protected/a/b (PATH_INFO /a/b) posts to /logout" "/logout" "$(action)"
+HTTP_COOKIE=$jar REQUEST_URI=//evil.test/protected/x PATH_INFO=/x cgi protected GET
+t_eq "...and never to another host" "/evil.test/logout" "$(action)"
+
 # --- session contents the page did not write ------------------------------------
 # set_visits JSON: the session behind $jar gets "visits": JSON, as another
 # site sharing the store might write it.
