@@ -63,6 +63,19 @@ HTTP_COOKIE="other=1" cgi login POST "username=alice&password=pw"
 t_eq "some cookie but no CSRF cookie: 403" 403 "$STATUS"
 t_match "...the CSRF failure, not the cookies message" 'CSRF verification failed' "$(cat "$T/out")"
 
+# --- TEMPLATE_DIR ---------------------------------------------------------------
+mkdir -p "$T/tpl/login.html" "$T/tpl2"
+CSESS_TEMPLATE_DIR=$T/no-such-dir cgi login GET
+t_eq "a TEMPLATE_DIR that does not exist is 500, not the built-in page" 500 "$STATUS"
+t_match "...and the log names TEMPLATE_DIR" "TEMPLATE_DIR $T/no-such-dir" "$(cat "$T/err")"
+CSESS_TEMPLATE_DIR=$T/tpl cgi login GET
+t_eq "a login.html that cannot be read is 500" 500 "$STATUS"
+t_match "...logged" 'template login: .*TEMPLATE_DIR' "$(cat "$T/err")"
+grep -q 'csrfmiddlewaretoken' "$T/out" && t_fail "...with no form in the answer" || t_pass "...with no form in the answer"
+CSESS_TEMPLATE_DIR=$T/tpl2 cgi logout GET
+t_eq "a page the directory lacks is the built-in one" 200 "$STATUS"
+t_match "...with its form" 'name="csrfmiddlewaretoken"' "$(cat "$T/out")"
+
 # --- the form posts to this site ------------------------------------------------
 action() { sed -n 's/.*<form method="post" action="\([^"]*\)".*/\1/p' "$T/out" | head -n 1; }
 REQUEST_URI=//evil.test/login cgi login GET
