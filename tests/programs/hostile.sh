@@ -87,6 +87,72 @@ t_eq "logout reached as //evil.test/logout posts to a local path" "/evil.test/lo
 REQUEST_URI='/cgi-bin/login?next=/x' cgi login GET
 t_eq "the action is the path, without the query" "/cgi-bin/login" "$(action)"
 
+# --- next on the login POST: only a local path ----------------------------------
+for n in '//evil.test' '/\evil.test' '\/evil.test' 'https:evil.test' 'https://evil.test/' \
+	'javascript:alert(1)' $'/\t/evil.test' $'/\n/evil.test' $'/\r\nSet-Cookie: x=1' \
+	$'/\xef\xbc\x8fevil.test' ' /x' "/$(head -c 3000 /dev/zero | tr '\0' a)"; do
+	fresh_form
+	HTTP_COOKIE="$C; $S" cgi login POST \
+		"username=alice&password=pw&csrfmiddlewaretoken=$TOK&next=$(form_encode "$n")"
+	t_eq "next $(printf '%q' "${n:0:30}") is refused: LOGIN_REDIRECT_URL" "302 /protected" "$STATUS $(location)"
+done
+grep -q '^Set-Cookie: x=1' "$T/out" && t_fail "no header injected through next" || t_pass "no header injected through next"
+for n in '/%2F/evil.test' '/%5Cevil.test' '/ok?x=1&y=/%2F#frag'; do
+	fresh_form
+	HTTP_COOKIE="$C; $S" cgi login POST \
+		"username=alice&password=pw&csrfmiddlewaretoken=$TOK&next=$(form_encode "$n")"
+	t_eq "next $n is a local path: kept" "302 $n" "$STATUS $(location)"
+done
+
+# --- what the visitor sent is echoed escaped ------------------------------------
+fresh_form
+HTTP_COOKIE="$C; $S" REQUEST_URI='/login"><script>x</script>' cgi login POST \
+	"username=$(form_encode '"><script>alert(1)</script>')&password=bad&csrfmiddlewaretoken=$TOK&next=$(form_encode '/x"><script>')"
+t_eq "a failed login is the form again" 200 "$STATUS"
+t_eq "...with one message" 1 "$(grep -c 'Please enter a correct username and password' "$T/out")"
+grep -q '<script>' "$T/out" && t_fail "...and no markup from the username, next or path" "$(grep '<script>' "$T/out")" ||
+	t_pass "...and no markup from the username, next or path"
+t_match "...the username comes back escaped" 'value="&quot;&gt;&lt;script&gt;' "$(cat "$T/out")"
+
+# --- session cookies that are not sessions --------------------------------------
+for sid in abcdefghijklmnopqrstuvwxyz012345 short '<script>' '"quoted"'; do
+	HTTP_COOKIE="sessionid=$sid" REQUEST_URI=/protected cgi protected GET
+	t_eq "sessionid=$sid: anonymous" 302 "$STATUS"
+	t_match "...and the stale cookie is deleted" '^Set-Cookie: sessionid=""; expires=Thu, 01 Jan 1970' \
+		"$(grep '^Set-Cookie: sessionid' "$T/out")"
+	HTTP_COOKIE="sessionid=$sid" cgi login GET
+	t_match "...the login page never adopts it" '^sessionid=[a-z0-9]{32}$' "$(cookie_of sessionid)"
+	[ "$(cookie_of sessionid)" == "sessionid=$sid" ] && t_fail "...a new key, not the sent one"
+done
+
+# --- odd requests ------------------------------------------------------------
+fresh_form
+for cl in -5 abc 10x '1 0'; do
+	printf 'username=alice' > "$T/in"
+	HTTP_COOKIE="$C; $S" REQUEST_METHOD=POST REQUEST_URI=/login HTTP_HOST=example.test CONTENT_LENGTH=$cl \
+		CONTENT_TYPE=application/x-www-form-urlencoded "$ROOT/cgi-bin/login" < "$T/in" 2>/dev/null | tr -d '\r' > "$T/out"
+	t_match "CONTENT_LENGTH [$cl] is 400" '^Status: 400' "$(head -n 1 "$T/out")"
+done
+printf 'username=alice' > "$T/in"
+HTTP_COOKIE="$C; $S" REQUEST_METHOD=POST REQUEST_URI=/login HTTP_HOST=example.test CONTENT_LENGTH=99999999999999999999999 \
+	CONTENT_TYPE=application/x-www-form-urlencoded "$ROOT/cgi-bin/login" < "$T/in" 2>/dev/null | tr -d '\r' > "$T/out"
+t_match "a huge CONTENT_LENGTH is 413" '^Status: 413' "$(head -n 1 "$T/out")"
+HTTP_COOKIE="$C; $S" REQUEST_METHOD=POST REQUEST_URI=/login HTTP_HOST=example.test CONTENT_LENGTH=500 \
+	CONTENT_TYPE=application/x-www-form-urlencoded "$ROOT/cgi-bin/login" < "$T/in" 2>/dev/null | tr -d '\r' > "$T/out"
+t_match "a body shorter than CONTENT_LENGTH is 400" '^Status: 400' "$(head -n 1 "$T/out")"
+CONTENT_TYPE='application/x-www-form-urlencoded; charset=UTF-8' HTTP_COOKIE="$C; $S" cgi login POST \
+	"username=alice&password=pw&csrfmiddlewaretoken=$TOK"
+t_eq "a form with a charset parameter logs in" 302 "$STATUS"
+env -i PATH="$PATH" CSESS_SESSION_STORE=$CSESS_SESSION_STORE CSESS_SECRET_KEY=$CSESS_SECRET_KEY \
+	"$ROOT/cgi-bin/protected" < /dev/null 2>/dev/null | tr -d '\r' > "$T/out"
+t_eq "no REQUEST_METHOD or REQUEST_URI: a GET of /" "/login?next=/" "$(location)"
+for m in OPTIONS PUT DELETE PATCH; do
+	cgi login $m
+	t_eq "login answers $m with 405" 405 "$STATUS"
+	cgi logout $m
+	t_eq "logout answers $m with 405" 405 "$STATUS"
+done
+
 # --- next round-trips through LOGIN_URL?next= ----------------------------------
 
 # roundtrip URI: anonymous GET of protected at URI, follow to the login form,
