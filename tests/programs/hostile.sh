@@ -229,4 +229,17 @@ grep -q '<script>alert' "$T/out" && t_fail "session contents are escaped" || t_p
 
 (unset CSESS_SECRET_KEY; HTTP_COOKIE=$jar REQUEST_URI=/protected cgi protected GET; echo "$STATUS") > "$T/status"
 t_eq "a logged-in page needs no SECRET_KEY" 200 "$(cat "$T/status")"
+
+# --- a cookie copied before logout is worth nothing after it ----------------------
+fresh_form
+HTTP_COOKIE="$C; $S" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$TOK"
+stolen="$C; $(cookie_of sessionid)"
+HTTP_COOKIE=$stolen cgi logout GET
+HTTP_COOKIE=$stolen cgi logout POST "csrfmiddlewaretoken=$(token)"
+t_eq "logout redirects to LOGOUT_REDIRECT_URL" "302 /login" "$STATUS $(location)"
+t_match "...deleting the session cookie" '^Set-Cookie: sessionid=""' "$(grep '^Set-Cookie: sessionid' "$T/out")"
+HTTP_COOKIE=$stolen REQUEST_URI=/protected cgi protected GET
+t_eq "the old cookie, replayed after logout, is anonymous" 302 "$STATUS"
+HTTP_COOKIE=$stolen cgi logout POST "csrfmiddlewaretoken=wrong"
+t_eq "a logout without the right token is 403" 403 "$STATUS"
 t_done
