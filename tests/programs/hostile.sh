@@ -242,4 +242,23 @@ HTTP_COOKIE=$stolen REQUEST_URI=/protected cgi protected GET
 t_eq "the old cookie, replayed after logout, is anonymous" 302 "$STATUS"
 HTTP_COOKIE=$stolen cgi logout POST "csrfmiddlewaretoken=wrong"
 t_eq "a logout without the right token is 403" 403 "$STATUS"
+
+# --- renamed cookies and moved pages ---------------------------------------------
+export CSESS_SESSION_COOKIE_NAME=sid CSESS_CSRF_COOKIE_NAME=xsrf CSESS_LOGIN_URL='/accounts/login?from=app' \
+	CSESS_LOGIN_REDIRECT_URL=/home CSESS_LOGOUT_REDIRECT_URL=/bye
+REQUEST_URI='/protected?a=1' QUERY_STRING=a=1 cgi protected GET
+t_eq "LOGIN_URL with a query: next is appended with &" "/accounts/login?from=app&next=/protected%3Fa%3D1" "$(location)"
+cgi login GET
+C=$(cookie_of xsrf); S=$(cookie_of sid); TOK=$(token)
+t_match "the form sets the renamed cookies" '^xsrf=[A-Za-z0-9]{32} sid=[a-z0-9]{32}$' "$C $S"
+HTTP_COOKIE="$C; $S" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$TOK"
+t_eq "login goes to LOGIN_REDIRECT_URL" "302 /home" "$STATUS $(location)"
+jar="$C; $(cookie_of sid)"
+HTTP_COOKIE="$jar; sessionid=x" REQUEST_URI=/protected cgi protected GET
+t_eq "the renamed session cookie is the session" 200 "$STATUS"
+HTTP_COOKIE=$jar cgi logout GET
+HTTP_COOKIE=$jar cgi logout POST "csrfmiddlewaretoken=$(token)"
+t_eq "logout goes to LOGOUT_REDIRECT_URL" "302 /bye" "$STATUS $(location)"
+t_match "...deleting the renamed cookie" '^Set-Cookie: sid=""' "$(grep '^Set-Cookie: sid=' "$T/out")"
+unset CSESS_SESSION_COOKIE_NAME CSESS_CSRF_COOKIE_NAME CSESS_LOGIN_URL CSESS_LOGIN_REDIRECT_URL CSESS_LOGOUT_REDIRECT_URL
 t_done
