@@ -52,15 +52,36 @@ form_action(struct cs_req *req)
 	return path;
 }
 
+/*
+ * Where to go after the login: next with its non-ASCII bytes percent-encoded
+ * (as Django's iri_to_uri; protected's next already comes so), when that is
+ * a safe local path; else NULL.
+ */
+static const char *
+local_next(const char *next, struct cs_buf *buf)
+{
+	const unsigned char *p;
+	int rc = CS_OK;
+
+	if (next == NULL)
+		return NULL;
+	for (p = (const unsigned char *)next; rc == CS_OK && *p; p++)
+		rc = *p >= 0x80 ? cs_buf_printf(buf, "%%%02X", *p) : cs_buf_putc(buf, (char)*p);
+	if (rc != CS_OK || buf->data == NULL || !cs_auth_safe_next(buf->data))
+		return NULL;
+	return buf->data;
+}
+
 static void
 show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form *f)
 {
 	char token[CS_CSRF_TOKEN_LEN + 1];
 	struct cs_session *s = cs_session(req);
-	const char *path = form_action(req);
+	struct cs_buf buf = { 0 };
+	const char *path = form_action(req), *next = local_next(f->next, &buf);
 	struct cs_tvar vars[] = {
 		{ "csrf_token", token },
-		{ "next", cs_auth_safe_next(f->next) ? f->next : "" },
+		{ "next", next ? next : "" },
 		{ "username", f->username },
 		{ "error", f->error },
 		{ "error_hidden", f->error ? NULL : "hidden" },
@@ -71,11 +92,12 @@ show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form 
 	if (cs_csrf_token(req, resp, token) != CS_OK || s == NULL ||
 	    cs_session_set_test_cookie(s) != CS_OK) {
 		cs_resp_error(resp, 500, NULL);
-		return;
+	} else {
+		cs_resp_header(resp, "Cache-Control", "no-store");
+		cs_template_respond(resp, cs_req_config(req), code, "login", vars,
+		    sizeof(vars) / sizeof(vars[0]));
 	}
-	cs_resp_header(resp, "Cache-Control", "no-store");
-	cs_template_respond(resp, cs_req_config(req), code, "login", vars,
-	    sizeof(vars) / sizeof(vars[0]));
+	cs_buf_free(&buf);
 }
 
 /* Set or clear the remember cookie as the visitor asked. */
@@ -149,7 +171,8 @@ post(struct cs_req *req, struct cs_resp *resp)
 {
 	const struct cs_config *cfg = cs_req_config(req);
 	struct form f = { 0 };
-	const char *password, *remember_field;
+	const char *password, *remember_field, *next;
+	struct cs_buf buf = { 0 };
 	enum cs_csrf_result csrf;
 	struct cs_session *s;
 	int64_t retry;
@@ -177,8 +200,9 @@ post(struct cs_req *req, struct cs_resp *resp)
 	case CS_AUTH_OK:
 		cs_session_delete_test_cookie(s);
 		remember(req, resp, f.username, f.remember);
-		cs_resp_redirect(resp, 302, cs_auth_safe_next(f.next) ? f.next :
-		    cfg->login_redirect_url);
+		next = local_next(f.next, &buf);
+		cs_resp_redirect(resp, 302, next ? next : cfg->login_redirect_url);
+		cs_buf_free(&buf);
 		return;
 	case CS_AUTH_BAD_CREDENTIALS:
 		f.error = BAD_LOGIN;
