@@ -7,7 +7,7 @@
 
 #include "csess.h"
 
-/* This page's path as a form action.  A request for "//host/login" (which
+/* This page's path as a form action.  A request for "//host/logout" (which
  * servers may route here) must not post to "//host": one leading slash. */
 static const char *
 form_action(struct cs_req *req)
