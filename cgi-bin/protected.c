@@ -2,8 +2,8 @@
  * protected -- a page only a logged-in user sees: the username, the
  * session's contents and the request's cookies (all HTML-escaped), a visit
  * counter kept in the session, and a logout button.  Anonymous visitors are
- * sent to LOGIN_URL?next=<this path and query>.  Needs no cryptography: the session
- * is checked against its user by comparing stored hashes.
+ * sent to LOGIN_URL?next=<this path and query>.  Needs no cryptography:
+ * the session is checked against its user by comparing stored hashes.
  */
 #include <stdint.h>
 #include <stdio.h>
