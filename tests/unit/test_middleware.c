@@ -919,3 +919,48 @@ Test(signed, save_every_request_re_signs_instead_of_touching)
 	cr_assert_str_eq(o.vary, "Cookie");
 	out_free(&o);
 }
+
+/*
+ * Django re-signs on every response under save-every-request: the touch
+ * interval is about store writes, and this engine has none.  A request
+ * seconds after the cookie was signed, or one whose custom expiry is
+ * shorter than SESSION_COOKIE_AGE, still gets a fresh timestamp.
+ */
+static void
+v_set_a_expiry_60(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_set_int(s, "a", 1), CS_OK);
+	cr_assert_eq(cs_session_set_expiry(s, 60), CS_OK);
+}
+
+Test(signed, save_every_request_re_signs_within_the_touch_interval)
+{
+	char *envp[] = { "CSESS_SESSION_ENGINE=signed_cookies",
+	    "CSESS_SECRET_KEY=s3cr3t", "CSESS_SESSION_SAVE_EVERY_REQUEST=true",
+	    NULL };
+	char cookie[512];
+	struct out o;
+
+	load_cfg(envp);
+	cs_clock_fix(T + 10);
+	o = request(v_get_a, "sessionid=" DJANGO_A1, NULL);
+	/* 1r31f0 is T + 10 in base62. */
+	cr_assert(strncmp(o.cookie, "sessionid=eyJhIjoxfQ:1r31f0:", 28) == 0,
+	    "re-signed at T+10: %s", o.cookie);
+	out_free(&o);
+
+	cs_clock_fix(T);
+	o = request(v_set_a_expiry_60, NULL, NULL);
+	/* o.key is too short for a signed value: cut the cookie itself. */
+	snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(o.cookie, ";"),
+	    o.cookie);
+	out_free(&o);
+	cs_clock_fix(T + 30);
+	o = request(v_get_a, cookie, NULL);
+	cr_assert_not_null(strstr(o.text, " a=1"), "%s", o.text);
+	cr_assert_not_null(strstr(o.cookie, ":1r31fK:"), "re-signed at T+30: %s",
+	    o.cookie);
+	cr_assert_not_null(strstr(o.cookie, "; Max-Age=60;"), "%s", o.cookie);
+	out_free(&o);
+}
