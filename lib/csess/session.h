@@ -69,6 +69,8 @@
  *    save) is not written again by the middleware unless it changed
  *    since; Django writes it twice.
  *  - A store failure answers 503 (Django: 500 from the database error).
+ *  - An expiry already past (an absolute time) is written Max-Age=0, not
+ *    Django's negative Max-Age; Expires is Django's (now + the age).
  *  - cs_session_load() is "do the lazy load now"; Django's load() returns
  *    a fresh copy of the record without touching the session.
  *

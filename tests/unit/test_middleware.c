@@ -295,6 +295,28 @@ Test(mw, set_expiry_60_sets_max_age_60)
 	out_free(&o);
 }
 
+static void
+v_expiry_at_past(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_set_int(s, "n", 1), CS_OK);
+	cr_assert_eq(cs_session_set_expiry_at(s, T - 100), CS_OK);
+}
+
+/*
+ * An absolute expiry already past: Django writes max_age = -100 and
+ * expires = now - 100.  The cookie writer clamps Max-Age to 0 (both
+ * delete at once); expires is Django's.
+ */
+Test(mw, past_absolute_expiry_writes_djangos_expires)
+{
+	struct out o = request(v_expiry_at_past, NULL, NULL);
+
+	assert_session_cookie(&o, "sessionid", "; expires=Tue, 14 Nov 2023 "
+	    "22:11:40 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=Lax");
+	out_free(&o);
+}
+
 Test(mw, every_cookie_setting_is_honoured)
 {
 	char *envp[] = { "CSESS_SESSION_COOKIE_NAME=sid",
