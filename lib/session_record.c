@@ -53,6 +53,10 @@ write_record(struct cs_session *s, struct cs_store *st, enum cs_save_mode mode)
 	free(rec.data);
 	if (rc == CS_OK)
 		written(s, &rec);
+	/* Django's signed_cookies save() sets modified: the key is new and
+	 * the cookie must carry it. */
+	if (rc == CS_OK && stateless(st))
+		s->modified = true;
 	return rc;
 }
 

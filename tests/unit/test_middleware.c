@@ -986,3 +986,27 @@ Test(signed, save_every_request_re_signs_within_the_touch_interval)
 	cr_assert_not_null(strstr(o.cookie, "; Max-Age=60;"), "%s", o.cookie);
 	out_free(&o);
 }
+
+static void
+v_save_unchanged(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_save(s), CS_OK);
+	cr_assert(cs_session_modified(s), "signed_cookies save() sets modified");
+}
+
+/*
+ * Django's signed_cookies save() re-signs and sets modified, so the
+ * middleware sends the new value even when nothing else changed.
+ */
+Test(signed, explicit_save_marks_modified_and_sends_the_new_cookie)
+{
+	struct out o;
+
+	cs_clock_fix(T + 30);
+	o = request(v_save_unchanged, "sessionid=" DJANGO_A1, NULL);
+	/* 1r31fK is T + 30 in base62. */
+	cr_assert(strncmp(o.cookie, "sessionid=eyJhIjoxfQ:1r31fK:", 28) == 0,
+	    "%s", o.cookie);
+	out_free(&o);
+}
