@@ -129,8 +129,10 @@ set_cookie(struct cs_req *req, struct cs_resp *resp, struct cs_session *s)
 	if (!cs_session_get_expire_at_browser_close(s)) {
 		c.has_max_age = true;
 		c.max_age = cs_session_get_expiry_age(s);
-		c.has_expires = true;
-		c.expires = cs_now() + c.max_age;
+		/* Out of range (an int expiry near INT64_MAX): left to the
+		 * cookie writer, which refuses it. */
+		c.has_expires = !__builtin_add_overflow(cs_now(), c.max_age,
+		    &c.expires);
 	}
 	c.path = cfg->session_cookie_path;
 	c.domain = cfg->session_cookie_domain;

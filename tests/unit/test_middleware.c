@@ -317,6 +317,24 @@ Test(mw, past_absolute_expiry_writes_djangos_expires)
 	out_free(&o);
 }
 
+static void
+v_expiry_huge(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_set_expiry(s, INT64_MAX), CS_OK);
+}
+
+/* Django fails formatting that expires (500); so does csess, without
+ * arithmetic overflow on the way and without a cookie. */
+Test(mw, expiry_beyond_any_date_answers_500_without_cookie)
+{
+	struct out o = request(v_expiry_huge, NULL, NULL);
+
+	cr_assert_eq(o.status, 500, "%s", o.text);
+	cr_assert_eq(o.ncookies, 0, "%s", o.text);
+	out_free(&o);
+}
+
 Test(mw, every_cookie_setting_is_honoured)
 {
 	char *envp[] = { "CSESS_SESSION_COOKIE_NAME=sid",
