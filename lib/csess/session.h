@@ -76,6 +76,9 @@
  *    nothing (KEYS); Django's UPDATE of the gone row answers 400.
  *  - Of duplicate session cookies the first is read (cookie.h); Django
  *    reads the last.
+ *  - Data is what jansson holds: a Django session holding an integer
+ *    beyond 64 bits, NaN/Infinity or a lone surrogate does not parse and
+ *    reads as an empty session (pyjson.c, limits).
  *  - An expiry already past (an absolute time) is written Max-Age=0, not
  *    Django's negative Max-Age; Expires is Django's (now + the age).
  *  - cs_session_load() is "do the lazy load now"; Django's load() returns

@@ -575,14 +575,16 @@ def main():
             ops = [rand_op(r, NOW[0]) for _ in range(r.randrange(0, 7))]
             status = r.choice([200, 200, 200, 302, 404, 500, 503])
             tamper = r.random() < 0.08
+            how = r.randrange(8)
             headers = []
             for side in (0, 1):
                 jar = dict(jars[side])
                 if tamper:
-                    jar[cfg["name"]] = r.choice(["x" * 32, "short", "e30:1abc:bad", "A" * 40]) if side == 0 else None
+                    # The same damage to each side's own cookie.
+                    cur = jars[side].get(cfg["name"], "k" * 32)
+                    jar[cfg["name"]] = ["x" * 32, "short", "e30:1abc:bad", "A" * 40,
+                                        "", '"%s"' % cur, cur + "x", cur[:-1]][how]
                 headers.append(jar)
-            if tamper:
-                headers[1] = headers[0]
             dup = not tamper and jars[0] and r.random() < 0.1
             hdr = [("; ".join("%s=%s" % kv for kv in h.items()) or None) for h in headers]
             if dup:

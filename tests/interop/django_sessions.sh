@@ -55,6 +55,21 @@ while IFS=$'\t' read -r status name detail; do
 	esac
 done <"$T/out"
 t_eq "sequences that agree with Django" "$count" "$pass"
+
+# The LMDB stores those sequences left behind: indexes still agree.
+bad=0
+nstores=0
+for db in "$T"/s*.mdb; do
+	[ -e "$db" ] || continue
+	nstores=$((nstores + 1))
+	if ! CSESS_SESSION_STORE=$db "$CSESS" sessions verify >"$T/verify" 2>&1
+	then
+		bad=$((bad + 1))
+		t_fail "csess sessions verify $(basename "$db")" "$(head -n 3 "$T/verify")"
+	fi
+done
+t_eq "stores left by the sequences verify" "0 bad" "$bad bad"
+t_match "some sequences used LMDB" '^[1-9]' "$nstores"
 if [ "$rc" -ne 0 ]; then
 	t_fail "django_sessions.py exited $rc" "$(tail -n 5 "$T/err")"
 fi
