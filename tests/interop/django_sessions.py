@@ -320,7 +320,7 @@ def run_op1(s, o):
     raise ValueError(name)
 
 
-def django_request(env, cookie_header, ops, status, https):
+def django_request(env, cookie_header, ops, status, https, vary):
     """Run one request through Django; returns the same shape as the driver."""
     rf = RequestFactory()
     extra = {}
@@ -336,7 +336,10 @@ def django_request(env, cookie_header, ops, status, https):
                        "empty": s.is_empty()}
         if s.accessed:
             out["view"]["data"] = dict(s._session_cache)
-        return HttpResponse("ok", status=status)
+        resp = HttpResponse("ok", status=status)
+        if vary:
+            resp["Vary"] = vary
+        return resp
 
     mw = CsessMiddleware(view)
     mw.SessionStore = (SignedStore if "signed" in settings.SESSION_ENGINE
@@ -592,14 +595,16 @@ def main():
                 # (cookie.h): Django gets them in the other order.
                 junk = "%s=%s" % (cfg["name"], r.choice(["junk", "x" * 32]))
                 hdr = ["%s; %s" % (hdr[0], junk), "%s; %s" % (junk, hdr[1])]
-            d = django_request(env, hdr[0], ops, status, https)
+            vary = r.choice([None] * 6 + ["Accept-Encoding", "cookie", "*", "Origin, Cookie"])
+            d = django_request(env, hdr[0], ops, status, https, vary)
             cgi = ["REQUEST_METHOD=GET", "REQUEST_URI=/page", "SERVER_NAME=testserver"]
             if https:
                 cgi.append("HTTPS=on")
             if hdr[1] is not None:
                 cgi.append("HTTP_COOKIE=" + hdr[1])
             proc.stdin.write(json.dumps({"now": NOW[0], "config": env, "cgi": cgi,
-                                         "status": status, "ops": ops}) + "\n")
+                                         "status": status, "ops": ops,
+                                         "vary": vary}) + "\n")
             line = proc.stdout.readline()
             if not line:
                 print("FAIL\tdriver died\t", flush=True)
@@ -610,7 +615,8 @@ def main():
                  "cookies": ck, "vary": vary}
             nd = normalise(d, keys, 0, cfg["engine"])
             nc = normalise(c, keys, 1, cfg["engine"])
-            log.append({"now": NOW[0], "cookie": hdr, "ops": ops, "status": status})
+            log.append({"now": NOW[0], "cookie": hdr, "ops": ops, "status": status,
+                        "vary": vary})
             if nd != nc:
                 bad = (nd, nc)
                 break

@@ -5,7 +5,7 @@
  *
  * stdin, one JSON object per line:
  *   {"now": T, "config": ["CSESS_NAME=value", ...], "cgi": ["HTTP_COOKIE=...", ...],
- *    "status": 200, "ops": [["set", "k", v], ...]}
+ *    "status": 200, "vary": "Accept-Encoding" or null, "ops": [["set", "k", v], ...]}
  * stdout, one JSON object per line:
  *   {"results": [...], "view": {accessed, modified, empty, data?}, "raw": "<CGI response>"}
  * The ops are those of the Python side (see op() below); a KeyError is
@@ -22,6 +22,7 @@ struct job {
 	json_t	*results;
 	json_t	*view;
 	int	 status;
+	const char *vary;	/* the view's own Vary, or NULL */
 };
 
 static json_t *
@@ -142,6 +143,8 @@ handler(struct cs_req *req, struct cs_resp *resp, void *arg)
 		json_object_set_new(j->view, "data", d);
 	}
 	cs_resp_status(resp, j->status);
+	if (j->vary != NULL)
+		cs_resp_header(resp, "Vary", j->vary);
 	cs_resp_puts(resp, "ok");
 }
 
@@ -186,6 +189,7 @@ main(void)
 		j.ops = json_object_get(in, "ops");
 		j.results = json_array();
 		j.status = json_integer_value(json_object_get(in, "status"));
+		j.vary = json_string_value(json_object_get(in, "vary"));
 		cs_run_once(&cfg, gv, NULL, 0, handler, &j, &out);
 		reply = json_pack("{s:o,s:o?,s:s%}", "results", j.results,
 		    "view", j.view, "raw", out.data, out.len);
