@@ -620,6 +620,18 @@ struct sweep_arg {
  * Re-reading MDB_FIRST after each delete keeps us clear of cursor-after-
  * delete corner cases in older liblmdb and costs one short descent.
  */
+/* The record under key is there but does not decode (get_record's
+ * CS_ERR_STORE was not LMDB failing). */
+static bool
+undecodable(MDB_txn *txn, struct cs_lmdb_env *e, const char *key)
+{
+	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key }, v;
+	struct rec r;
+
+	return mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v) == 0 &&
+	    rec_decode(&v, &r) != CS_OK;
+}
+
 static int
 sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
@@ -667,6 +679,21 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		rc = get_record(txn, e, key, &r);
 		if (rc == CS_ERR_NOT_FOUND || (rc == CS_OK && r.expire != at)) {
 			rc = CS_OK;	/* refreshed or gone: entry was stale */
+			continue;
+		}
+		if (rc == CS_ERR_STORE && undecodable(txn, e, key)) {
+			/* Failing here would roll the batch back and meet it
+			 * again on every sweep.  Drop it alone, as delete does
+			 * (its user entry cannot be found). */
+			MDB_val rk = { CS_SESSION_KEY_LEN, key };
+
+			if ((mrc = mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS),
+			    &rk, NULL))) {
+				rc = cs_lmdb_rc(e, mrc);
+				break;
+			}
+			rc = CS_OK;
+			a->removed++;
 			continue;
 		}
 		if (rc)
