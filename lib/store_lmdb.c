@@ -235,6 +235,18 @@ get_record(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, struct rec *r)
 	return rec_decode(&v, r);
 }
 
+/* The record under key is there but does not decode (get_record's
+ * CS_ERR_STORE was not LMDB failing). */
+static bool
+undecodable(MDB_txn *txn, struct cs_lmdb_env *e, const char *key)
+{
+	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key }, v;
+	struct rec r;
+
+	return mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v) == 0 &&
+	    rec_decode(&v, &r) != CS_OK;
+}
+
 /* What we must remember of an old record before writing over it. */
 struct oldrec {
 	int64_t	 expire;
@@ -324,7 +336,14 @@ load_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	struct rec r;
 	int rc;
 
-	if ((rc = get_record(txn, e, a->key, &r)))
+	rc = get_record(txn, e, a->key, &r);
+	/* A request meeting a record it cannot decode has no session (Django:
+	 * "Session data corrupted", an empty session), not a 503 until the
+	 * record expires; the operator tools (include_expired) see the error. */
+	if (rc == CS_ERR_STORE && !a->include_expired &&
+	    undecodable(txn, e, a->key))
+		return CS_ERR_NOT_FOUND;
+	if (rc)
 		return rc;
 	if (!a->include_expired && r.expire <= a->now)
 		return CS_ERR_NOT_FOUND;
@@ -620,18 +639,6 @@ struct sweep_arg {
  * Re-reading MDB_FIRST after each delete keeps us clear of cursor-after-
  * delete corner cases in older liblmdb and costs one short descent.
  */
-/* The record under key is there but does not decode (get_record's
- * CS_ERR_STORE was not LMDB failing). */
-static bool
-undecodable(MDB_txn *txn, struct cs_lmdb_env *e, const char *key)
-{
-	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key }, v;
-	struct rec r;
-
-	return mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v) == 0 &&
-	    rec_decode(&v, &r) != CS_OK;
-}
-
 static int
 sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
