@@ -197,8 +197,11 @@ class CsessMiddleware(SessionMiddleware):
                         s.save()
                 except UpdateError:
                     # Django's 400 is a new response; csess's keeps the
-                    # Vary: Cookie already added (session.h).
+                    # view's headers and the Vary: Cookie already added
+                    # (session.h).
                     r = HttpResponse(status=400)
+                    if response.has_header("Vary"):
+                        r["Vary"] = response["Vary"]
                     if accessed:
                         patch_vary_headers(r, ("Cookie",))
                     return r
