@@ -64,7 +64,9 @@
  *  - signed_cookies: a cookie that does not verify reads as no session
  *    and, once accessed, is deleted; Django replaces it with a freshly
  *    signed empty session.  Under save-every-request this engine is
- *    re-signed on every response (its expiry is in the signature).
+ *    re-signed on every response (its expiry is in the signature).  A
+ *    session too big for a browser cookie answers 500 without it, where
+ *    Django sends a cookie the browser drops (store_cookie.c).
  *  - A session already written during the request (create, cycle_key,
  *    save) is not written again by the middleware unless it changed
  *    since; Django writes it twice.

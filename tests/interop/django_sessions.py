@@ -197,8 +197,11 @@ class CsessMiddleware(SessionMiddleware):
                         s.save()
                 except UpdateError:
                     # Django's 400 is a new response; csess's keeps the
-                    # Vary: Cookie already added (session.h).
+                    # view's headers and the Vary: Cookie already added
+                    # (session.h).
                     r = HttpResponse(status=400)
+                    if response.has_header("Vary"):
+                        r["Vary"] = response["Vary"]
                     if accessed:
                         patch_vary_headers(r, ("Cookie",))
                     return r
@@ -460,7 +463,7 @@ def rand_op(r, now):
 def rand_config(r):
     cfg = {"engine": r.choice(["signed_cookies", "lmdb"])}
     cfg["name"] = r.choice(["sessionid", "sessionid", "sid", "__Host-s"])
-    cfg["age"] = r.choice([1209600, 3600, 120])
+    cfg["age"] = r.choice([1209600, 3600, 120, 1])
     cfg["domain"] = r.choice([None, None, ".ex.com"]) if cfg["name"] != "__Host-s" else None
     cfg["path"] = r.choice(["/", "/", "/app"]) if cfg["name"] != "__Host-s" else "/"
     cfg["secure"] = r.choice([False, True]) or cfg["name"] == "__Host-s"
@@ -498,8 +501,12 @@ def apply_config(cfg, storepath):
         "CSESS_SESSION_COOKIE_SAMESITE=" + (cfg["samesite"] or ""),
         "CSESS_SESSION_SAVE_EVERY_REQUEST=%s" % ("true" if cfg["every"] else "false"),
         "CSESS_SESSION_EXPIRE_AT_BROWSER_CLOSE=%s" % ("true" if cfg["close"] else "false"),
-        "CSESS_SESSION_TOUCH_INTERVAL=0",
     ]
+    # The touch interval is about LMDB writes (session.h); signed cookies
+    # are re-signed on every response whatever it is, so they keep the
+    # default.
+    if cfg["engine"] != "signed_cookies":
+        env.append("CSESS_SESSION_TOUCH_INTERVAL=0")
     if cfg["domain"]:
         env.append("CSESS_SESSION_COOKIE_DOMAIN=" + cfg["domain"])
     return env

@@ -1028,3 +1028,26 @@ Test(signed, explicit_save_marks_modified_and_sends_the_new_cookie)
 	    "%s", o.cookie);
 	out_free(&o);
 }
+
+static void
+v_set_big(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	char big[5000];
+
+	(void)q; (void)r;
+	/* Random, so that compression cannot bring it under 4 KB. */
+	cr_assert_eq(cs_random_string(big, sizeof(big) - 1,
+	    "abcdefghijklmnopqrstuvwxyz0123456789"), CS_OK);
+	cr_assert_eq(cs_session_set_string(s, "big", big), CS_OK);
+}
+
+/* session.h: a session too big for a cookie is a 500, never a cookie
+ * the browser would silently drop. */
+Test(signed, session_too_big_for_a_cookie_answers_500_without_it)
+{
+	struct out o = request(v_set_big, NULL, NULL);
+
+	cr_assert_eq(o.status, 500, "%s", o.text);
+	cr_assert_eq(o.ncookies, 0, "%s", o.text);
+	out_free(&o);
+}
