@@ -141,6 +141,26 @@ t_match "the message names SECRET_KEY" 'SECRET_KEY' "$(cat "$T/err")"
 CSESS_SECRET_KEY= CSESS_SECRET_KEY_FALLBACKS=old run /dev/null sign v
 refused "sign never falls back to SECRET_KEY_FALLBACKS"
 
+# The cookie settings must make headers the programs can write.
+bad_setting() {
+	env "CSESS_$1=$2" "$CSESS" check </dev/null >"$T/out" 2>"$T/err"
+	RC=$?
+	refused "csess check refuses $1='$2'"
+	t_match "and names $1" "$1" "$(cat "$T/err")"
+}
+bad_setting SESSION_COOKIE_NAME 'session id'
+bad_setting SESSION_COOKIE_NAME 'sid;Domain=evil.example'
+bad_setting CSRF_COOKIE_NAME 'csrf=token'
+bad_setting SESSION_COOKIE_DOMAIN 'example.com;Secure'
+bad_setting SESSION_COOKIE_DOMAIN 'example.com.'
+bad_setting SESSION_COOKIE_PATH '/app;HttpOnly'
+for kv in SESSION_COOKIE_NAME=__Host-sessionid CSRF_COOKIE_NAME=csrftoken \
+    SESSION_COOKIE_DOMAIN=.example.com SESSION_COOKIE_DOMAIN=localhost \
+    SESSION_COOKIE_DOMAIN= SESSION_COOKIE_PATH=/app; do
+	env "CSESS_$kv" "$CSESS" check </dev/null >/dev/null 2>&1
+	t_eq "csess check accepts $kv" 0 "$?"
+done
+
 # ---- signed-cookie set says what is wrong ------------------------------------------
 
 # refused_because NAME REGEX ARGS...: exit 2, one line matching REGEX.
