@@ -362,6 +362,8 @@ signed_cookie_set(int argc, char **argv)
 	for (; i < argc; i++)
 		rest[n++] = argv[i];
 	memset(&c, 0, sizeof(c));
+	/* Django's set_signed_cookie passes set_cookie's default, path='/'. */
+	c.path = "/";
 	rc = cli_cookie_options(n, rest, 2, &c, words, 2, &nwords);
 	free(rest);
 	if (rc != CLI_OK)

@@ -216,6 +216,18 @@ refused "a flag given a value is refused"
 run /dev/null unsign --timestamp --max-age
 refused "--max-age without its value is refused"
 
+# ---- signed-cookie set writes what Django's set_signed_cookie writes ------------------
+
+run /dev/null signed-cookie set color blue
+t_match "signed-cookie set has Django's default Path=/" \
+    '^color=blue:[0-9A-Za-z]+:[A-Za-z0-9_-]{43}; Path=/$' "$(cat "$T/out")"
+run /dev/null signed-cookie set c2 blue --salt pepper --max-age 3600
+t_match "signed-cookie set with --max-age reads like Django's" \
+    '^c2=blue:[0-9A-Za-z]+:[A-Za-z0-9_-]{43}; expires=[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT; Max-Age=3600; Path=/$' \
+    "$(cat "$T/out")"
+run /dev/null signed-cookie set c v --path /app
+t_match "signed-cookie set --path replaces the default" '; Path=/app$' "$(cat "$T/out")"
+
 # ---- signed-cookie get reads what Django's set_signed_cookie wrote -----------------------
 
 # Django 3.2 quotes a value outside the cookie-octets with Python's escapes
