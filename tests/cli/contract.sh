@@ -348,6 +348,39 @@ PY
 	echo "# django dumps/loads seed $seed (CSESS_CONTRACT_SEED=$seed replays it)"
 	t_eq "dumps and loads agree with Django on 120 random objects (big ints, NaN, unicode)" \
 	    "0 " "$("$py" "$T/dj.py" "$CSESS" "$seed" 2>&1 | tail -n 1)"
+	# signed-cookie set: the whole header as Django writes it at csess's second.
+	cat >"$T/djc.py" <<'PY'
+import os, subprocess, sys
+import django
+from django.conf import settings
+settings.configure(SECRET_KEY=os.environ["CSESS_SECRET_KEY"])
+from django.http import HttpResponse
+from django.utils.baseconv import base62
+from unittest import mock
+cases = [
+    ([], {}),
+    (["--salt", "pepper", "--max-age", "3600"], {"salt": "pepper", "max_age": 3600}),
+    (["--httponly", "--secure", "--samesite", "Strict", "--domain", "example.com"],
+     {"httponly": True, "secure": True, "samesite": "Strict", "domain": "example.com"}),
+    (["--path", "/app", "--expires", "Sun, 06 Nov 1994 08:49:37 GMT"],
+     {"path": "/app", "expires": "Sun, 06 Nov 1994 08:49:37 GMT"}),
+]
+bad = []
+for args, kw in cases:
+    p = subprocess.run([sys.argv[1], "signed-cookie", "set", "color", "blue"] + args,
+                       capture_output=True, text=True)
+    got = p.stdout.rstrip("\n")
+    ts = base62.decode(got.split(":")[1]) if got.count(":") >= 2 else 0
+    r = HttpResponse()
+    with mock.patch("time.time", return_value=ts):
+        r.set_signed_cookie("color", "blue", **kw)
+    want = r.cookies["color"].OutputString()
+    if p.returncode or got != want:
+        bad.append("%r: want %r got %r" % (args, want, got))
+print("%d %s" % (len(bad), "; ".join(bad[:2])))
+PY
+	t_eq "signed-cookie set writes Django's set_signed_cookie header byte for byte" \
+	    "0 " "$("$py" "$T/djc.py" "$CSESS" 2>&1 | tail -n 1)"
 else
 	echo "# no python3 with django: the random cross-check is skipped"
 fi
