@@ -40,15 +40,48 @@ remembered(struct cs_req *req, struct cs_buf *buf)
 	return buf->data;
 }
 
+/* This page's path as a form action.  A request for "//host/login" (which
+ * servers may route here) must not post to "//host": one leading slash. */
+static const char *
+form_action(struct cs_req *req)
+{
+	const char *path = cs_req_path(req);
+
+	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
+		path++;
+	return path;
+}
+
+/*
+ * Where to go after the login: next with its non-ASCII bytes percent-encoded
+ * (as Django's iri_to_uri; protected's next already comes so), when that is
+ * a safe local path; else NULL.
+ */
+static const char *
+local_next(const char *next, struct cs_buf *buf)
+{
+	const unsigned char *p;
+	int rc = CS_OK;
+
+	if (next == NULL)
+		return NULL;
+	for (p = (const unsigned char *)next; rc == CS_OK && *p; p++)
+		rc = *p >= 0x80 ? cs_buf_printf(buf, "%%%02X", *p) : cs_buf_putc(buf, (char)*p);
+	if (rc != CS_OK || buf->data == NULL || !cs_auth_safe_next(buf->data))
+		return NULL;
+	return buf->data;
+}
+
 static void
 show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form *f)
 {
 	char token[CS_CSRF_TOKEN_LEN + 1];
 	struct cs_session *s = cs_session(req);
-	const char *path = cs_req_path(req);
+	struct cs_buf buf = { 0 };
+	const char *path = form_action(req), *next = local_next(f->next, &buf);
 	struct cs_tvar vars[] = {
 		{ "csrf_token", token },
-		{ "next", cs_auth_safe_next(f->next) ? f->next : "" },
+		{ "next", next ? next : "" },
 		{ "username", f->username },
 		{ "error", f->error },
 		{ "error_hidden", f->error ? NULL : "hidden" },
@@ -59,11 +92,12 @@ show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form 
 	if (cs_csrf_token(req, resp, token) != CS_OK || s == NULL ||
 	    cs_session_set_test_cookie(s) != CS_OK) {
 		cs_resp_error(resp, 500, NULL);
-		return;
+	} else {
+		cs_resp_header(resp, "Cache-Control", "no-store");
+		cs_template_respond(resp, cs_req_config(req), code, "login", vars,
+		    sizeof(vars) / sizeof(vars[0]));
 	}
-	cs_resp_header(resp, "Cache-Control", "no-store");
-	cs_template_respond(resp, cs_req_config(req), code, "login", vars,
-	    sizeof(vars) / sizeof(vars[0]));
+	cs_buf_free(&buf);
 }
 
 /* Set or clear the remember cookie as the visitor asked. */
@@ -120,18 +154,31 @@ field(struct cs_req *req, struct cs_resp *resp, const char *name, const char **o
 	return rc;
 }
 
+/* Cookies disabled: no Cookie header, or one that holds no cookie at all.
+ * A header too large to parse is not "disabled"; CSRF refuses it. */
+static bool
+cookies_disabled(struct cs_req *req)
+{
+	const struct cs_cookies *cookies;
+
+	if (cs_req_header(req, "Cookie") == NULL)
+		return true;
+	return cs_req_cookies(req, &cookies) == CS_OK && cookies->count == 0;
+}
+
 static void
 post(struct cs_req *req, struct cs_resp *resp)
 {
 	const struct cs_config *cfg = cs_req_config(req);
 	struct form f = { 0 };
-	const char *password, *remember_field, *cookie = cs_req_header(req, "Cookie");
+	const char *password, *remember_field, *next;
+	struct cs_buf buf = { 0 };
 	enum cs_csrf_result csrf;
 	struct cs_session *s;
 	int64_t retry;
 	int err;
 
-	if (cookie == NULL || *cookie == '\0') {
+	if (cookies_disabled(req)) {
 		cs_resp_error(resp, 403, NO_COOKIES);
 		return;
 	}
@@ -153,8 +200,9 @@ post(struct cs_req *req, struct cs_resp *resp)
 	case CS_AUTH_OK:
 		cs_session_delete_test_cookie(s);
 		remember(req, resp, f.username, f.remember);
-		cs_resp_redirect(resp, 302, cs_auth_safe_next(f.next) ? f.next :
-		    cfg->login_redirect_url);
+		next = local_next(f.next, &buf);
+		cs_resp_redirect(resp, 302, next ? next : cfg->login_redirect_url);
+		cs_buf_free(&buf);
 		return;
 	case CS_AUTH_BAD_CREDENTIALS:
 		f.error = BAD_LOGIN;
@@ -173,12 +221,19 @@ post(struct cs_req *req, struct cs_resp *resp)
 static void
 login(struct cs_req *req, struct cs_resp *resp, void *arg)
 {
+	const struct cs_config *cfg = cs_req_config(req);
 	const char *method = cs_req_method(req);
 	struct cs_buf name = { 0 };
 	struct form f = { 0 };
 
 	(void)arg;
-	if (!strcmp(method, "POST")) {
+	if (cfg->secret_key == NULL || *cfg->secret_key == '\0') {
+		/* Logging in signs the session's auth hash: without a key it can
+		 * never succeed, so say so once, in the server's log. */
+		fprintf(stderr, "csess: login: SECRET_KEY is not set; "
+		    "set CSESS_SECRET_KEY or SECRET_KEY in CSESS_CONFIG\n");
+		cs_resp_error(resp, 500, NULL);
+	} else if (!strcmp(method, "POST")) {
 		post(req, resp);
 	} else if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
 		if (cs_req_query(req, "next", &f.next) != CS_OK)

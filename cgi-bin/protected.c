@@ -2,9 +2,10 @@
  * protected -- a page only a logged-in user sees: the username, the
  * session's contents and the request's cookies (all HTML-escaped), a visit
  * counter kept in the session, and a logout button.  Anonymous visitors are
- * sent to LOGIN_URL?next=<this path>.  Needs no cryptography: the session
- * is checked against its user by comparing stored hashes.
+ * sent to LOGIN_URL?next=<this path and query>.  Needs no cryptography:
+ * the session is checked against its user by comparing stored hashes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +14,42 @@
 
 #define VISITS_KEY	"visits"
 
-/* LOGIN_URL?next=<path, percent-encoded>. */
+/*
+ * One byte of next, percent-encoded for the query string.  A byte that
+ * cs_auth_safe_next() refuses (a raw space, control, backslash or non-ASCII
+ * byte, which some clients send unencoded) is encoded twice, so next comes
+ * back as "%XX": the same page to a browser, and a safe next.
+ */
+static int
+put_next_byte(struct cs_buf *url, unsigned char c)
+{
+	if (strchr("/-._~", c) || (c < 0x80 && (c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+	    (c >= '0' && c <= '9'))
+		return cs_buf_putc(url, (char)c);
+	if (c <= ' ' || c >= 0x7f || c == '\\')
+		return cs_buf_printf(url, "%%25%02X", c);
+	return cs_buf_printf(url, "%%%02X", c);
+}
+
+/* LOGIN_URL?next=<path and query, percent-encoded>, as Django's
+ * redirect_to_login(request.get_full_path()). */
 static int
 login_redirect(struct cs_req *req, struct cs_resp *resp)
 {
 	const struct cs_config *cfg = cs_req_config(req);
 	const unsigned char *p = (const unsigned char *)cs_req_path(req);
+	const unsigned char *q = (const unsigned char *)cs_req_query_string(req);
 	struct cs_buf url = { 0 };
 	int rc;
 
 	rc = cs_buf_printf(&url, "%s%cnext=", cfg->login_url,
 	    strchr(cfg->login_url, '?') ? '&' : '?');
 	for (; rc == CS_OK && *p; p++)
-		rc = (strchr("/-._~", *p) || (*p < 0x80 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
-		    (*p >= '0' && *p <= '9')) ? cs_buf_putc(&url, (char)*p) :
-		    cs_buf_printf(&url, "%%%02X", *p);
+		rc = put_next_byte(&url, *p);
+	if (rc == CS_OK && *q)
+		rc = put_next_byte(&url, '?');
+	for (; rc == CS_OK && *q; q++)
+		rc = put_next_byte(&url, *q);
 	if (rc == CS_OK)
 		rc = cs_resp_redirect(resp, 302, url.data);
 	cs_buf_free(&url);
@@ -67,16 +89,49 @@ cookies_text(struct cs_req *req, struct cs_buf *out)
 	return rc == CS_OK ? cs_buf_append(out, "", 0) : rc;
 }
 
+/*
+ * The logout program next to this one.  Relative ("logout") the browser
+ * resolves it against the page's path: /protected posts to /logout and
+ * /cgi-bin/protected to /cgi-bin/logout.  With a PATH_INFO after the
+ * program's name ("/cgi-bin/protected/" or "/protected/x") that would be
+ * the program itself, so the URL is built from the path without it.
+ */
+static int
+logout_url(struct cs_req *req, struct cs_buf *out)
+{
+	const char *path = cs_req_path(req), *info = cs_req_env(req, "PATH_INFO");
+	size_t n, k = info ? strlen(info) : 0;
+	int rc;
+
+	/* One leading slash: "//host/..." must not become a host. */
+	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
+		path++;
+	n = strlen(path);
+	if (k == 0 || k >= n || strcmp(path + n - k, info))
+		return cs_buf_puts(out, "logout");
+	for (n -= k; n > 0 && path[n - 1] != '/'; n--)
+		continue;
+	if ((rc = cs_buf_append(out, path, n)))
+		return rc;
+	return cs_buf_puts(out, "logout");
+}
+
 static void
 page(struct cs_req *req, struct cs_resp *resp, const char *user)
 {
 	struct cs_session *s = cs_session(req);
 	char token[CS_CSRF_TOKEN_LEN + 1], visits[32], *session = NULL;
-	struct cs_buf cookies = { 0 };
+	struct cs_buf cookies = { 0 }, logout = { 0 };
 	int64_t n = 0;
 	int rc;
 
+	/* The store may be shared with another site: a counter that is not
+	 * a count (a string, negative, at its limit) starts again. */
 	rc = cs_session_get_int(s, VISITS_KEY, &n);
+	if (rc == CS_ERR_INVALID || n < 0 || n == INT64_MAX) {
+		n = 0;
+		rc = CS_OK;
+	}
 	if (rc == CS_OK || rc == CS_ERR_NOT_FOUND)
 		rc = cs_session_set_int(s, VISITS_KEY, ++n);
 	if (rc == CS_OK)
@@ -85,6 +140,8 @@ page(struct cs_req *req, struct cs_resp *resp, const char *user)
 		rc = CS_ERR_NOMEM;
 	if (rc == CS_OK)
 		rc = cookies_text(req, &cookies);
+	if (rc == CS_OK)
+		rc = logout_url(req, &logout);
 	if (rc == CS_OK) {
 		snprintf(visits, sizeof(visits), "%lld", (long long)n);
 		struct cs_tvar vars[] = {
@@ -93,9 +150,7 @@ page(struct cs_req *req, struct cs_resp *resp, const char *user)
 			{ "session", session },
 			{ "cookies", cookies.data },
 			{ "csrf_token", token },
-			/* Relative: /protected posts to /logout and
-			 * /cgi-bin/protected to /cgi-bin/logout. */
-			{ "logout_url", "logout" },
+			{ "logout_url", logout.data },
 		};
 		cs_resp_header(resp, "Cache-Control", "no-store");
 		cs_template_respond(resp, cs_req_config(req), 200, "protected", vars,
@@ -105,6 +160,7 @@ page(struct cs_req *req, struct cs_resp *resp, const char *user)
 	}
 	free(session);
 	cs_buf_free(&cookies);
+	cs_buf_free(&logout);
 }
 
 static void

@@ -86,10 +86,13 @@ attach(struct cs_req *req, struct cs_resp *resp, const char *name, const char *a
 		return rc;
 	if (have) {
 		cs_session_get_string(s, CS_AUTH_HASH_KEY, &have_hash);
+		/* Same user again: Django keeps the key; csess cycles it, as
+		 * after every successful login (a key seen before the login
+		 * never outlives it). */
 		if (strcmp(have, name) || !hash_matches(have_hash, auth))
 			rc = cs_session_flush(s);
 		else
-			rc = CS_OK;	/* same user again: Django keeps the key */
+			rc = cs_session_cycle_key(s);
 	} else {
 		rc = cs_session_cycle_key(s);
 	}

@@ -123,10 +123,16 @@ set_cookie(struct cs_req *req, struct cs_resp *resp, struct cs_session *s)
 
 	c.name = cfg->session_cookie_name;
 	c.value = s->key;
-	/* At browser close: neither Max-Age nor Expires. */
+	/* At browser close: neither Max-Age nor Expires.  Expires is
+	 * now + age even when the age is negative (a past absolute expiry),
+	 * as Django writes it; the cookie writer clamps Max-Age to 0. */
 	if (!cs_session_get_expire_at_browser_close(s)) {
 		c.has_max_age = true;
 		c.max_age = cs_session_get_expiry_age(s);
+		/* Out of range (an int expiry near INT64_MAX): left to the
+		 * cookie writer, which refuses it. */
+		c.has_expires = !__builtin_add_overflow(cs_now(), c.max_age,
+		    &c.expires);
 	}
 	c.path = cfg->session_cookie_path;
 	c.domain = cfg->session_cookie_domain;

@@ -171,6 +171,18 @@ age_of(const struct cs_session *s, const json_t *v, int64_t now)
 	return abs ? n - now : n;
 }
 
+/* now + n, saturated: an int expiry near the int64 limits must not wrap
+ * a date into the past (or the future). */
+static int64_t
+add_sat(int64_t now, int64_t n)
+{
+	int64_t t;
+
+	if (__builtin_add_overflow(now, n, &t))
+		return n > 0 ? INT64_MAX : INT64_MIN;
+	return t;
+}
+
 static int64_t
 date_of(const struct cs_session *s, const json_t *v, int64_t now)
 {
@@ -178,8 +190,8 @@ date_of(const struct cs_session *s, const json_t *v, int64_t now)
 	bool abs;
 
 	if (cs_session_expiry_parse(v, &n, &abs) || (!abs && n == 0))
-		return now + s->cfg->session_cookie_age;
-	return abs ? n : now + n;
+		return add_sat(now, s->cfg->session_cookie_age);
+	return abs ? n : add_sat(now, n);
 }
 
 int64_t

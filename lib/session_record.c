@@ -53,6 +53,10 @@ write_record(struct cs_session *s, struct cs_store *st, enum cs_save_mode mode)
 	free(rec.data);
 	if (rc == CS_OK)
 		written(s, &rec);
+	/* Django's signed_cookies save() sets modified: the key is new and
+	 * the cookie must carry it. */
+	if (rc == CS_OK && stateless(st))
+		s->modified = true;
 	return rc;
 }
 
@@ -265,10 +269,18 @@ lazy_touch(struct cs_session *s, struct cs_store *st)
 	int64_t expire;
 	int rc;
 
+	/* A signed cookie carries its expiry in its timestamp: re-sign on
+	 * every response, as Django does (the interval spares store writes,
+	 * and this engine has none; its stored_expire is the signature's,
+	 * which a custom expiry shorter than the cookie age never passes). */
+	if (stateless(st)) {
+		s->dirty = true;
+		return cs_session_save(s);
+	}
 	expire = cs_session_expire_for_store(s, cs_now());
 	if (expire - s->stored_expire <= s->cfg->session_touch_interval)
 		return CS_OK;
-	if (stateless(st) || st->ops->touch == NULL) {
+	if (st->ops->touch == NULL) {
 		s->dirty = true;
 		return cs_session_save(s);
 	}

@@ -35,6 +35,22 @@ cs_of(struct cs_store *st)
 	return (struct cookie_store *)st;
 }
 
+/*
+ * The signer points into cfg's strings (SECRET_KEY, fallbacks).  The
+ * per-process store outlives a cfg that is freed and loaded again at the
+ * same address (session_process.c), so take them afresh on every use
+ * rather than keep pointers into freed memory.
+ */
+static int
+signer_refresh(struct cookie_store *c)
+{
+	if (cs_signer_init(&c->signer, c->base.cfg))
+		return CS_ERR_CONFIG;
+	c->signer.salt = SESSION_SALT;
+	c->signer.timestamp = true;
+	return CS_OK;
+}
+
 static int
 cookie_load(struct cs_store *st, const char *key, int64_t now,
     struct cs_record *out)
@@ -48,6 +64,8 @@ cookie_load(struct cs_store *st, const char *key, int64_t now,
 	memset(out, 0, sizeof(*out));
 	if (key == NULL || key[0] == '\0' || strlen(key) > COOKIE_MAX)
 		return CS_ERR_NOT_FOUND;
+	if ((rc = signer_refresh(c)))
+		return rc;
 	rc = cs_loads_at(&c->signer, key, strlen(key),
 	    st->cfg->session_cookie_age, now, &json);
 	if (rc == CS_ERR_NOMEM || rc == CS_ERR_CRYPTO)
@@ -87,6 +105,8 @@ cookie_save(struct cs_store *st, char **key, struct cs_record *rec,
 	(void)mode;	/* nothing server-side can be taken or vanish */
 	if (rec->data == NULL)
 		return CS_ERR_INVALID;
+	if ((rc = signer_refresh(c)))
+		return rc;
 	if ((rc = cs_dumps(&c->signer, rec->data, rec->data_len, true, &tok)))
 		goto fail;
 	if (strlen(name ? name : "") + tok.len > COOKIE_MAX) {
@@ -170,17 +190,15 @@ cs_store_signed_cookies_open(struct cs_store **out, const struct cs_config *cfg,
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return CS_ERR_NOMEM;
-	if (cs_signer_init(&c->signer, cfg)) {
+	c->base.cfg = cfg;
+	if (signer_refresh(c)) {
 		free(c);
 		if (err && errlen)
 			snprintf(err, errlen, "SECRET_KEY: required by "
 			    "SESSION_ENGINE = signed_cookies");
 		return CS_ERR_CONFIG;
 	}
-	c->signer.salt = SESSION_SALT;
-	c->signer.timestamp = true;
 	c->base.ops = &cookie_ops;
-	c->base.cfg = cfg;
 	*out = &c->base;
 	return CS_OK;
 }

@@ -235,6 +235,18 @@ get_record(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, struct rec *r)
 	return rec_decode(&v, r);
 }
 
+/* The record under key is there but does not decode (get_record's
+ * CS_ERR_STORE was not LMDB failing). */
+static bool
+undecodable(MDB_txn *txn, struct cs_lmdb_env *e, const char *key)
+{
+	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key }, v;
+	struct rec r;
+
+	return mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v) == 0 &&
+	    rec_decode(&v, &r) != CS_OK;
+}
+
 /* What we must remember of an old record before writing over it. */
 struct oldrec {
 	int64_t	 expire;
@@ -324,7 +336,14 @@ load_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	struct rec r;
 	int rc;
 
-	if ((rc = get_record(txn, e, a->key, &r)))
+	rc = get_record(txn, e, a->key, &r);
+	/* A request meeting a record it cannot decode has no session (Django:
+	 * "Session data corrupted", an empty session), not a 503 until the
+	 * record expires; the operator tools (include_expired) see the error. */
+	if (rc == CS_ERR_STORE && !a->include_expired &&
+	    undecodable(txn, e, a->key))
+		return CS_ERR_NOT_FOUND;
+	if (rc)
 		return rc;
 	if (!a->include_expired && r.expire <= a->now)
 		return CS_ERR_NOT_FOUND;
@@ -667,6 +686,21 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		rc = get_record(txn, e, key, &r);
 		if (rc == CS_ERR_NOT_FOUND || (rc == CS_OK && r.expire != at)) {
 			rc = CS_OK;	/* refreshed or gone: entry was stale */
+			continue;
+		}
+		if (rc == CS_ERR_STORE && undecodable(txn, e, key)) {
+			/* Failing here would roll the batch back and meet it
+			 * again on every sweep.  Drop it alone, as delete does
+			 * (its user entry cannot be found). */
+			MDB_val rk = { CS_SESSION_KEY_LEN, key };
+
+			if ((mrc = mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS),
+			    &rk, NULL))) {
+				rc = cs_lmdb_rc(e, mrc);
+				break;
+			}
+			rc = CS_OK;
+			a->removed++;
 			continue;
 		}
 		if (rc)

@@ -120,8 +120,13 @@ read_file(const char *dir, const char *name, struct cs_buf *text)
 
 	if (snprintf(path, sizeof(path), "%s/%s.html", dir, name) >= (int)sizeof(path))
 		return CS_ERR_INVALID;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? CS_ERR_NOT_FOUND : CS_ERR_IO;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		/* No such page in the directory: the built-in one.  No such
+		 * directory: a bad TEMPLATE_DIR, never a silent default. */
+		if (errno == ENOENT && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return CS_ERR_NOT_FOUND;
+		return CS_ERR_IO;
+	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
 		rc = CS_ERR_IO;
 	else if (st.st_size > TEMPLATE_MAX)
@@ -180,7 +185,11 @@ cs_template_respond(struct cs_resp *resp, const struct cs_config *cfg, int code,
 	if (rc) {
 		/* The reason (a missing or unreadable TEMPLATE_DIR file) goes to
 		 * the server's log, not to the visitor. */
-		fprintf(stderr, "csess: template %s: %s\n", name, cs_strerror(rc));
+		if (cfg && cfg->template_dir)
+			fprintf(stderr, "csess: template %s: %s (TEMPLATE_DIR %s)\n",
+			    name, cs_strerror(rc), cfg->template_dir);
+		else
+			fprintf(stderr, "csess: template %s: %s\n", name, cs_strerror(rc));
 		cs_resp_error(resp, 500, NULL);
 	}
 	return rc;

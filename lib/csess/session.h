@@ -69,6 +69,18 @@
  *    save) is not written again by the middleware unless it changed
  *    since; Django writes it twice.
  *  - A store failure answers 503 (Django: 500 from the database error).
+ *    That 503 and the 400 of a vanished record keep a Vary: Cookie the
+ *    step had already added (Django's 400 is a new response).
+ *  - clear() (or a save) before any load, on a key whose record is gone
+ *    or expired: the save issues a fresh key, as after a load that found
+ *    nothing (KEYS); Django's UPDATE of the gone row answers 400.
+ *  - Of duplicate session cookies the first is read (cookie.h); Django
+ *    reads the last.
+ *  - Data is what jansson holds: a Django session holding an integer
+ *    beyond 64 bits, NaN/Infinity or a lone surrogate does not parse and
+ *    reads as an empty session (pyjson.c, limits).
+ *  - An expiry already past (an absolute time) is written Max-Age=0, not
+ *    Django's negative Max-Age; Expires is Django's (now + the age).
  *  - cs_session_load() is "do the lazy load now"; Django's load() returns
  *    a fresh copy of the record without touching the session.
  *

@@ -21,7 +21,8 @@ struct cs_tvar {
 /*
  * Render template name ("login", "protected", "logout", "message") with
  * vars into out.  CS_ERR_NOT_FOUND for an unknown name with no file,
- * CS_ERR_IO when TEMPLATE_DIR has the file but it cannot be read,
+ * CS_ERR_IO when TEMPLATE_DIR is not a directory or has the file but it
+ * cannot be read,
  * CS_ERR_TOO_LARGE for a template file over 1 MiB.
  */
 int	 cs_template_render(struct cs_buf *out, const struct cs_config *cfg,

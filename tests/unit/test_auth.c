@@ -219,6 +219,26 @@ Test(auth, another_users_login_flushes_the_previous_session)
 	free(w.text);
 }
 
+Test(auth, logging_in_again_as_the_same_user_still_cycles_the_key)
+{
+	enum cs_auth_result r;
+	struct out a = login(NULL, "alice", "s3cret!", &r), b, w;
+	char cookie[100];
+
+	cr_assert_eq(r, CS_AUTH_OK);
+	snprintf(cookie, sizeof(cookie), "sessionid=%s", a.session);
+	b = login(cookie, "alice", "s3cret!", &r);
+	cr_assert_eq(r, CS_AUTH_OK);
+	cr_assert(b.session_set);
+	cr_assert_str_neq(b.session, a.session, "every successful login cycles the key");
+	cr_assert_null(whoami(a.session, &w), "the old key is no longer a session");
+	free(w.text);
+	cr_assert_str_eq(whoami(b.session, &w), "alice");
+	free(a.text);
+	free(b.text);
+	free(w.text);
+}
+
 Test(auth, a_password_change_logs_out_existing_sessions)
 {
 	enum cs_auth_result r;

@@ -295,6 +295,46 @@ Test(mw, set_expiry_60_sets_max_age_60)
 	out_free(&o);
 }
 
+static void
+v_expiry_at_past(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_set_int(s, "n", 1), CS_OK);
+	cr_assert_eq(cs_session_set_expiry_at(s, T - 100), CS_OK);
+}
+
+/*
+ * An absolute expiry already past: Django writes max_age = -100 and
+ * expires = now - 100.  The cookie writer clamps Max-Age to 0 (both
+ * delete at once); expires is Django's.
+ */
+Test(mw, past_absolute_expiry_writes_djangos_expires)
+{
+	struct out o = request(v_expiry_at_past, NULL, NULL);
+
+	assert_session_cookie(&o, "sessionid", "; expires=Tue, 14 Nov 2023 "
+	    "22:11:40 GMT; HttpOnly; Max-Age=0; Path=/; SameSite=Lax");
+	out_free(&o);
+}
+
+static void
+v_expiry_huge(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_set_expiry(s, INT64_MAX), CS_OK);
+}
+
+/* Django fails formatting that expires (500); so does csess, without
+ * arithmetic overflow on the way and without a cookie. */
+Test(mw, expiry_beyond_any_date_answers_500_without_cookie)
+{
+	struct out o = request(v_expiry_huge, NULL, NULL);
+
+	cr_assert_eq(o.status, 500, "%s", o.text);
+	cr_assert_eq(o.ncookies, 0, "%s", o.text);
+	out_free(&o);
+}
+
 Test(mw, every_cookie_setting_is_honoured)
 {
 	char *envp[] = { "CSESS_SESSION_COOKIE_NAME=sid",
@@ -917,5 +957,74 @@ Test(signed, save_every_request_re_signs_instead_of_touching)
 	cr_assert_null(strstr(o.cookie, DJANGO_A1), "a fresh timestamp: %s",
 	    o.cookie);
 	cr_assert_str_eq(o.vary, "Cookie");
+	out_free(&o);
+}
+
+/*
+ * Django re-signs on every response under save-every-request: the touch
+ * interval is about store writes, and this engine has none.  A request
+ * seconds after the cookie was signed, or one whose custom expiry is
+ * shorter than SESSION_COOKIE_AGE, still gets a fresh timestamp.
+ */
+static void
+v_set_a_expiry_60(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_set_int(s, "a", 1), CS_OK);
+	cr_assert_eq(cs_session_set_expiry(s, 60), CS_OK);
+}
+
+Test(signed, save_every_request_re_signs_within_the_touch_interval)
+{
+	char *envp[] = { "CSESS_SESSION_ENGINE=signed_cookies",
+	    "CSESS_SECRET_KEY=s3cr3t", "CSESS_SESSION_SAVE_EVERY_REQUEST=true",
+	    NULL };
+	char cookie[512];
+	struct out o;
+
+	load_cfg(envp);
+	cs_clock_fix(T + 10);
+	o = request(v_get_a, "sessionid=" DJANGO_A1, NULL);
+	/* 1r31f0 is T + 10 in base62. */
+	cr_assert(strncmp(o.cookie, "sessionid=eyJhIjoxfQ:1r31f0:", 28) == 0,
+	    "re-signed at T+10: %s", o.cookie);
+	out_free(&o);
+
+	cs_clock_fix(T);
+	o = request(v_set_a_expiry_60, NULL, NULL);
+	/* o.key is too short for a signed value: cut the cookie itself. */
+	snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(o.cookie, ";"),
+	    o.cookie);
+	out_free(&o);
+	cs_clock_fix(T + 30);
+	o = request(v_get_a, cookie, NULL);
+	cr_assert_not_null(strstr(o.text, " a=1"), "%s", o.text);
+	cr_assert_not_null(strstr(o.cookie, ":1r31fK:"), "re-signed at T+30: %s",
+	    o.cookie);
+	cr_assert_not_null(strstr(o.cookie, "; Max-Age=60;"), "%s", o.cookie);
+	out_free(&o);
+}
+
+static void
+v_save_unchanged(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cr_assert_eq(cs_session_save(s), CS_OK);
+	cr_assert(cs_session_modified(s), "signed_cookies save() sets modified");
+}
+
+/*
+ * Django's signed_cookies save() re-signs and sets modified, so the
+ * middleware sends the new value even when nothing else changed.
+ */
+Test(signed, explicit_save_marks_modified_and_sends_the_new_cookie)
+{
+	struct out o;
+
+	cs_clock_fix(T + 30);
+	o = request(v_save_unchanged, "sessionid=" DJANGO_A1, NULL);
+	/* 1r31fK is T + 30 in base62. */
+	cr_assert(strncmp(o.cookie, "sessionid=eyJhIjoxfQ:1r31fK:", 28) == 0,
+	    "%s", o.cookie);
 	out_free(&o);
 }

@@ -120,6 +120,17 @@ Test(expiry, negative_seconds_are_returned_as_is)
 	cs_session_free(s);
 }
 
+/* An int expiry near INT64_MAX (an application's bug, or data from
+ * elsewhere): the date saturates instead of wrapping into the past. */
+Test(expiry, huge_seconds_saturate_the_date)
+{
+	struct cs_session *s = with_expiry("9223372036854775807");
+
+	cr_assert_eq(cs_session_get_expiry_age(s), INT64_MAX);
+	cr_assert_eq(cs_session_get_expiry_date(s), INT64_MAX);
+	cs_session_free(s);
+}
+
 Test(expiry, absolute_time_is_stored_as_iso_8601_utc)
 {
 	struct cs_session *s = open_session(NULL);

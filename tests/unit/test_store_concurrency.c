@@ -298,3 +298,192 @@ Test(concurrency, killed_reader_does_not_block_or_leak_reader_slots)
 	free(key);
 	fx_close(&f);
 }
+
+/*
+ * Requests of several processes on a shared pool of sessions through the
+ * session API, with the clock of each process apart, a map that starts at
+ * 1 MiB, logouts, key cycling, owners and short expiries, and a sweep
+ * beside them.  Each process only ever counts up its own field "cN" of a
+ * session and reports each count after its save committed; at the end a
+ * session still there holds every process's last committed count (no
+ * lost update, whoever else wrote meanwhile), no session logged out or
+ * cycled away has come back, and the indexes agree.
+ */
+#define T		1700000000
+#define POOL		64
+#define PROCS		4
+#define REQUESTS	2000
+
+struct report {
+	int	 proc;		/* -1: the key was deleted (flush, cycle) */
+	int	 key;
+	int	 count;
+};
+
+static int
+session_requests(struct fx *f, int p, int fd, unsigned seed)
+{
+	char keys[POOL][CS_SESSION_KEY_LEN + 1], field[16], user[16];
+	int counts[POOL] = { 0 }, i, k, rc, op;
+	struct report rep;
+	struct cs_session *s;
+	int64_t c;
+
+	snprintf(field, sizeof(field), "c%d", p);
+	snprintf(user, sizeof(user), "u%d", p % 2);
+	for (k = 0; k < POOL; k++)
+		fx_key(keys[k], 'k', (unsigned)k);
+	srand(seed);
+	for (i = 0; i < REQUESTS; i++) {
+		cs_clock_fix(T + i + rand() % 5);
+		k = rand() % POOL;
+		op = rand() % 1000;
+		if (cs_session_new(&s, f->st, &f->cfg, keys[k]))
+			return 10;
+		if (op == 0) {
+			/* logout */
+			if ((rc = cs_session_flush(s)))
+				return 20 + rc;
+			rep = (struct report){ -1, k, 0 };
+			if (write(fd, &rep, sizeof(rep)) != sizeof(rep))
+				return 30;
+			cs_session_free(s);
+			continue;
+		}
+		c = 0;
+		cs_session_get_int(s, field, &c);
+		if (cs_session_error(s))
+			return 40;
+		if (c != 0 && c != counts[k])
+			/* Our own count, if there, is the last we saved. */
+			return 50;
+		if (c == 0 && cs_session_key(s) == NULL)
+			counts[k] = 0;
+		cs_session_set_int(s, field, counts[k] + 1);
+		if (op >= 2 && op < 52)
+			/* now and then one that runs out at once */
+			cs_session_set_expiry(s, op < 5 ? 1 + rand() % 3 : 3600);
+		if (op >= 52 && op < 152)
+			cs_session_set_user(s, user);
+		if (op == 1 && cs_session_key(s) != NULL) {
+			/* cycle_key: the pool's key is gone for good */
+			if ((rc = cs_session_cycle_key(s)))
+				return 60 + rc;
+			rep = (struct report){ -1, k, 0 };
+			if (write(fd, &rep, sizeof(rep)) != sizeof(rep))
+				return 30;
+			cs_session_free(s);
+			continue;
+		}
+		/* Only a save under the pool key counts (not a fresh one). */
+		if (cs_session_key(s) == NULL ||
+		    strcmp(cs_session_key(s), keys[k]) != 0) {
+			cs_session_free(s);
+			continue;
+		}
+		rc = cs_session_save(s);
+		if (rc == CS_OK) {
+			counts[k]++;
+			rep = (struct report){ p, k, counts[k] };
+			if (write(fd, &rep, sizeof(rep)) != sizeof(rep))
+				return 30;
+		} else if (rc != CS_ERR_CONFLICT)
+			return 70 + rc;
+		cs_session_free(s);
+	}
+	return 0;
+}
+
+static int
+session_sweeper(struct fx *f)
+{
+	struct cs_sweep_stats st;
+	int i, rc;
+
+	for (i = 0; i < 200; i++) {
+		cs_clock_fix(T + 2 * i);
+		if ((rc = f->st->ops->clear_expired(f->st, cs_now(), 7, false,
+		    &st)))
+			return 10 + rc;
+	}
+	return 0;
+}
+
+Test(concurrency, session_requests_of_many_processes_lose_no_committed_change)
+{
+	int last[POOL][PROCS], gone_at[POOL], fds[2], i, k, n = 0, seq = 0;
+	char key[CS_SESSION_KEY_LEN + 1], field[16];
+	pid_t pids[PROCS + 1];
+	struct cs_session *s;
+	struct report rep;
+	int64_t c;
+	struct fx f;
+
+	fx_init(&f);
+	cr_assert_eq(fx_open_with(&f, "1048576", NULL, "none"), CS_OK);
+	cs_clock_fix(T);
+	for (k = 0; k < POOL; k++) {
+		char data[4096];
+
+		fx_key(key, 'k', (unsigned)k);
+		/* Fat records, so that the map has to grow. */
+		snprintf(data, sizeof(data), "{\"pad\":\"%0*d\"}", 3000, k);
+		free(fx_create(&f, key, data, T + 1209600, k % 3 ? "u0" : NULL,
+		    NULL));
+		gone_at[k] = -1;
+		for (i = 0; i < PROCS; i++)
+			last[k][i] = 0;
+	}
+	cr_assert_eq(pipe(fds), 0);
+	for (i = 0; i < PROCS; i++)
+		if ((pids[n++] = fork()) == 0) {
+			close(fds[0]);
+			_exit(session_requests(&f, i, fds[1], 1000 + i));
+		}
+	if ((pids[n++] = fork()) == 0)
+		_exit(session_sweeper(&f));
+	close(fds[1]);
+	while (read(fds[0], &rep, sizeof(rep)) == sizeof(rep)) {
+		seq++;
+		if (rep.proc < 0)
+			gone_at[rep.key] = seq;
+		else
+			last[rep.key][rep.proc] = rep.count;
+	}
+	close(fds[0]);
+	for (i = 0; i < n; i++)
+		wait_ok(pids[i], i < PROCS ? "requests" : "sweeper");
+	/* The run did what it is for: many commits, some logouts. */
+	cr_assert_gt(seq, PROCS * REQUESTS / 4, "%d reports", seq);
+	for (k = 0, i = 0; k < POOL; k++)
+		i += gone_at[k] >= 0;
+	cr_assert_gt(i, 0);
+	cr_assert_lt(i, POOL, "every session logged out: nothing checked");
+	cr_assert_eq(fx_problems(&f), 0);
+	cs_clock_fix(T);
+	for (k = 0; k < POOL; k++) {
+		fx_key(key, 'k', (unsigned)k);
+		if (gone_at[k] >= 0) {
+			/* Deleted once: saves never re-create a record. */
+			cr_assert_eq(f.st->ops->exists(f.st, key), CS_ERR_NOT_FOUND,
+			    "session %d came back after a logout", k);
+			continue;
+		}
+		cr_assert_eq(cs_session_new(&s, f.st, &f.cfg, key), CS_OK);
+		if (cs_session_len(s) == 0 || cs_session_key(s) == NULL) {
+			/* expired (short custom expiry): nothing to check */
+			cs_session_free(s);
+			continue;
+		}
+		for (i = 0; i < PROCS; i++) {
+			snprintf(field, sizeof(field), "c%d", i);
+			c = 0;
+			cs_session_get_int(s, field, &c);
+			cr_assert_eq(c, last[k][i], "session %d, process %d: %lld "
+			    "stored, %d committed", k, i, (long long)c,
+			    last[k][i]);
+		}
+		cs_session_free(s);
+	}
+	fx_close(&f);
+}

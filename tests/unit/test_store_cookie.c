@@ -197,3 +197,32 @@ Test(store_cookie_open, chosen_by_session_engine_setting)
 	cs_store_close(s);
 	cs_config_free(&c);
 }
+
+/*
+ * The per-process store outlives a configuration freed and loaded again
+ * in the same struct (session_process.c keeps it when engine and path are
+ * unchanged): the engine must sign with the SECRET_KEY now in cfg, not
+ * with a pointer into the freed one.
+ */
+Test(store_cookie, follows_a_config_reloaded_in_place)
+{
+	char err[256], *key;
+	char *env[] = { "CSESS_SECRET_KEY=an0ther-s3cr3t-that-is-longer",
+	    "CSESS_SESSION_ENGINE=signed_cookies", NULL };
+	struct cs_signer sg;
+	struct cs_buf want = {0};
+	int rc;
+
+	cs_config_free(&cfg);
+	memset(&cfg, 0, sizeof(cfg));
+	cr_assert_eq(cs_config_load_env(&cfg, env, err, sizeof(err)), CS_OK, "%s", err);
+	cr_assert_eq(cs_signer_init(&sg, &cfg), CS_OK);
+	sg.salt = "django.contrib.sessions.backends.signed_cookies";
+	sg.timestamp = true;
+	cr_assert_eq(cs_dumps(&sg, "{\"a\": 1}", 8, true, &want), CS_OK);
+	key = save("{\"a\": 1}", &rc);
+	cr_assert_eq(rc, CS_OK);
+	cr_expect_str_eq(key, want.data);
+	free(key);
+	cs_buf_free(&want);
+}

@@ -782,6 +782,43 @@ Test(lmdb, clear_expired_drops_stale_index_entries_and_keeps_refreshed_sessions)
 	fx_close(&f);
 }
 
+/*
+ * An undecodable record (a torn write from another version, a bug) must
+ * not stop the sweep for good: the batch that meets it would fail, be
+ * rolled back and meet it again on every run, and nothing behind it in
+ * the index would ever be removed.  It goes, as delete drops it.
+ */
+Test(lmdb, undecodable_record_reads_as_no_session_and_does_not_block_the_sweep)
+{
+	char bad[CS_SESSION_KEY_LEN + 1], after[CS_SESSION_KEY_LEN + 1];
+	struct cs_sweep_stats st;
+	struct raw r = { CS_DBI_SESSIONS, { 0 }, CS_SESSION_KEY_LEN, false };
+	struct cs_record rec;
+	struct cs_lmdb_env *e;
+	char err[256];
+	int64_t t = 1800000000;
+	struct fx f;
+
+	fx_open(&f);
+	fx_key(bad, 'c', 1);
+	fx_key(after, 'd', 1);
+	free(fx_create(&f, bad, "{}", t - 20, NULL, NULL));
+	free(fx_create(&f, after, "{}", t - 10, NULL, NULL));
+	memcpy(r.key, bad, CS_SESSION_KEY_LEN);
+	cr_assert_eq(cs_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(cs_lmdb_write(e, raw_fn, &r), CS_OK);
+	cs_lmdb_env_release(e);
+	/* A request holding its key reads no session (Django: corrupted
+	 * data is an empty session), not a store failure. */
+	cr_assert_eq(f.st->ops->load(f.st, bad, t - 100, &rec), CS_ERR_NOT_FOUND);
+	cr_assert_eq(f.st->ops->clear_expired(f.st, t, 1000, false, &st), CS_OK);
+	cr_assert_eq(st.removed, 2);
+	cr_assert_eq(f.st->ops->exists(f.st, bad), CS_ERR_NOT_FOUND);
+	cr_assert_eq(f.st->ops->exists(f.st, after), CS_ERR_NOT_FOUND);
+	cr_assert_eq(fx_problems(&f), 0);
+	fx_close(&f);
+}
+
 Test(lmdb, two_concurrent_sweeps_remove_each_session_once)
 {
 	struct cs_sweep_stats st;

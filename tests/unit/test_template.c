@@ -100,6 +100,19 @@ Test(template, template_dir_file_replaces_the_builtin_page)
 	rmdir(dir);
 }
 
+Test(template, a_template_dir_that_is_not_a_directory_is_an_error)
+{
+	struct cs_config cfg = { 0 };
+	struct cs_buf out = { 0 };
+
+	/* A mistyped TEMPLATE_DIR must not quietly serve the built-in pages. */
+	cfg.template_dir = "/nonexistent/csess-templates";
+	cr_assert_eq(cs_template_render(&out, &cfg, "login", NULL, 0), CS_ERR_IO);
+	cfg.template_dir = "/dev/null";
+	cr_assert_eq(cs_template_render(&out, &cfg, "login", NULL, 0), CS_ERR_IO);
+	cs_buf_free(&out);
+}
+
 Test(template, unknown_page_and_path_tricks_are_refused)
 {
 	struct cs_config cfg = { 0 };
