@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "csess/config.h"
+#include "csess/cookie.h"
 
 enum kind {
 	K_STRING,	/* char *, may be unset (NULL) when default is NULL */
@@ -86,6 +87,33 @@ fail(char *err, size_t errlen, const char *name, const char *why)
 {
 	snprintf(err, errlen, "%s: %s", name, why);
 	return CS_ERR_CONFIG;
+}
+
+/*
+ * The cookie settings must make a header the serializer writes: checked
+ * here, so a bad one is a configuration error (csess check says so), not
+ * a 500 on every request.
+ */
+static const char *
+cookie_setting_why(size_t off, const char *v)
+{
+	struct cs_set_cookie c = { 0 };
+	const char *why = NULL;
+
+	if (off == F(session_cookie_name) || off == F(csrf_cookie_name))
+		return cs_cookie_name_valid(v, strlen(v)) ? NULL :
+		    "must be a cookie name (a token: no space, ';', '=', ',' or quote)";
+	if (off != F(session_cookie_domain) && off != F(session_cookie_path))
+		return NULL;
+	c.name = "x";
+	c.value = "x";
+	if (off == F(session_cookie_domain))
+		c.domain = v;
+	else
+		c.path = v;
+	if (cs_set_cookie_validate(&c, 0, &why) == CS_OK)
+		return NULL;
+	return why ? why : "is not valid in a cookie";
 }
 
 static bool
@@ -175,6 +203,7 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 {
 	char *base = (char *)cfg + s->off;
 	char **str = (char **)base;
+	const char *why;
 	int64_t n;
 	bool b;
 	int i;
@@ -203,6 +232,8 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 		for (const char *p = v; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				return fail(err, errlen, s->name, "contains a control character");
+		if (*v && (why = cookie_setting_why(s->off, v)) != NULL)
+			return fail(err, errlen, s->name, why);
 		free(*str);
 		/* An empty optional string means "unset", as None in Django. */
 		*str = (*v == '\0') ? NULL : strdup(v);

@@ -345,6 +345,7 @@ signed_cookie_set(int argc, char **argv)
 	struct cs_buf val = {0}, out = {0};
 	char **rest, *words[2];
 	const char *salt = NULL;
+	int64_t now;
 	int i, m, n = 0, nwords, rc;
 
 	if ((rest = calloc((size_t)argc + 1, sizeof(*rest))) == NULL)
@@ -362,6 +363,8 @@ signed_cookie_set(int argc, char **argv)
 	for (; i < argc; i++)
 		rest[n++] = argv[i];
 	memset(&c, 0, sizeof(c));
+	/* Django's set_signed_cookie passes set_cookie's default, path='/'. */
+	c.path = "/";
 	rc = cli_cookie_options(n, rest, 2, &c, words, 2, &nwords);
 	free(rest);
 	if (rc != CLI_OK)
@@ -376,11 +379,13 @@ signed_cookie_set(int argc, char **argv)
 		return rc;
 	}
 	/* SIGNED_COOKIE_SALT: legacy (default) is readable by every Django version, v2 by 5.2.15+. */
-	rc = cs_signed_cookie_value(&val, &cfg, words[0], words[1], salt,
-	    cfg.signed_cookie_salt_v2 ? CS_COOKIE_SALT_V2 : CS_COOKIE_SALT_LEGACY);
+	/* One clock reading: the timestamp and expires agree, as in Django. */
+	now = cs_now();
+	rc = cs_signed_cookie_value_at(&val, &cfg, words[0], words[1], salt,
+	    cfg.signed_cookie_salt_v2 ? CS_COOKIE_SALT_V2 : CS_COOKIE_SALT_LEGACY,
+	    now);
 	if (rc == CS_OK) {
 		const char *why = NULL;
-		int64_t now = cs_now();
 
 		c.name = words[0];
 		c.value = val.data;

@@ -141,6 +141,26 @@ t_match "the message names SECRET_KEY" 'SECRET_KEY' "$(cat "$T/err")"
 CSESS_SECRET_KEY= CSESS_SECRET_KEY_FALLBACKS=old run /dev/null sign v
 refused "sign never falls back to SECRET_KEY_FALLBACKS"
 
+# The cookie settings must make headers the programs can write.
+bad_setting() {
+	env "CSESS_$1=$2" "$CSESS" check </dev/null >"$T/out" 2>"$T/err"
+	RC=$?
+	refused "csess check refuses $1='$2'"
+	t_match "and names $1" "$1" "$(cat "$T/err")"
+}
+bad_setting SESSION_COOKIE_NAME 'session id'
+bad_setting SESSION_COOKIE_NAME 'sid;Domain=evil.example'
+bad_setting CSRF_COOKIE_NAME 'csrf=token'
+bad_setting SESSION_COOKIE_DOMAIN 'example.com;Secure'
+bad_setting SESSION_COOKIE_DOMAIN 'example.com.'
+bad_setting SESSION_COOKIE_PATH '/app;HttpOnly'
+for kv in SESSION_COOKIE_NAME=__Host-sessionid CSRF_COOKIE_NAME=csrftoken \
+    SESSION_COOKIE_DOMAIN=.example.com SESSION_COOKIE_DOMAIN=localhost \
+    SESSION_COOKIE_DOMAIN= SESSION_COOKIE_PATH=/app; do
+	env "CSESS_$kv" "$CSESS" check </dev/null >/dev/null 2>&1
+	t_eq "csess check accepts $kv" 0 "$?"
+done
+
 # ---- signed-cookie set says what is wrong ------------------------------------------
 
 # refused_because NAME REGEX ARGS...: exit 2, one line matching REGEX.
@@ -195,6 +215,18 @@ run /dev/null sign --timestamp=yes hello
 refused "a flag given a value is refused"
 run /dev/null unsign --timestamp --max-age
 refused "--max-age without its value is refused"
+
+# ---- signed-cookie set writes what Django's set_signed_cookie writes ------------------
+
+run /dev/null signed-cookie set color blue
+t_match "signed-cookie set has Django's default Path=/" \
+    '^color=blue:[0-9A-Za-z]+:[A-Za-z0-9_-]{43}; Path=/$' "$(cat "$T/out")"
+run /dev/null signed-cookie set c2 blue --salt pepper --max-age 3600
+t_match "signed-cookie set with --max-age reads like Django's" \
+    '^c2=blue:[0-9A-Za-z]+:[A-Za-z0-9_-]{43}; expires=[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT; Max-Age=3600; Path=/$' \
+    "$(cat "$T/out")"
+run /dev/null signed-cookie set c v --path /app
+t_match "signed-cookie set --path replaces the default" '; Path=/app$' "$(cat "$T/out")"
 
 # ---- signed-cookie get reads what Django's set_signed_cookie wrote -----------------------
 
@@ -262,6 +294,96 @@ t_eq "dumps writes the payload Django writes for [2**64, nan]" \
     "WzE4NDQ2NzQ0MDczNzA5NTUxNjE2LE5hTl0" "$(cut -d: -f1 "$T/out")"
 run /dev/null loads 'WzE4NDQ2NzQ0MDczNzA5NTUxNjE2LE5hTl0:1xWHkW:uUfoTWJjpu1K1RzVP7tGHBcPMVSQScVDJ-h28YMwnso'
 printed "loads reads a Django token holding 2**64 and NaN" '[18446744073709551616,NaN]'
+
+# Random objects against the installed Django, when there is one: the same
+# payload bytes from dumps, and loads printing what Python prints.
+py=
+for cand in "${PYTHON:-}" python3 /usr/bin/python3; do
+	if [ -n "$cand" ] && "$cand" -c 'import django' 2>/dev/null; then
+		py=$cand
+		break
+	fi
+done
+if [ -n "$py" ]; then
+	cat >"$T/dj.py" <<'PY'
+import json, os, random, subprocess, sys
+import django
+from django.conf import settings
+settings.configure(SECRET_KEY=os.environ["CSESS_SECRET_KEY"])
+from django.core import signing
+seed = int(sys.argv[2])
+rnd = random.Random(seed)
+def text():
+    al = ["a", "é", "€", "😀", '"', "\\", "/", "\n", "\x00", "\x1f", "\u2028", "\U0010ffff", " "]
+    return "".join(rnd.choice(al) for _ in range(rnd.randrange(0, 6)))
+def num():
+    return rnd.choice([rnd.randrange(-2**70, 2**70), rnd.randrange(-1000, 1000), 2**63, -2**63 - 1,
+                       rnd.random() * 10 ** rnd.randrange(-320, 308), -0.0, 1e16, 5e-324,
+                       float("nan"), float("inf"), float("-inf")])
+def obj(d=0):
+    r = rnd.random()
+    if d > 3 or r < 0.4:
+        return rnd.choice([num(), text(), True, False, None])
+    if r < 0.7:
+        return [obj(d + 1) for _ in range(rnd.randrange(0, 4))]
+    # jansson keeps no NUL in an object key
+    return {text().replace("\x00", ""): obj(d + 1) for _ in range(rnd.randrange(0, 4))}
+bad = []
+for i in range(120):
+    o = obj()
+    src = json.dumps(o, **rnd.choice([{}, {"ensure_ascii": False}, {"indent": 1}]))
+    compress = rnd.random() < 0.3
+    p = subprocess.run([sys.argv[1], "dumps"] + (["--compress"] if compress else []) + ["--", src],
+                       capture_output=True)
+    dj = signing.dumps(o, compress=compress)
+    if p.returncode or p.stdout.decode().rsplit(":", 2)[0] != dj.rsplit(":", 2)[0]:
+        bad.append("dumps %r" % src[:80])
+        continue
+    q = subprocess.run([sys.argv[1], "loads", "--", dj], capture_output=True)
+    if q.returncode or q.stdout.decode() != json.dumps(o, separators=(",", ":")) + "\n":
+        bad.append("loads %r" % dj[:80])
+print("%d %s" % (len(bad), "; ".join(bad[:3])))
+PY
+	seed=${CSESS_CONTRACT_SEED:-$RANDOM}
+	echo "# django dumps/loads seed $seed (CSESS_CONTRACT_SEED=$seed replays it)"
+	t_eq "dumps and loads agree with Django on 120 random objects (big ints, NaN, unicode)" \
+	    "0 " "$("$py" "$T/dj.py" "$CSESS" "$seed" 2>&1 | tail -n 1)"
+	# signed-cookie set: the whole header as Django writes it at csess's second.
+	cat >"$T/djc.py" <<'PY'
+import os, subprocess, sys
+import django
+from django.conf import settings
+settings.configure(SECRET_KEY=os.environ["CSESS_SECRET_KEY"])
+from django.http import HttpResponse
+from django.utils.baseconv import base62
+from unittest import mock
+cases = [
+    ([], {}),
+    (["--salt", "pepper", "--max-age", "3600"], {"salt": "pepper", "max_age": 3600}),
+    (["--httponly", "--secure", "--samesite", "Strict", "--domain", "example.com"],
+     {"httponly": True, "secure": True, "samesite": "Strict", "domain": "example.com"}),
+    (["--path", "/app", "--expires", "Sun, 06 Nov 1994 08:49:37 GMT"],
+     {"path": "/app", "expires": "Sun, 06 Nov 1994 08:49:37 GMT"}),
+]
+bad = []
+for args, kw in cases:
+    p = subprocess.run([sys.argv[1], "signed-cookie", "set", "color", "blue"] + args,
+                       capture_output=True, text=True)
+    got = p.stdout.rstrip("\n")
+    ts = base62.decode(got.split(":")[1]) if got.count(":") >= 2 else 0
+    r = HttpResponse()
+    with mock.patch("time.time", return_value=ts):
+        r.set_signed_cookie("color", "blue", **kw)
+    want = r.cookies["color"].OutputString()
+    if p.returncode or got != want:
+        bad.append("%r: want %r got %r" % (args, want, got))
+print("%d %s" % (len(bad), "; ".join(bad[:2])))
+PY
+	t_eq "signed-cookie set writes Django's set_signed_cookie header byte for byte" \
+	    "0 " "$("$py" "$T/djc.py" "$CSESS" 2>&1 | tail -n 1)"
+else
+	echo "# no python3 with django: the random cross-check is skipped"
+fi
 
 # ---- password hash -------------------------------------------------------------------
 
