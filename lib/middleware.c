@@ -10,6 +10,9 @@
  */
 #include <stdlib.h>
 
+#include <stdio.h>
+#include <string.h>
+
 #include "session_impl.h"
 
 /* Django's SessionInterrupted message. */
@@ -115,14 +118,28 @@ delete_cookie(struct cs_resp *resp, const struct cs_config *cfg)
 	cs_resp_vary(resp, "Cookie");
 }
 
+/* The session cookie's attributes that come from the settings and the
+ * request alone (no expiry: computing it would load the session). */
+static void
+static_cookie(struct cs_req *req, const struct cs_config *cfg, const char *value,
+    struct cs_set_cookie *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = cfg->session_cookie_name;
+	c->value = value;
+	c->path = cfg->session_cookie_path;
+	c->domain = cfg->session_cookie_domain;
+	c->secure = cookie_secure(req, cfg);
+	c->httponly = cfg->session_cookie_httponly;
+	c->samesite = cfg->session_cookie_samesite;
+}
+
 static int
 set_cookie(struct cs_req *req, struct cs_resp *resp, struct cs_session *s)
 {
-	const struct cs_config *cfg = s->cfg;
-	struct cs_set_cookie c = { 0 };
+	struct cs_set_cookie c;
 
-	c.name = cfg->session_cookie_name;
-	c.value = s->key;
+	static_cookie(req, s->cfg, s->key, &c);
 	/* At browser close: neither Max-Age nor Expires.  Expires is
 	 * now + age even when the age is negative (a past absolute expiry),
 	 * as Django writes it; the cookie writer clamps Max-Age to 0. */
@@ -134,12 +151,28 @@ set_cookie(struct cs_req *req, struct cs_resp *resp, struct cs_session *s)
 		c.has_expires = !__builtin_add_overflow(cs_now(), c.max_age,
 		    &c.expires);
 	}
-	c.path = cfg->session_cookie_path;
-	c.domain = cfg->session_cookie_domain;
-	c.secure = cookie_secure(req, cfg);
-	c.httponly = cfg->session_cookie_httponly;
-	c.samesite = cfg->session_cookie_samesite;
 	return cs_resp_set_cookie(resp, &c);
+}
+
+/*
+ * Would the settings make a cookie this request can carry?  Checked before
+ * saving, so that a cookie the serializer must refuse (a __Host- name over
+ * plain HTTP with SESSION_COOKIE_SECURE=auto, SameSite=None without Secure)
+ * leaves no record behind that no browser could ever name.
+ */
+static bool
+cookie_possible(struct cs_req *req, const struct cs_config *cfg)
+{
+	static const char shape[] = "abcdefghijklmnopqrstuvwxyz012345";
+	struct cs_set_cookie c;
+	const char *why = NULL;
+
+	static_cookie(req, cfg, shape, &c);
+	if (cs_set_cookie_validate(&c, cs_now(), &why) == CS_OK)
+		return true;
+	fprintf(stderr, "csess: session cookie refused: %s (check the "
+	    "SESSION_COOKIE_* settings)\n", why ? why : "invalid");
+	return false;
 }
 
 static void
@@ -177,6 +210,10 @@ cs_session_finish(struct cs_req *req, struct cs_resp *resp, void *arg)
 		cs_resp_vary(resp, "Cookie");
 	if (!(modified || every) || empty || cs_resp_get_status(resp) >= 500)
 		return;
+	if (!cookie_possible(req, cfg)) {
+		answer_error(resp, 500, "The session cookie could not be set.");
+		return;
+	}
 	rc = cs_session_persist(s, every);
 	if (rc == CS_ERR_CONFLICT) {
 		answer_error(resp, 400, INTERRUPTED_MSG);

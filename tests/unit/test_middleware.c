@@ -1051,3 +1051,27 @@ Test(signed, session_too_big_for_a_cookie_answers_500_without_it)
 	cr_assert_eq(o.ncookies, 0, "%s", o.text);
 	out_free(&o);
 }
+
+/* A cookie the settings cannot make over this request (a __Host- name over
+ * plain HTTP with Secure=auto): 500, and no record that no browser could
+ * ever name is left in the store. */
+Test(mw, an_impossible_cookie_answers_500_and_stores_nothing)
+{
+	char *envp[] = { "CSESS_SESSION_COOKIE_NAME=__Host-sid",
+	    "CSESS_SESSION_COOKIE_SECURE=auto", NULL };
+	char *https[] = { "HTTPS=on", NULL };
+	struct out o;
+
+	load_cfg(envp);
+	o = request(v_set, NULL, NULL);
+	cr_assert_eq(o.status, 500);
+	cr_assert_eq(o.ncookies, 0);
+	cr_assert_eq(memstore_count(st), 0);
+	out_free(&o);
+	/* The same settings over HTTPS work. */
+	o = request(v_set, NULL, https);
+	cr_assert_eq(o.status, 200);
+	cr_assert_eq(o.ncookies, 1);
+	cr_assert_eq(memstore_count(st), 1);
+	out_free(&o);
+}
