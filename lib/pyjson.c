@@ -12,8 +12,9 @@
  * Where jansson and Python differ on input, cs_pyjson_normalize reads what
  * Python reads: integers beyond 64 bits, NaN, Infinity, -Infinity and
  * reals that overflow (1e400 is Infinity) are swapped for markers before
- * jansson parses and written back as Python writes them.  Still refused
- * (Python accepts them): lone surrogates, and \u0000 in an object key.
+ * jansson parses and written back as Python writes them, and so are
+ * strings holding a lone surrogate escape ("\ud800").  Still refused
+ * (Python accepts them): \u0000 or a lone surrogate in an object key.
  */
 #include <errno.h>
 #include <math.h>
@@ -101,35 +102,42 @@ utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	return 1;
 }
 
+/* One code point as Python's ensure_ascii writes it. */
+static int
+put_cp(struct cs_buf *out, uint32_t cp)
+{
+	int rc;
+
+	switch (cp) {
+	case '"':  return cs_buf_puts(out, "\\\"");
+	case '\\': return cs_buf_puts(out, "\\\\");
+	case '\n': return cs_buf_puts(out, "\\n");
+	case '\r': return cs_buf_puts(out, "\\r");
+	case '\t': return cs_buf_puts(out, "\\t");
+	case '\b': return cs_buf_puts(out, "\\b");
+	case '\f': return cs_buf_puts(out, "\\f");
+	}
+	if (cp >= 0x20 && cp <= 0x7e)
+		return cs_buf_putc(out, (char)cp);
+	if (cp < 0x10000)
+		return put_u16(out, cp);
+	cp -= 0x10000;
+	if ((rc = put_u16(out, 0xd800 | (cp >> 10))) == CS_OK)
+		rc = put_u16(out, 0xdc00 | (cp & 0x3ff));
+	return rc;
+}
+
 static int
 dump_string(struct cs_buf *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, k;
+	size_t i = 0;
 	uint32_t cp;
 	int rc = cs_buf_putc(out, '"');
 
 	while (rc == CS_OK && i < n) {
-		k = utf8_next(s + i, n - i, &cp);
-		i += k;
-		switch (cp) {
-		case '"':  rc = cs_buf_puts(out, "\\\""); continue;
-		case '\\': rc = cs_buf_puts(out, "\\\\"); continue;
-		case '\n': rc = cs_buf_puts(out, "\\n"); continue;
-		case '\r': rc = cs_buf_puts(out, "\\r"); continue;
-		case '\t': rc = cs_buf_puts(out, "\\t"); continue;
-		case '\b': rc = cs_buf_puts(out, "\\b"); continue;
-		case '\f': rc = cs_buf_puts(out, "\\f"); continue;
-		}
-		if (cp >= 0x20 && cp <= 0x7e)
-			rc = cs_buf_putc(out, (char)cp);
-		else if (cp < 0x10000)
-			rc = put_u16(out, cp);
-		else {
-			cp -= 0x10000;
-			if ((rc = put_u16(out, 0xd800 | (cp >> 10))) == CS_OK)
-				rc = put_u16(out, 0xdc00 | (cp & 0x3ff));
-		}
+		i += utf8_next(s + i, n - i, &cp);
+		rc = put_cp(out, cp);
 	}
 	return rc ? rc : cs_buf_putc(out, '"');
 }
@@ -372,6 +380,119 @@ python_only(const char *p, size_t n, bool integral, bool *nomem)
 	return py;
 }
 
+static bool
+hex4(const unsigned char *s, uint32_t *v)
+{
+	int i;
+
+	for (*v = 0, i = 0; i < 4; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			*v = *v << 4 | (uint32_t)(s[i] - '0');
+		else if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f')
+			*v = *v << 4 | (uint32_t)((s[i] | 0x20) - 'a' + 10);
+		else
+			return false;
+	}
+	return true;
+}
+
+/* One well-formed UTF-8 sequence at s; its length, or 0. */
+static size_t
+utf8_valid(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t k, i;
+	uint32_t min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0)
+		k = 2, *cp = s[0] & 0x1f, min = 0x80;
+	else if ((s[0] & 0xf0) == 0xe0)
+		k = 3, *cp = s[0] & 0x0f, min = 0x800;
+	else if ((s[0] & 0xf8) == 0xf0)
+		k = 4, *cp = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp < 0xe000))
+		return 0;
+	return k;
+}
+
+/*
+ * The string token p[0..n) (quotes included) written as Python writes it,
+ * when it holds a lone surrogate escape (a \ud800 without its partner):
+ * Python reads those, jansson does not.  NULL when it has none, or when
+ * it is malformed (jansson will say so); *nomem on allocation failure.
+ */
+static char *
+lone_surrogate_string(const char *p, size_t n, bool *nomem)
+{
+	const unsigned char *s = (const unsigned char *)p + 1;
+	const unsigned char *e = (const unsigned char *)p + n - 1;
+	struct cs_buf out = {0};
+	uint32_t cp, lo;
+	bool lone = false;
+	size_t k;
+	int rc;
+
+	if (memmem(p, n, "\\u", 2) == NULL)
+		return NULL;
+	rc = cs_buf_putc(&out, '"');
+	while (rc == CS_OK && s < e) {
+		if (*s == '\\') {
+			if (e - s < 2)
+				goto malformed;
+			switch (s[1]) {
+			case '"': case '\\': case '/':
+				cp = s[1];
+				break;
+			case 'b': cp = '\b'; break;
+			case 'f': cp = '\f'; break;
+			case 'n': cp = '\n'; break;
+			case 'r': cp = '\r'; break;
+			case 't': cp = '\t'; break;
+			case 'u':
+				if (e - s < 6 || !hex4(s + 2, &cp))
+					goto malformed;
+				s += 4;
+				if (cp >= 0xd800 && cp < 0xdc00 && e - s >= 8 &&
+				    s[2] == '\\' && s[3] == 'u' && hex4(s + 4, &lo) &&
+				    lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) +
+					    (lo - 0xdc00);
+					s += 6;
+				} else if (cp >= 0xd800 && cp < 0xe000)
+					lone = true;
+				break;
+			default:
+				goto malformed;
+			}
+			s += 2;
+		} else if (*s < 0x20)
+			goto malformed;
+		else if ((k = utf8_valid(s, (size_t)(e - s), &cp)) == 0)
+			goto malformed;
+		else
+			s += k;
+		rc = put_cp(&out, cp);
+	}
+	if (rc == CS_OK && lone && (rc = cs_buf_putc(&out, '"')) == CS_OK)
+		return cs_buf_steal(&out);
+	*nomem = rc != CS_OK;
+malformed:
+	cs_buf_free(&out);
+	return NULL;
+}
+
 static void
 marks_free(struct marks *mk)
 {
@@ -406,35 +527,32 @@ mark(struct cs_buf *t, struct marks *mk, char *text)
 }
 
 /*
- * Copy text to t with the tokens only Python reads (outside strings) as
- * markers.  Whatever else is wrong is left for jansson to refuse.
+ * Copy text to t with the tokens only Python reads as markers.  Whatever
+ * else is wrong is left for jansson to refuse.
  */
 static int
 premark(struct cs_buf *t, struct marks *mk, const char *text, size_t len)
 {
 	const char *p = text, *end = text + len, *run = text;
-	bool in_str = false, integral, nomem = false;
+	bool integral, nomem = false;
 	char *py;
 	size_t n, k;
 	int rc = CS_OK;
 
 	while (p < end && rc == CS_OK) {
-		if (in_str) {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-			else if (*p == '"')
-				in_str = false;
-			p++;
-			continue;
-		}
-		if (*p == '"') {
-			in_str = true;
-			p++;
-			continue;
-		}
 		py = NULL;
 		n = 0;
-		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		if (*p == '"') {
+			for (n = 1; p + n < end && p[n] != '"'; n++)
+				if (p[n] == '\\' && p + n + 1 < end)
+					n++;
+			if (p + n == end)
+				break;		/* unterminated: jansson says so */
+			n++;
+			if ((py = lone_surrogate_string(p, n, &nomem)) == NULL &&
+			    nomem)
+				return CS_ERR_NOMEM;
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
 			if ((n = number_len(p, end, &integral)) == 0) {
 				if (end - p >= 9 && !memcmp(p, "-Infinity", 9))
 					py = strdup("-Infinity"), n = 9;
