@@ -492,6 +492,12 @@ cs_config_check(const struct cs_config *cfg,
 	if (!strncmp(cfg->session_cookie_name, "__Host-", 7) &&
 	    (cfg->session_cookie_domain || strcmp(cfg->session_cookie_path, "/")))
 		WARN("SESSION_COOKIE_NAME", "__Host- requires no domain and path /");
+	if ((!strncasecmp(cfg->session_cookie_name, "__Host-", 7) ||
+	    !strncasecmp(cfg->session_cookie_name, "__Secure-", 9)) &&
+	    cfg->session_cookie_secure == CS_SECURE_OFF)
+		WARN("SESSION_COOKIE_NAME", "a __Host- or __Secure- name requires "
+		    "SESSION_COOKIE_SECURE (true, or auto behind HTTPS): the cookie "
+		    "is refused otherwise");
 #undef WARN
 	return n;
 }

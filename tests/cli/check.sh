@@ -18,6 +18,11 @@ t_eq "sound configuration passes --strict" 0 "$rc"
 t_eq "no issues" "System check identified no issues." "$out"
 t_eq "nothing on stderr" "" "$(cat "$T/err")"
 
+CSESS_SECRET_KEY=$strong CSESS_SESSION_COOKIE_NAME=__Host-sid "$CSESS" check 2>"$T/err" >/dev/null
+t_match "a __Host- name without Secure is flagged" "warning: SESSION_COOKIE_NAME a __Host- or __Secure- name requires SESSION_COOKIE_SECURE" "$(cat "$T/err")"
+t_status "...and passes --strict with SECURE=auto" 0 env CSESS_SECRET_KEY=$strong \
+	CSESS_SESSION_COOKIE_NAME=__Host-sid CSESS_SESSION_COOKIE_SECURE=auto "$CSESS" check --strict
+
 out=$(CSESS_SESSION_COOKIE_AGE=soon "$CSESS" check 2>"$T/err"); rc=$?
 t_eq "bad value exits 2" 2 "$rc"
 t_eq "nothing on stdout for a bad value" "" "$out"
