@@ -344,9 +344,11 @@ Test(config, check_warns_about_weak_keys_and_risky_choices)
 
 	cr_assert_eq(load(env), CS_OK, "%s", err);
 	warned[0] = '\0';
-	cr_assert_eq(cs_config_check(&cfg, collect, NULL), 7);
+	cr_assert_eq(cs_config_check(&cfg, collect, NULL), 8);
+	/* SESSION_COOKIE_NAME twice: __Host- with a path, and without Secure. */
 	cr_assert_str_eq(warned, "SECRET_KEY,SESSION_COOKIE_SECURE,SESSION_COOKIE_HTTPONLY,"
-	    "SESSION_COOKIE_SAMESITE,SESSION_SYNC,PASSWORD_ITERATIONS,SESSION_COOKIE_NAME,");
+	    "SESSION_COOKIE_SAMESITE,SESSION_SYNC,PASSWORD_ITERATIONS,SESSION_COOKIE_NAME,"
+	    "SESSION_COOKIE_NAME,");
 }
 
 Test(config, check_is_quiet_for_a_sound_deployment)
