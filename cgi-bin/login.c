@@ -40,18 +40,6 @@ remembered(struct cs_req *req, struct cs_buf *buf)
 	return buf->data;
 }
 
-/* This page's path as a form action.  A request for "//host/login" (which
- * servers may route here) must not post to "//host": one leading slash. */
-static const char *
-form_action(struct cs_req *req)
-{
-	const char *path = cs_req_path(req);
-
-	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
-		path++;
-	return path;
-}
-
 /*
  * Where to go after the login: next with its non-ASCII bytes percent-encoded
  * (as Django's iri_to_uri; protected's next already comes so), when that is
@@ -78,7 +66,7 @@ show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form 
 	char token[CS_CSRF_TOKEN_LEN + 1];
 	struct cs_session *s = cs_session(req);
 	struct cs_buf buf = { 0 };
-	const char *path = form_action(req), *next = local_next(f->next, &buf);
+	const char *path = cs_auth_form_action(req), *next = local_next(f->next, &buf);
 	struct cs_tvar vars[] = {
 		{ "csrf_token", token },
 		{ "next", next ? next : "" },

@@ -7,25 +7,13 @@
 
 #include "csess.h"
 
-/* This page's path as a form action.  A request for "//host/logout" (which
- * servers may route here) must not post to "//host": one leading slash. */
-static const char *
-form_action(struct cs_req *req)
-{
-	const char *path = cs_req_path(req);
-
-	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
-		path++;
-	return path;
-}
-
 static void
 form(struct cs_req *req, struct cs_resp *resp)
 {
 	char token[CS_CSRF_TOKEN_LEN + 1];
 	struct cs_tvar vars[] = {
 		{ "csrf_token", token },
-		{ "action", form_action(req) },
+		{ "action", cs_auth_form_action(req) },
 	};
 
 	if (cs_csrf_token(req, resp, token) != CS_OK) {

@@ -201,3 +201,13 @@ cs_auth_safe_next(const char *next)
 			return false;
 	return true;
 }
+
+const char *
+cs_auth_form_action(struct cs_req *req)
+{
+	const char *path = cs_req_path(req);
+
+	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
+		path++;
+	return path;
+}

@@ -53,4 +53,11 @@ int	 cs_auth_logout(struct cs_req *);
  */
 bool	 cs_auth_safe_next(const char *next);
 
+/*
+ * This page's own path as a form action.  A request for "//host/login"
+ * (which servers may route to the program) must not make a form that
+ * posts to "//host": extra leading slashes and backslashes are dropped.
+ */
+const char *cs_auth_form_action(struct cs_req *);
+
 #endif
