@@ -41,6 +41,49 @@ mw_free(void *p)
 	free(mw);
 }
 
+/* Does key name a live session (the store is asked)? */
+static bool
+live(const struct cs_config *cfg, const char *key)
+{
+	struct cs_record rec = { 0 };
+	struct cs_store *st;
+	bool ok;
+
+	if (!cs_session_key_acceptable(cfg, key) ||
+	    cs_session_store(cfg, &st, NULL, 0) != CS_OK)
+		return false;
+	ok = st->ops->load(st, key, cs_now(), &rec) == CS_OK;
+	cs_record_free(&rec);
+	return ok;
+}
+
+/*
+ * The session key the request names.  Browsers send the most specific path
+ * first, so the first cookie wins (and a cookie tossed from a sibling
+ * domain does not beat it by creation order, as with Django's last-wins).
+ * But a stale cookie left at a longer path (an old SESSION_COOKIE_PATH)
+ * would then hide the live one for good, and logging in again could not
+ * fix it: with duplicates -- and only then is the store asked -- the first
+ * that names a live session is taken.
+ */
+static const char *
+incoming_key(struct cs_req *req, const struct cs_config *cfg)
+{
+	const char *name = cfg->session_cookie_name;
+	const struct cs_cookie_pair *p;
+	const struct cs_cookies *cookies;
+	size_t i, n;
+
+	if (cs_req_cookies(req, &cookies) != CS_OK)
+		return NULL;
+	n = cs_cookies_count(cookies, name);
+	for (i = 0; n > 1 && i < n; i++)
+		if ((p = cs_cookies_get_nth(cookies, name, i)) != NULL &&
+		    live(cfg, p->value))
+			return p->value;
+	return cs_cookies_get(cookies, name);
+}
+
 static struct mw *
 mw_get(struct cs_req *req)
 {
@@ -51,8 +94,7 @@ mw_get(struct cs_req *req)
 		return mw;
 	if (cfg == NULL || (mw = calloc(1, sizeof(*mw))) == NULL)
 		return NULL;
-	if (cs_session_new(&mw->s, NULL, cfg,
-	    cs_req_cookie(req, cfg->session_cookie_name))) {
+	if (cs_session_new(&mw->s, NULL, cfg, incoming_key(req, cfg))) {
 		free(mw);
 		return NULL;
 	}

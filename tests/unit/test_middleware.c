@@ -1075,3 +1075,42 @@ Test(mw, an_impossible_cookie_answers_500_and_stores_nothing)
 	cr_assert_eq(memstore_count(st), 1);
 	out_free(&o);
 }
+
+static char loaded_key[64];
+
+static void
+v_which(struct cs_req *q, struct cs_resp *r, struct cs_session *s)
+{
+	(void)q; (void)r;
+	cs_session_contains(s, "n");
+	snprintf(loaded_key, sizeof(loaded_key), "%s",
+	    cs_session_key(s) ? cs_session_key(s) : "");
+}
+
+/* Two session cookies (a stale one at a longer path comes first): the
+ * first that names a live session is used, not a dead first one. */
+Test(mw, duplicate_cookies_use_the_first_live_session)
+{
+	char *envp[] = { NULL };
+	char cookie[200], a[64], b[64];
+	struct out o;
+
+	load_cfg(envp);
+	strcpy(a, stored());
+	strcpy(b, stored());
+	snprintf(cookie, sizeof(cookie), "sessionid=zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz; "
+	    "sessionid=%s", b);
+	o = request(v_which, cookie, NULL);
+	cr_assert_str_eq(loaded_key, b, "a stale first cookie hid the live session");
+	out_free(&o);
+	/* Both live: the first (most specific path) wins, as with one. */
+	snprintf(cookie, sizeof(cookie), "sessionid=%s; sessionid=%s", a, b);
+	o = request(v_which, cookie, NULL);
+	cr_assert_str_eq(loaded_key, a);
+	out_free(&o);
+	/* None live: nothing is adopted. */
+	o = request(v_which, "sessionid=zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz; "
+	    "sessionid=yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", NULL);
+	cr_assert_str_eq(loaded_key, "");
+	out_free(&o);
+}
