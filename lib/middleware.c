@@ -64,7 +64,8 @@ live(const struct cs_config *cfg, const char *key)
  * But a stale cookie left at a longer path (an old SESSION_COOKIE_PATH)
  * would then hide the live one for good, and logging in again could not
  * fix it: with duplicates -- and only then is the store asked -- the first
- * that names a live session is taken.
+ * that names a live session is taken; when none does, the last, as Django
+ * would (it then only decides whether the dead cookie is deleted).
  */
 static const char *
 incoming_key(struct cs_req *req, const struct cs_config *cfg)
@@ -77,11 +78,14 @@ incoming_key(struct cs_req *req, const struct cs_config *cfg)
 	if (cs_req_cookies(req, &cookies) != CS_OK)
 		return NULL;
 	n = cs_cookies_count(cookies, name);
-	for (i = 0; n > 1 && i < n; i++)
+	if (n <= 1)
+		return cs_cookies_get(cookies, name);
+	for (i = 0; i < n; i++)
 		if ((p = cs_cookies_get_nth(cookies, name, i)) != NULL &&
 		    live(cfg, p->value))
 			return p->value;
-	return cs_cookies_get(cookies, name);
+	p = cs_cookies_get_nth(cookies, name, n - 1);
+	return p ? p->value : NULL;
 }
 
 static struct mw *

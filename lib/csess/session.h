@@ -78,7 +78,8 @@
  *    nothing (KEYS); Django's UPDATE of the gone row answers 400.
  *  - Of duplicate session cookies the first that names a live session is
  *    read (browsers send the most specific path first; a stale cookie at
- *    a longer path must not hide the live one); Django reads the last.
+ *    a longer path must not hide the live one), else the last; Django
+ *    always reads the last.
  *  - Data is what jansson holds: a Django session holding an integer
  *    beyond 64 bits, NaN/Infinity or a lone surrogate does not parse and
  *    reads as an empty session (pyjson.c, limits).

@@ -598,10 +598,11 @@ def main():
             dup = not tamper and jars[0] and r.random() < 0.1
             hdr = [("; ".join("%s=%s" % kv for kv in h.items()) or None) for h in headers]
             if dup:
-                # csess takes the first of duplicate names, Django the last
-                # (cookie.h): Django gets them in the other order.
+                # Of duplicate names Django takes the last; csess the first
+                # that names a live session, else the last (session.h):
+                # with the real cookie last both read it, live or not.
                 junk = "%s=%s" % (cfg["name"], r.choice(["junk", "x" * 32]))
-                hdr = ["%s; %s" % (hdr[0], junk), "%s; %s" % (junk, hdr[1])]
+                hdr = ["%s; %s" % (junk, hdr[0]), "%s; %s" % (junk, hdr[1])]
             vary = r.choice([None] * 6 + ["Accept-Encoding", "cookie", "*", "Origin, Cookie"])
             d = django_request(env, hdr[0], ops, status, https, vary)
             cgi = ["REQUEST_METHOD=GET", "REQUEST_URI=/page", "SERVER_NAME=testserver"]
