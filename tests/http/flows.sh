@@ -149,12 +149,13 @@ for s in "${servers[@]}"; do
 		continue
 	fi
 	fails_before=$_t_fail
+	# Before the start: FastCGI programs read their settings once.
+	srv_config_set LOGIN_FAILURES_PER_ADDRESS 1000
+	srv_config_set PASSWORD_ITERATIONS 20000
 	if ! srv_start "$s" login protected logout; then
 		t_fail "$s starts" "$(srv_logs 2>&1 | tail -n 20)"
 		continue
 	fi
-	srv_config_set LOGIN_FAILURES_PER_ADDRESS 1000
-	srv_config_set PASSWORD_ITERATIONS 20000
 	user="user-$s"
 	echo "$PASSWORD" | srv_csess user add "$user" >/dev/null
 	flow "$s" "" "$user"

@@ -120,7 +120,12 @@ srv_config_set() {
 	_srv_setup_top || return 1
 	local lines
 	lines=$(grep -v "^$1 *=" "$SRV_CONF")
-	printf '%s\n%s = %s\n' "$lines" "$1" "$2" >"$SRV_CONF"	# keeps owner and mode
+	# Replaced by rename: a program starting meanwhile must never read a
+	# half-written file (it would run without SECRET_KEY).  cp -p keeps
+	# owner and mode.
+	cp -p "$SRV_CONF" "$SRV_CONF.new" &&
+	printf '%s\n%s = %s\n' "$lines" "$1" "$2" >"$SRV_CONF.new" &&
+	mv -f "$SRV_CONF.new" "$SRV_CONF"
 }
 
 # A copy of the CLI the programs' user can run wherever the tree lives.
