@@ -354,12 +354,20 @@ session_requests(struct fx *f, int p, int fd, unsigned seed)
 		cs_session_get_int(s, field, &c);
 		if (cs_session_error(s))
 			return 40;
-		if (c != 0 && c != counts[k])
+		if (c == 0 && cs_session_key(s) == NULL)
+			/* Gone for this process's clock.  The clocks of the
+			 * processes are apart, so another may still see it
+			 * live and extend it: until it is seen again, our
+			 * count in it is unknown. */
+			counts[k] = -1;
+		else if (counts[k] < 0 && c != 0)
+			counts[k] = c;		/* back: it is what we saved */
+		else if (c != 0 && c != counts[k])
 			/* Our own count, if there, is the last we saved. */
 			return 50;
-		if (c == 0 && cs_session_key(s) == NULL)
+		if (counts[k] < 0 && cs_session_key(s) != NULL)
 			counts[k] = 0;
-		cs_session_set_int(s, field, counts[k] + 1);
+		cs_session_set_int(s, field, (counts[k] < 0 ? 0 : counts[k]) + 1);
 		if (op >= 2 && op < 52)
 			/* now and then one that runs out at once */
 			cs_session_set_expiry(s, op < 5 ? 1 + rand() % 3 : 3600);
@@ -383,7 +391,7 @@ session_requests(struct fx *f, int p, int fd, unsigned seed)
 		}
 		rc = cs_session_save(s);
 		if (rc == CS_OK) {
-			counts[k]++;
+			counts[k] = (counts[k] < 0 ? 0 : counts[k]) + 1;
 			rep = (struct report){ p, k, counts[k] };
 			if (write(fd, &rep, sizeof(rep)) != sizeof(rep))
 				return 30;
