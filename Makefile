@@ -10,6 +10,14 @@ DESTDIR	?=
 VERSION	 = 0.1.0
 SOMAJOR	 = 0
 
+# VERSION is the one source of the version: the header's macros must agree,
+# or nothing builds (tests/cli/install.sh checks the installed result too).
+HDR_VERSION := $(shell sed -n 's/^\#define CSESS_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*//p' lib/csess/base.h | paste -sd.)
+HDR_VSTRING := $(shell sed -n 's/^\#define CSESS_VERSION[[:space:]]*"\(.*\)"/\1/p' lib/csess/base.h)
+ifneq ($(VERSION) $(VERSION),$(HDR_VERSION) $(HDR_VSTRING))
+$(error VERSION $(VERSION) differs from lib/csess/base.h ($(HDR_VSTRING), $(HDR_VERSION)))
+endif
+
 CC	?= cc
 # One variant's objects never mix with another's: build/rel or build/san.
 ifeq ($(SAN),1)
