@@ -44,10 +44,12 @@ const char *cs_req_cookie(struct cs_req *, const char *name);	/* first, or NULL 
 
 /* Query-string parameters (percent-decoded, '+' = space), parsed once;
  * the first of repeated names wins, "a" is a with an empty value.
- * CS_ERR_BAD_REQUEST for malformed percent escapes ("%", "%4", "%zz"),
- * a NUL after decoding, or more than 1000 fields (Django's
- * DATA_UPLOAD_MAX_NUMBER_FIELDS).  CS_ERR_NOT_FOUND (and *value NULL)
- * when absent. */
+ * CS_ERR_NOT_FOUND (and *value NULL) when absent.  CS_ERR_BAD_REQUEST
+ * for more than 1000 fields (Django's DATA_UPLOAD_MAX_NUMBER_FIELDS),
+ * whatever the name; and for this field alone when it holds a malformed
+ * escape ("%", "%4", "%zz": *value is then the text as Django's QueryDict
+ * reads it, the escape left literal) or a NUL after decoding (*value
+ * NULL).  Other fields read normally: one bad field spoils only itself. */
 int	    cs_req_query(struct cs_req *, const char *name, const char **value);
 /* application/x-www-form-urlencoded POST body, read and parsed once,
  * with the rules of cs_req_query.  Content-Type matches in any case and
@@ -56,10 +58,34 @@ int	    cs_req_query(struct cs_req *, const char *name, const char **value);
  * CS_ERR_TOO_LARGE (413) over DATA_UPLOAD_MAX_MEMORY_SIZE (checked on
  * CONTENT_LENGTH before reading), CS_ERR_MEDIA_TYPE (415) for another
  * Content-Type, or none with a non-empty body (multipart is not
- * supported), CS_ERR_BAD_REQUEST (400) for malformed input,
- * CS_ERR_IO (400) when the client sent less than CONTENT_LENGTH.
+ * supported), CS_ERR_BAD_REQUEST (400) for malformed input (a raw NUL in
+ * the body spoils the whole form), CS_ERR_IO (400) when the client sent
+ * less than CONTENT_LENGTH.
  * *value is NULL (and CS_ERR_NOT_FOUND returned) when absent. */
 int	    cs_req_form(struct cs_req *, const char *name, const char **value);
+
+/*
+ * Django's request.GET.get(name, default) and request.POST.get(name,
+ * default): the first value, or def (which may be NULL) whenever
+ * cs_req_query / cs_req_form would not answer CS_OK -- absent, malformed,
+ * or a body that could not be read.  Use those two to tell which.
+ *
+ *	user = cs_req_form_get(req, "username", "");
+ */
+const char *cs_req_query_get(struct cs_req *, const char *name, const char *def);
+const char *cs_req_form_get(struct cs_req *, const char *name, const char *def);
+/*
+ * Django's getlist(name): every value of a repeated field, in the order
+ * sent.  The first max go into values[]; *n is how many there are (it may
+ * exceed max, as snprintf's result does).  CS_ERR_NOT_FOUND (*n 0) when
+ * there is none; CS_ERR_BAD_REQUEST when any of them is malformed (each
+ * still stored as cs_req_query would give it: literal text, or NULL for
+ * a NUL); the errors of cs_req_query / cs_req_form otherwise.
+ */
+int	    cs_req_query_getlist(struct cs_req *, const char *name,
+	        const char **values, size_t max, size_t *n);
+int	    cs_req_form_getlist(struct cs_req *, const char *name,
+	        const char **values, size_t max, size_t *n);
 
 /* The raw body (CONTENT_LENGTH bytes, NUL-terminated for convenience),
  * read once, whatever the method and Content-Type: CS_ERR_TOO_LARGE over
