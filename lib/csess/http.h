@@ -126,8 +126,14 @@ const char *cs_resp_get_header(const struct cs_resp *, const char *name);
 int	 cs_resp_vary(struct cs_resp *, const char *token);
 /* Set-Cookie: one field per cookie; setting a name again replaces it
  * (as Django's response.cookies, whatever the path or domain).
- * CS_ERR_INVALID (nothing set) when cs_set_cookie_format refuses. */
+ * CS_ERR_INVALID (nothing set) when cs_set_cookie_format refuses.
+ * With Django's set_cookie defaults, which cs_set_cookie_format (the bare
+ * serializer) does not add: a NULL path is Path=/ ("" writes no Path),
+ * and has_expires without has_max_age (an expires datetime) also writes
+ * Max-Age=expires-now (0 when past) and expires=now+Max-Age.  Start from
+ * CS_SET_COOKIE_INIT for HttpOnly and SameSite=Lax as well. */
 int	 cs_resp_set_cookie(struct cs_resp *, const struct cs_set_cookie *);
+/* Django's delete_cookie(name, path, domain, samesite); a NULL path is "/". */
 int	 cs_resp_delete_cookie(struct cs_resp *, const char *name,
 	    const char *path, const char *domain, enum cs_samesite);
 /* Serialized Set-Cookie value for name, or NULL. */
@@ -165,6 +171,49 @@ int	 cs_url_decode(struct cs_buf *out, const char *s, size_t len);
  * quote_plus(s, safe): unreserved characters and those in safe (may be
  * NULL) stay, space becomes '+'. ("next" for a login URL: safe = "/".) */
 int	 cs_url_encode(struct cs_buf *out, const char *s, const char *safe);
+
+/* ---- cookie policy and signed cookies ------------------------------- */
+
+/*
+ * Whether a cookie of this request gets Secure under SESSION_COOKIE_SECURE
+ * (on; off; auto: when the request came over HTTPS).  csess has no
+ * CSRF_COOKIE_SECURE: the CSRF cookie follows this too.
+ */
+bool	 cs_req_cookie_secure(const struct cs_req *);
+/*
+ * Set c's Secure, HttpOnly and SameSite as the session cookie's settings
+ * say (SESSION_COOKIE_SECURE as above, SESSION_COOKIE_HTTPONLY,
+ * SESSION_COOKIE_SAMESITE): for the session cookie and any cookie that
+ * must be guarded as well as it is.  Other fields are untouched.
+ */
+void	 cs_set_cookie_session_policy(struct cs_set_cookie *c,
+	    const struct cs_req *);
+
+/*
+ * Django's HttpRequest.get_signed_cookie(name, default, salt, max_age):
+ * the value of the signed cookie name, verified with SECRET_KEY (and
+ * SECRET_KEY_FALLBACKS) under salt (NULL is ""), and, when max_age >= 0,
+ * no older than max_age seconds.  Returns def (which may be NULL) when
+ * the cookie is missing, badly signed or expired, as Django returns a
+ * given default; the string lives as long as the request.  err (may be
+ * NULL) gets why: CS_OK, CS_ERR_NOT_FOUND, CS_ERR_BAD_SIGNATURE,
+ * CS_ERR_EXPIRED, CS_ERR_CONFIG (no SECRET_KEY), CS_ERR_TOO_LARGE (the
+ * Cookie header), CS_ERR_NOMEM.
+ */
+const char *cs_req_get_signed_cookie(struct cs_req *, const char *name,
+	    const char *def, const char *salt, int64_t max_age, int *err);
+/*
+ * Django's HttpResponse.set_signed_cookie(name, value, salt, **kwargs):
+ * signs value (value:TS:SIG, with the salt form SIGNED_COOKIE_SALT_V2
+ * chooses) and sets it as cs_resp_set_cookie does, the other attributes
+ * from c (NULL: the Django defaults, Path=/ only; c->name and c->value
+ * are ignored).  CS_ERR_CONFIG without SECRET_KEY, CS_ERR_INVALID when
+ * the cookie is refused (nothing set).  The value must be cookie-octets
+ * to be sent as is: encode other data first (cs_cookie_value_encode).
+ */
+int	 cs_resp_set_signed_cookie(struct cs_resp *, const struct cs_req *,
+	    const char *name, const char *value, const char *salt,
+	    const struct cs_set_cookie *c);
 
 /* ---- running -------------------------------------------------------- */
 
