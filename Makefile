@@ -48,6 +48,9 @@ CLI_OBJ	 = $(CLI_SRC:%.c=$(O)/%.o)
 PROG_SRC = $(wildcard cgi-bin/*.c)
 PROGS	 = $(PROG_SRC:%.c=%)
 FCGI_PROGS = $(PROGS:cgi-bin/%=fcgi/%)
+# The Django tutorial's views in C (README, "Examples"), built beside their sources.
+EXAMPLE_SRC = $(wildcard examples/*.c)
+EXAMPLES = $(EXAMPLE_SRC:%.c=%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 TEST_HELPER_SRC = $(wildcard tests/unit/helper_*.c)
@@ -57,7 +60,8 @@ BENCH_BIN = $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 SOLIB	 = lib/libcsess.so.$(VERSION)
 
-all: lib/libcsess.a $(SOLIB) bin/csess bin/clear-expired $(PROGS) $(FCGI_PROGS) lib/csess.pc
+all: lib/libcsess.a $(SOLIB) bin/csess bin/clear-expired $(PROGS) $(FCGI_PROGS) lib/csess.pc \
+    $(EXAMPLES)
 
 $(O)/%.o: %.c build/variant
 	@mkdir -p $(dir $@)
@@ -85,6 +89,9 @@ bin/clear-expired: $(O)/tools/clear_expired.o $(filter-out $(O)/tools/csess.o,$(
 
 # A program is one handler; the same binary serves CGI and FastCGI.
 cgi-bin/%: $(O)/cgi-bin/%.o lib/libcsess.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(PROG_LIBS)
+
+examples/%: $(O)/examples/%.o lib/libcsess.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(PROG_LIBS)
 
 fcgi/%: cgi-bin/%
@@ -138,7 +145,8 @@ install: all
 	for m in man/*.[13]; do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
 
 clean:
-	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS)
+	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS) \
+	    $(EXAMPLES)
 
 .PHONY: all deps deps-demo tests check check-asan demo bench install clean
 .SECONDARY:
