@@ -10,6 +10,14 @@ DESTDIR	?=
 VERSION	 = 0.1.0
 SOMAJOR	 = 0
 
+# VERSION is the one source of the version: the header's macros must agree,
+# or nothing builds (tests/cli/install.sh checks the installed result too).
+HDR_VERSION := $(shell sed -n 's/^\#define CSESS_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]*//p' lib/csess/base.h | paste -sd.)
+HDR_VSTRING := $(shell sed -n 's/^\#define CSESS_VERSION[[:space:]]*"\(.*\)"/\1/p' lib/csess/base.h)
+ifneq ($(VERSION) $(VERSION),$(HDR_VERSION) $(HDR_VSTRING))
+$(error VERSION $(VERSION) differs from lib/csess/base.h ($(HDR_VSTRING), $(HDR_VERSION)))
+endif
+
 CC	?= cc
 # One variant's objects never mix with another's: build/rel or build/san.
 ifeq ($(SAN),1)
@@ -40,6 +48,9 @@ CLI_OBJ	 = $(CLI_SRC:%.c=$(O)/%.o)
 PROG_SRC = $(wildcard cgi-bin/*.c)
 PROGS	 = $(PROG_SRC:%.c=%)
 FCGI_PROGS = $(PROGS:cgi-bin/%=fcgi/%)
+# The Django tutorial's views in C (README, "Examples"), built beside their sources.
+EXAMPLE_SRC = $(wildcard examples/*.c)
+EXAMPLES = $(EXAMPLE_SRC:%.c=%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 TEST_HELPER_SRC = $(wildcard tests/unit/helper_*.c)
@@ -49,7 +60,8 @@ BENCH_BIN = $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 
 SOLIB	 = lib/libcsess.so.$(VERSION)
 
-all: lib/libcsess.a $(SOLIB) bin/csess bin/clear-expired $(PROGS) $(FCGI_PROGS) lib/csess.pc
+all: lib/libcsess.a $(SOLIB) bin/csess bin/clear-expired $(PROGS) $(FCGI_PROGS) lib/csess.pc \
+    $(EXAMPLES)
 
 $(O)/%.o: %.c build/variant
 	@mkdir -p $(dir $@)
@@ -77,6 +89,9 @@ bin/clear-expired: $(O)/tools/clear_expired.o $(filter-out $(O)/tools/csess.o,$(
 
 # A program is one handler; the same binary serves CGI and FastCGI.
 cgi-bin/%: $(O)/cgi-bin/%.o lib/libcsess.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(PROG_LIBS)
+
+examples/%: $(O)/examples/%.o lib/libcsess.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(PROG_LIBS)
 
 fcgi/%: cgi-bin/%
@@ -130,7 +145,8 @@ install: all
 	for m in man/*.[13]; do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
 
 clean:
-	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS)
+	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS) \
+	    $(EXAMPLES)
 
 .PHONY: all deps deps-demo tests check check-asan demo bench install clean
 .SECONDARY:

@@ -108,10 +108,7 @@ remember(struct cs_req *req, struct cs_resp *resp, const char *name, bool on)
 		c.has_max_age = true;
 		c.max_age = REMEMBER_AGE;
 		c.path = "/";
-		c.httponly = true;
-		c.samesite = CS_SAMESITE_LAX;
-		c.secure = cfg->session_cookie_secure == CS_SECURE_ON ||
-		    (cfg->session_cookie_secure == CS_SECURE_AUTO && cs_req_is_https(req));
+		cs_set_cookie_session_policy(&c, req);
 		cs_resp_set_cookie(resp, &c);
 	}
 	cs_buf_free(&value);

@@ -90,16 +90,6 @@ cs_csrf_unmask(const char *token, char *out)
 	return CS_OK;
 }
 
-static bool
-secure_cookie(struct cs_req *req)
-{
-	const struct cs_config *cfg = cs_req_config(req);
-
-	/* csess has no separate CSRF_COOKIE_SECURE: the session's policy applies. */
-	return cfg->session_cookie_secure == CS_SECURE_ON ||
-	    (cfg->session_cookie_secure == CS_SECURE_AUTO && cs_req_is_https(req));
-}
-
 static int
 set_secret(struct cs_req *req, struct cs_resp *resp, const char *secret)
 {
@@ -112,7 +102,9 @@ set_secret(struct cs_req *req, struct cs_resp *resp, const char *secret)
 	c.has_max_age = true;
 	c.max_age = CSRF_COOKIE_AGE;
 	c.path = "/";
-	c.secure = secure_cookie(req);
+	/* Not HttpOnly, as Django's CSRF_COOKIE_HTTPONLY default: scripts
+	 * read it to send X-CSRFToken. */
+	c.secure = cs_req_cookie_secure(req);
 	c.samesite = CS_SAMESITE_LAX;
 	if ((rc = cs_resp_set_cookie(resp, &c)))
 		return rc;

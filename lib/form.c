@@ -3,14 +3,14 @@
  * name=value&... lists of query strings and POST bodies (WHATWG URL
  * Standard, "application/x-www-form-urlencoded parsing").
  *
- * Two deliberate differences from the standard, both toward refusing:
- * a malformed escape ("%", "%4", "%zz") is an error (the standard passes
- * it through literally; Django's parse_qsl does too, but a csess program
- * has no use for such input and refusing it is simpler to reason about),
- * and a NUL byte after decoding is an error (C strings end there, so a
- * NUL would silently cut a value short).  The number of fields is bounded
- * before anything is decoded.  Bytes are not checked for UTF-8: values are
- * byte strings and every page escapes them on output.
+ * A malformed escape ("%", "%4", "%zz") stays literal text, as in the
+ * standard and in Django's QueryDict, and only its own field is marked
+ * (CS_FIELD_BAD_ESCAPE): one bad field does not lose the others.  A NUL
+ * byte after decoding marks its field too (CS_FIELD_NUL): C strings end
+ * there, so such a value is never handed out.  The number of fields is
+ * bounded before anything is decoded.  Bytes are not checked for UTF-8:
+ * values are byte strings and every page escapes them on output.
+ * cs_url_decode, for a single component, still refuses a malformed escape.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +20,12 @@
 
 /*
  * Decode s[0..len) into out (which has room for len + 1 bytes), '+' as a
- * space.  Returns the decoded length, or -1 for a malformed escape or a
- * decoded NUL.
+ * space, a malformed escape as the literal '%' (Python's unquote).
+ * Returns the decoded length; *flags gets CS_FIELD_BAD_ESCAPE and
+ * CS_FIELD_NUL as found.
  */
-static ssize_t
-decode(char *out, const char *s, size_t len)
+static size_t
+decode(char *out, const char *s, size_t len, unsigned *flags)
 {
 	size_t i, o = 0;
 	int hi, lo;
@@ -34,38 +35,39 @@ decode(char *out, const char *s, size_t len)
 			out[o++] = ' ';
 			continue;
 		}
-		if (s[i] != '%') {
+		if (s[i] != '%' || len - i < 3 ||
+		    (hi = cs_hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = cs_hexval((unsigned char)s[i + 2])) < 0) {
+			if (s[i] == '%')
+				*flags |= CS_FIELD_BAD_ESCAPE;
 			if (s[i] == '\0')
-				return -1;
+				*flags |= CS_FIELD_NUL;
 			out[o++] = s[i];
 			continue;
 		}
-		if (len - i < 3)
-			return -1;
-		hi = cs_hexval((unsigned char)s[i + 1]);
-		lo = cs_hexval((unsigned char)s[i + 2]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			return -1;
-		out[o++] = (char)(hi << 4 | lo);
+		if ((out[o++] = (char)(hi << 4 | lo)) == '\0')
+			*flags |= CS_FIELD_NUL;
 		i += 2;
 	}
 	out[o] = '\0';
-	return (ssize_t)o;
+	return o;
 }
 
 int
 cs_url_decode(struct cs_buf *out, const char *s, size_t len)
 {
-	ssize_t n;
+	unsigned flags = 0;
+	size_t n;
 
 	if (cs_buf_reserve(out, len))
 		return CS_ERR_NOMEM;
-	if ((n = decode(out->data + out->len, s, len)) < 0) {
+	n = decode(out->data + out->len, s, len, &flags);
+	if (flags) {
 		if (out->data)
 			out->data[out->len] = '\0';
 		return CS_ERR_BAD_REQUEST;
 	}
-	out->len += (size_t)n;
+	out->len += n;
 	return CS_OK;
 }
 
@@ -115,9 +117,9 @@ int
 cs_form_parse(struct cs_form *f, const char *s, size_t len, size_t max_fields)
 {
 	const char *p = s, *end = s + len, *amp, *eq;
+	struct cs_field *fl;
 	char *o;
 	size_t n;
-	ssize_t k;
 
 	memset(f, 0, sizeof(*f));
 	if ((n = count_fields(s, len)) == 0)
@@ -139,35 +141,38 @@ cs_form_parse(struct cs_form *f, const char *s, size_t len, size_t max_fields)
 		/* "a" is a name with an empty value, "=b" an empty name. */
 		if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
 			eq = amp;
-		f->fields[f->count].name = o;
-		if ((k = decode(o, p, (size_t)(eq - p))) < 0)
-			goto bad;
-		o += k + 1;
-		f->fields[f->count].value = o;
+		fl = &f->fields[f->count++];
+		fl->name = o;
+		o += decode(o, p, (size_t)(eq - p), &fl->flags) + 1;
+		fl->value = o;
 		if (eq == amp)
-			*o = '\0', k = 0;
-		else if ((k = decode(o, eq + 1, (size_t)(amp - eq - 1))) < 0)
-			goto bad;
-		o += k + 1;
-		f->count++;
+			*o = '\0';
+		else
+			o += decode(o, eq + 1, (size_t)(amp - eq - 1), &fl->flags);
+		o++;
 		if (amp == end)
 			break;
 	}
 	return CS_OK;
-bad:
-	cs_form_free(f);
-	return CS_ERR_BAD_REQUEST;
+}
+
+const struct cs_field *
+cs_form_field(const struct cs_form *f, const char *name, size_t nth)
+{
+	size_t i;
+
+	for (i = 0; i < f->count; i++)
+		if (strcmp(f->fields[i].name, name) == 0 && nth-- == 0)
+			return &f->fields[i];
+	return NULL;
 }
 
 const char *
 cs_form_get(const struct cs_form *f, const char *name)
 {
-	size_t i;
+	const struct cs_field *fl = cs_form_field(f, name, 0);
 
-	for (i = 0; i < f->count; i++)
-		if (strcmp(f->fields[i].name, name) == 0)
-			return f->fields[i].value;
-	return NULL;
+	return fl ? fl->value : NULL;
 }
 
 void

@@ -14,9 +14,13 @@
 
 /* ---- form.c: decoded name/value lists ------------------------------ */
 
+#define CS_FIELD_BAD_ESCAPE	0x01	/* a '%' not followed by two hex digits, kept literal */
+#define CS_FIELD_NUL		0x02	/* a NUL byte: name or value is cut short there */
+
 struct cs_field {
-	char	*name;		/* NUL-terminated, decoded, no NUL inside */
+	char	*name;		/* NUL-terminated, decoded */
 	char	*value;
+	unsigned flags;		/* CS_FIELD_*, for the name and value together */
 };
 
 struct cs_form {
@@ -27,10 +31,15 @@ struct cs_form {
 
 /*
  * Parse an application/x-www-form-urlencoded string (a query string or a
- * POST body).  On error nothing is kept (form is empty).
+ * POST body).  Only over max_fields (CS_ERR_BAD_REQUEST) or out of memory
+ * does it fail, and then nothing is kept (form is empty); a field with a
+ * malformed escape or a NUL is kept and flagged.
  */
 int	 cs_form_parse(struct cs_form *, const char *s, size_t len,
 	    size_t max_fields);
+/* The nth (0-based) field named name, or NULL. */
+const struct cs_field *cs_form_field(const struct cs_form *, const char *name,
+	    size_t nth);
 /* First value for name, or NULL. */
 const char *cs_form_get(const struct cs_form *, const char *name);
 void	 cs_form_free(struct cs_form *);

@@ -142,19 +142,6 @@ answer_error(struct cs_resp *resp, int code, const char *msg)
 	cs_resp_error(resp, code, msg);
 }
 
-static bool
-cookie_secure(struct cs_req *req, const struct cs_config *cfg)
-{
-	switch (cfg->session_cookie_secure) {
-	case CS_SECURE_ON:
-		return true;
-	case CS_SECURE_AUTO:
-		return cs_req_is_https(req);
-	default:
-		return false;
-	}
-}
-
 static void
 delete_cookie(struct cs_resp *resp, const struct cs_config *cfg)
 {
@@ -175,9 +162,7 @@ static_cookie(struct cs_req *req, const struct cs_config *cfg, const char *value
 	c->value = value;
 	c->path = cfg->session_cookie_path;
 	c->domain = cfg->session_cookie_domain;
-	c->secure = cookie_secure(req, cfg);
-	c->httponly = cfg->session_cookie_httponly;
-	c->samesite = cfg->session_cookie_samesite;
+	cs_set_cookie_session_policy(c, req);
 }
 
 static int

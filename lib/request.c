@@ -260,24 +260,54 @@ cs_req_cookie(struct cs_req *r, const char *name)
 
 /* ---- query string -------------------------------------------------- */
 
+/* A flagged field is reported; a malformed escape is still read as
+ * Django reads it (literally), a NUL never. */
+static int
+field_value(const struct cs_field *fl, const char **value)
+{
+	*value = (fl->flags & CS_FIELD_NUL) ? NULL : fl->value;
+	return fl->flags ? CS_ERR_BAD_REQUEST : CS_OK;
+}
+
 static int
 lookup(const struct cs_form *f, int rc, const char *name, const char **value)
 {
-	const char *v;
+	const struct cs_field *fl;
+	const char *dummy;
 
-	if (value)
-		*value = NULL;
+	if (value == NULL)
+		value = &dummy;
+	*value = NULL;
 	if (rc != CS_OK)
 		return rc;
-	if ((v = cs_form_get(f, name)) == NULL)
+	if ((fl = cs_form_field(f, name, 0)) == NULL)
 		return CS_ERR_NOT_FOUND;
-	if (value)
-		*value = v;
-	return CS_OK;
+	return field_value(fl, value);
 }
 
-int
-cs_req_query(struct cs_req *r, const char *name, const char **value)
+static int
+lookup_list(const struct cs_form *f, int rc, const char *name,
+    const char **values, size_t max, size_t *n)
+{
+	const struct cs_field *fl;
+	const char *v;
+	size_t i;
+
+	*n = 0;
+	if (rc != CS_OK)
+		return rc;
+	for (i = 0; (fl = cs_form_field(f, name, i)) != NULL; i++) {
+		if (field_value(fl, &v) != CS_OK)
+			rc = CS_ERR_BAD_REQUEST;
+		if (i < max)
+			values[i] = v;
+	}
+	*n = i;
+	return i == 0 ? CS_ERR_NOT_FOUND : rc;
+}
+
+static const struct cs_form *
+query(struct cs_req *r)
 {
 	const char *q;
 
@@ -286,7 +316,32 @@ cs_req_query(struct cs_req *r, const char *name, const char **value)
 		q = cs_req_query_string(r);
 		r->query_rc = cs_form_parse(&r->query, q, strlen(q), CS_FORM_MAX_FIELDS);
 	}
-	return lookup(&r->query, r->query_rc, name, value);
+	return &r->query;
+}
+
+int
+cs_req_query(struct cs_req *r, const char *name, const char **value)
+{
+	const struct cs_form *f = query(r);
+
+	return lookup(f, r->query_rc, name, value);
+}
+
+const char *
+cs_req_query_get(struct cs_req *r, const char *name, const char *def)
+{
+	const char *v;
+
+	return cs_req_query(r, name, &v) == CS_OK ? v : def;
+}
+
+int
+cs_req_query_getlist(struct cs_req *r, const char *name, const char **values,
+    size_t max, size_t *n)
+{
+	const struct cs_form *f = query(r);
+
+	return lookup_list(f, r->query_rc, name, values, max, n);
 }
 
 /* ---- body ------------------------------------------------------------ */
@@ -442,14 +497,39 @@ parse_form(struct cs_req *r)
 	return cs_form_parse(&r->form, data, len, CS_FORM_MAX_FIELDS);
 }
 
-int
-cs_req_form(struct cs_req *r, const char *name, const char **value)
+static const struct cs_form *
+form(struct cs_req *r)
 {
 	if (r->form_done == P_NO) {
 		r->form_done = P_YES;
 		r->form_rc = parse_form(r);
 	}
-	return lookup(&r->form, r->form_rc, name, value);
+	return &r->form;
+}
+
+int
+cs_req_form(struct cs_req *r, const char *name, const char **value)
+{
+	const struct cs_form *f = form(r);
+
+	return lookup(f, r->form_rc, name, value);
+}
+
+const char *
+cs_req_form_get(struct cs_req *r, const char *name, const char *def)
+{
+	const char *v;
+
+	return cs_req_form(r, name, &v) == CS_OK ? v : def;
+}
+
+int
+cs_req_form_getlist(struct cs_req *r, const char *name, const char **values,
+    size_t max, size_t *n)
+{
+	const struct cs_form *f = form(r);
+
+	return lookup_list(f, r->form_rc, name, values, max, n);
 }
 
 /* ---- slots and hooks ----------------------------------------------- */

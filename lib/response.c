@@ -302,16 +302,40 @@ cs_resp_vary(struct cs_resp *r, const char *token)
 
 /* ---- Set-Cookie -------------------------------------------------------- */
 
+/*
+ * What HttpResponse.set_cookie adds to the bare serializer: path='/' by
+ * default ("" omits it, as Django omits an empty attribute), and an
+ * expires datetime also gives Max-Age = expires - now (>= 0), with
+ * expires then written as now + Max-Age (Django 3.2 set_cookie).
+ */
+static void
+django_defaults(struct cs_set_cookie *c, int64_t now)
+{
+	if (c->path == NULL)
+		c->path = "/";
+	else if (c->path[0] == '\0')
+		c->path = NULL;
+	if (c->has_expires && !c->has_max_age) {
+		c->has_max_age = true;
+		c->max_age = c->expires > now ? c->expires - now : 0;
+		c->expires = now + c->max_age;
+	}
+}
+
 int
 cs_resp_set_cookie(struct cs_resp *r, const struct cs_set_cookie *c)
 {
+	struct cs_set_cookie d;
 	struct cs_buf b = { 0 };
+	int64_t now = cs_now();
 	size_t i;
 	int rc;
 
 	if (c == NULL || c->name == NULL)
 		return CS_ERR_INVALID;
-	if ((rc = cs_set_cookie_format(&b, c, cs_now())))
+	d = *c;
+	django_defaults(&d, now);
+	if ((rc = cs_set_cookie_format(&b, &d, now)))
 		goto out;
 	if (b.data == NULL || !is_field_value(b.data)) {
 		rc = CS_ERR_INVALID;	/* belt and braces: never split the response */

@@ -402,6 +402,16 @@ cs_set_cookie_format(struct cs_buf *out, const struct cs_set_cookie *c,
 }
 
 void
+cs_set_cookie_init(struct cs_set_cookie *c, const char *name, const char *value)
+{
+	static const struct cs_set_cookie init = CS_SET_COOKIE_INIT;
+
+	*c = init;
+	c->name = name;
+	c->value = value;
+}
+
+void
 cs_set_cookie_deletion(struct cs_set_cookie *c, const char *name,
     const char *path, const char *domain, enum cs_samesite samesite)
 {

@@ -11,8 +11,10 @@
  * for v2, because a v2 cookie is unreadable by Django before 5.2.15; it
  * reads both, v2 first, as 5.2.15+ does.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "csess/http.h"
 #include "csess/sign.h"
 
 /* len(salt) as Python counts it: code points, not bytes. */
@@ -214,4 +216,101 @@ cs_get_signed_cookie(struct cs_buf *out, const struct cs_config *cfg,
 {
 	return cs_get_signed_cookie_at(out, cfg, cookies, name, salt, max_age,
 	    cs_now());
+}
+
+/* ---- on the request and the response ---------------------------------- */
+
+/* The values handed out by cs_req_get_signed_cookie, freed with the request. */
+struct kept {
+	char	**v;
+	size_t	  n;
+};
+
+static int kept_key;
+
+static void
+kept_free(void *p)
+{
+	struct kept *k = p;
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		free(k->v[i]);
+	free(k->v);
+	free(k);
+}
+
+/* Keep s (stolen) until the request ends. */
+static const char *
+keep(struct cs_req *req, char *s)
+{
+	struct kept *k = cs_req_slot(req, &kept_key);
+	char **v;
+
+	if (k == NULL) {
+		if ((k = calloc(1, sizeof(*k))) == NULL)
+			goto fail;
+		if (cs_req_set_slot(req, &kept_key, k, kept_free)) {
+			free(k);
+			goto fail;
+		}
+	}
+	if ((v = realloc(k->v, (k->n + 1) * sizeof(*v))) == NULL)
+		goto fail;
+	k->v = v;
+	k->v[k->n++] = s;
+	return s;
+fail:
+	free(s);
+	return NULL;
+}
+
+const char *
+cs_req_get_signed_cookie(struct cs_req *req, const char *name,
+    const char *def, const char *salt, int64_t max_age, int *err)
+{
+	const struct cs_cookies *cookies;
+	struct cs_buf out = { 0 };
+	const char *v;
+	int dummy, rc;
+
+	if (err == NULL)
+		err = &dummy;
+	if (name == NULL)
+		return *err = CS_ERR_INVALID, def;
+	if ((rc = cs_req_cookies(req, &cookies)) == CS_OK)
+		rc = cs_get_signed_cookie(&out, cs_req_config(req), cookies,
+		    name, salt, max_age);
+	if (rc == CS_OK && cs_buf_append(&out, "", 0))
+		rc = CS_ERR_NOMEM;
+	if (rc == CS_OK && (v = keep(req, cs_buf_steal(&out))) == NULL)
+		rc = CS_ERR_NOMEM;
+	cs_buf_free(&out);
+	*err = rc;
+	return rc == CS_OK ? v : def;
+}
+
+int
+cs_resp_set_signed_cookie(struct cs_resp *resp, const struct cs_req *req,
+    const char *name, const char *value, const char *salt,
+    const struct cs_set_cookie *c)
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	struct cs_set_cookie d = { .path = NULL };
+	struct cs_buf signed_value = { 0 };
+	int rc;
+
+	if (cfg->secret_key == NULL || cfg->secret_key[0] == '\0')
+		return CS_ERR_CONFIG;
+	if (c != NULL)
+		d = *c;
+	d.name = name;
+	if ((rc = cs_signed_cookie_value(&signed_value, cfg, name, value, salt,
+	    cfg->signed_cookie_salt_v2 ? CS_COOKIE_SALT_V2 :
+	    CS_COOKIE_SALT_LEGACY)) == CS_OK) {
+		d.value = signed_value.data;
+		rc = cs_resp_set_cookie(resp, &d);
+	}
+	cs_buf_free(&signed_value);
+	return rc;
 }

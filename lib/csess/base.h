@@ -11,6 +11,22 @@
 #include <stdint.h>
 
 /*
+ * The version of these headers.  CSESS_VERSION_NUMBER is 0xMMmmpp, for
+ * "#if CSESS_VERSION_NUMBER >= 0x000100"; cs_version() is the version of
+ * the library the program runs with (a shared library may be newer than
+ * the headers it was built against).  The Makefile's VERSION is the
+ * source: the build stops when these differ from it.
+ */
+#define CSESS_VERSION		"0.1.0"
+#define CSESS_VERSION_MAJOR	0
+#define CSESS_VERSION_MINOR	1
+#define CSESS_VERSION_PATCH	0
+#define CSESS_VERSION_NUMBER	(CSESS_VERSION_MAJOR << 16 | \
+	CSESS_VERSION_MINOR << 8 | CSESS_VERSION_PATCH)
+
+const char	*cs_version(void);
+
+/*
  * Every fallible csess call returns one of these. CS_OK is zero, so
  * "if (rc) ..." reads as "on error".  cs_strerror() gives a short English
  * phrase; it never contains data from the request.

@@ -94,7 +94,12 @@ size_t	 cs_cookies_count(const struct cs_cookies *, const char *name);
 const struct cs_cookie_pair *cs_cookies_get_nth(const struct cs_cookies *,
 	    const char *name, size_t i);
 
-/* One Set-Cookie field. Zero-initialise, then fill. */
+/*
+ * One Set-Cookie field.  Start from CS_SET_COOKIE_INIT (or
+ * cs_set_cookie_init), then fill: a zero-initialised one is the weakest
+ * cookie there is (no HttpOnly, no SameSite, and, written by
+ * cs_set_cookie_format, no Path).
+ */
 struct cs_set_cookie {
 	const char	*name;
 	const char	*value;
@@ -109,6 +114,24 @@ struct cs_set_cookie {
 	enum cs_samesite samesite;
 	bool		 partitioned;
 };
+
+/*
+ * The safe start, as Kore's and Django's session cookie: Path=/, HttpOnly
+ * and SameSite=Lax; Secure is the caller's (cs_set_cookie_session_policy
+ * sets it from the settings):
+ *
+ *	struct cs_set_cookie c = CS_SET_COOKIE_INIT;
+ *	c.name = "theme"; c.value = "dark";
+ *	cs_resp_set_cookie(resp, &c);
+ *
+ * gives "theme=dark; HttpOnly; Path=/; SameSite=Lax".  Clear httponly
+ * only for a cookie that scripts must read.
+ */
+#define CS_SET_COOKIE_INIT \
+	{ .path = "/", .httponly = true, .samesite = CS_SAMESITE_LAX }
+/* The same as a function; name and value are not copied. */
+void	 cs_set_cookie_init(struct cs_set_cookie *c, const char *name,
+	    const char *value);
 
 /*
  * Append the Set-Cookie field *value* (no "Set-Cookie: ") to out.

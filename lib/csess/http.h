@@ -44,10 +44,12 @@ const char *cs_req_cookie(struct cs_req *, const char *name);	/* first, or NULL 
 
 /* Query-string parameters (percent-decoded, '+' = space), parsed once;
  * the first of repeated names wins, "a" is a with an empty value.
- * CS_ERR_BAD_REQUEST for malformed percent escapes ("%", "%4", "%zz"),
- * a NUL after decoding, or more than 1000 fields (Django's
- * DATA_UPLOAD_MAX_NUMBER_FIELDS).  CS_ERR_NOT_FOUND (and *value NULL)
- * when absent. */
+ * CS_ERR_NOT_FOUND (and *value NULL) when absent.  CS_ERR_BAD_REQUEST
+ * for more than 1000 fields (Django's DATA_UPLOAD_MAX_NUMBER_FIELDS),
+ * whatever the name; and for this field alone when it holds a malformed
+ * escape ("%", "%4", "%zz": *value is then the text as Django's QueryDict
+ * reads it, the escape left literal) or a NUL after decoding (*value
+ * NULL).  Other fields read normally: one bad field spoils only itself. */
 int	    cs_req_query(struct cs_req *, const char *name, const char **value);
 /* application/x-www-form-urlencoded POST body, read and parsed once,
  * with the rules of cs_req_query.  Content-Type matches in any case and
@@ -56,10 +58,34 @@ int	    cs_req_query(struct cs_req *, const char *name, const char **value);
  * CS_ERR_TOO_LARGE (413) over DATA_UPLOAD_MAX_MEMORY_SIZE (checked on
  * CONTENT_LENGTH before reading), CS_ERR_MEDIA_TYPE (415) for another
  * Content-Type, or none with a non-empty body (multipart is not
- * supported), CS_ERR_BAD_REQUEST (400) for malformed input,
- * CS_ERR_IO (400) when the client sent less than CONTENT_LENGTH.
+ * supported), CS_ERR_BAD_REQUEST (400) for malformed input (a raw NUL in
+ * the body spoils the whole form), CS_ERR_IO (400) when the client sent
+ * less than CONTENT_LENGTH.
  * *value is NULL (and CS_ERR_NOT_FOUND returned) when absent. */
 int	    cs_req_form(struct cs_req *, const char *name, const char **value);
+
+/*
+ * Django's request.GET.get(name, default) and request.POST.get(name,
+ * default): the first value, or def (which may be NULL) whenever
+ * cs_req_query / cs_req_form would not answer CS_OK -- absent, malformed,
+ * or a body that could not be read.  Use those two to tell which.
+ *
+ *	user = cs_req_form_get(req, "username", "");
+ */
+const char *cs_req_query_get(struct cs_req *, const char *name, const char *def);
+const char *cs_req_form_get(struct cs_req *, const char *name, const char *def);
+/*
+ * Django's getlist(name): every value of a repeated field, in the order
+ * sent.  The first max go into values[]; *n is how many there are (it may
+ * exceed max, as snprintf's result does).  CS_ERR_NOT_FOUND (*n 0) when
+ * there is none; CS_ERR_BAD_REQUEST when any of them is malformed (each
+ * still stored as cs_req_query would give it: literal text, or NULL for
+ * a NUL); the errors of cs_req_query / cs_req_form otherwise.
+ */
+int	    cs_req_query_getlist(struct cs_req *, const char *name,
+	        const char **values, size_t max, size_t *n);
+int	    cs_req_form_getlist(struct cs_req *, const char *name,
+	        const char **values, size_t max, size_t *n);
 
 /* The raw body (CONTENT_LENGTH bytes, NUL-terminated for convenience),
  * read once, whatever the method and Content-Type: CS_ERR_TOO_LARGE over
@@ -100,8 +126,14 @@ const char *cs_resp_get_header(const struct cs_resp *, const char *name);
 int	 cs_resp_vary(struct cs_resp *, const char *token);
 /* Set-Cookie: one field per cookie; setting a name again replaces it
  * (as Django's response.cookies, whatever the path or domain).
- * CS_ERR_INVALID (nothing set) when cs_set_cookie_format refuses. */
+ * CS_ERR_INVALID (nothing set) when cs_set_cookie_format refuses.
+ * With Django's set_cookie defaults, which cs_set_cookie_format (the bare
+ * serializer) does not add: a NULL path is Path=/ ("" writes no Path),
+ * and has_expires without has_max_age (an expires datetime) also writes
+ * Max-Age=expires-now (0 when past) and expires=now+Max-Age.  Start from
+ * CS_SET_COOKIE_INIT for HttpOnly and SameSite=Lax as well. */
 int	 cs_resp_set_cookie(struct cs_resp *, const struct cs_set_cookie *);
+/* Django's delete_cookie(name, path, domain, samesite); a NULL path is "/". */
 int	 cs_resp_delete_cookie(struct cs_resp *, const char *name,
 	    const char *path, const char *domain, enum cs_samesite);
 /* Serialized Set-Cookie value for name, or NULL. */
@@ -139,6 +171,49 @@ int	 cs_url_decode(struct cs_buf *out, const char *s, size_t len);
  * quote_plus(s, safe): unreserved characters and those in safe (may be
  * NULL) stay, space becomes '+'. ("next" for a login URL: safe = "/".) */
 int	 cs_url_encode(struct cs_buf *out, const char *s, const char *safe);
+
+/* ---- cookie policy and signed cookies ------------------------------- */
+
+/*
+ * Whether a cookie of this request gets Secure under SESSION_COOKIE_SECURE
+ * (on; off; auto: when the request came over HTTPS).  csess has no
+ * CSRF_COOKIE_SECURE: the CSRF cookie follows this too.
+ */
+bool	 cs_req_cookie_secure(const struct cs_req *);
+/*
+ * Set c's Secure, HttpOnly and SameSite as the session cookie's settings
+ * say (SESSION_COOKIE_SECURE as above, SESSION_COOKIE_HTTPONLY,
+ * SESSION_COOKIE_SAMESITE): for the session cookie and any cookie that
+ * must be guarded as well as it is.  Other fields are untouched.
+ */
+void	 cs_set_cookie_session_policy(struct cs_set_cookie *c,
+	    const struct cs_req *);
+
+/*
+ * Django's HttpRequest.get_signed_cookie(name, default, salt, max_age):
+ * the value of the signed cookie name, verified with SECRET_KEY (and
+ * SECRET_KEY_FALLBACKS) under salt (NULL is ""), and, when max_age >= 0,
+ * no older than max_age seconds.  Returns def (which may be NULL) when
+ * the cookie is missing, badly signed or expired, as Django returns a
+ * given default; the string lives as long as the request.  err (may be
+ * NULL) gets why: CS_OK, CS_ERR_NOT_FOUND, CS_ERR_BAD_SIGNATURE,
+ * CS_ERR_EXPIRED, CS_ERR_CONFIG (no SECRET_KEY), CS_ERR_TOO_LARGE (the
+ * Cookie header), CS_ERR_NOMEM.
+ */
+const char *cs_req_get_signed_cookie(struct cs_req *, const char *name,
+	    const char *def, const char *salt, int64_t max_age, int *err);
+/*
+ * Django's HttpResponse.set_signed_cookie(name, value, salt, **kwargs):
+ * signs value (value:TS:SIG, with the salt form SIGNED_COOKIE_SALT_V2
+ * chooses) and sets it as cs_resp_set_cookie does, the other attributes
+ * from c (NULL: the Django defaults, Path=/ only; c->name and c->value
+ * are ignored).  CS_ERR_CONFIG without SECRET_KEY, CS_ERR_INVALID when
+ * the cookie is refused (nothing set).  The value must be cookie-octets
+ * to be sent as is: encode other data first (cs_cookie_value_encode).
+ */
+int	 cs_resp_set_signed_cookie(struct cs_resp *, const struct cs_req *,
+	    const char *name, const char *value, const char *salt,
+	    const struct cs_set_cookie *c);
 
 /* ---- running -------------------------------------------------------- */
 

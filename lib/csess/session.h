@@ -305,4 +305,19 @@ bool	 cs_session_test_cookie_worked(struct cs_session *);
 /* CS_ERR_NOT_FOUND when it was not set (Django raises KeyError). */
 int	 cs_session_delete_test_cookie(struct cs_session *);
 
+/* ---- truthiness (session_truthy.c) ---------------------------------- */
+
+/*
+ * bool(request.session.get(key, False)): false when key is absent or its
+ * value is false, null, 0, 0.0, "", [] or {} (Python's truthiness), true
+ * otherwise.  Reads the session (sets accessed) like cs_session_get; a
+ * session that failed to load has no keys, and a NULL session is false.
+ *
+ *	if (!cs_session_truthy(cs_session(req), "is_login"))
+ *		return (void)cs_resp_redirect(resp, 302, "/login/");
+ */
+bool	 cs_session_truthy(struct cs_session *, const char *key);
+/* Python's bool() of one JSON value; NULL is false. */
+bool	 cs_json_truthy(const json_t *);
+
 #endif

@@ -15,39 +15,82 @@ t_match "csess.pc names the install prefix" '^prefix=/opt/csess$' "$(grep '^pref
 t_match "the shared library has a versioned soname" 'SONAME.*libcsess\.so\.0' \
 	"$(readelf -d "$p/lib/libcsess.so" 2>/dev/null | grep SONAME)"
 
+# The README's program, plus what a caller of the JSON API does: the session
+# hands out jansson's json_t, which the program itself must json_decref().
 cat > "$T/hello.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+
 #include <csess.h>
 
 static void
 hello(struct cs_req *req, struct cs_resp *resp, void *arg)
 {
 	struct cs_session *s = cs_session(req);
-	int64_t n = 0;
+	json_t *v = NULL;
+	json_int_t n = 0;
 
 	(void)arg;
-	cs_session_get_int(s, "visits", &n);
-	cs_session_set_int(s, "visits", ++n);
+	if (cs_session_pop(s, "visits", &v) == CS_OK) {
+		n = json_integer_value(v);
+		json_decref(v);
+	}
+	cs_session_set_new(s, "visits", json_integer(++n));
 	cs_resp_printf(resp, "<p>Visit %lld</p>\n", (long long)n);
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("%s %s %06x\n", CSESS_VERSION, cs_version(),
+		    CSESS_VERSION_NUMBER);
+		return 0;
+	}
 	return cs_session_serve(hello, NULL);
 }
 C
-flags=$(sed -e "s|^prefix=.*|prefix=$p|" "$p/lib/pkgconfig/csess.pc" > "$T/csess.pc" &&
-	PKG_CONFIG_PATH=$T pkg-config --cflags --libs --static csess)
+sed -e "s|^prefix=.*|prefix=$p|" "$p/lib/pkgconfig/csess.pc" > "$T/csess.pc"
+export PKG_CONFIG_PATH=$T
 # The sanitizer build's library needs its runtime in the program too.
 san=
 [ "${SAN:-}" = 1 ] && san="-fsanitize=address,undefined"
-cc -std=c11 -Wall -Wextra -Werror $san -o "$T/hello" "$T/hello.c" $flags -Wl,-rpath,"$p/lib" 2>"$T/cc.log"
-t_eq "the README example builds with pkg-config" 0 "$?"
-export CSESS_SESSION_STORE=$T/s.mdb CSESS_SESSION_SYNC=none
-out=$(REQUEST_METHOD=GET REQUEST_URI=/ "$T/hello" </dev/null | tr -d '\r')
-t_match "...and serves a CGI request with a session" 'Set-Cookie: sessionid=[a-z0-9]{32}' "$out"
-sid=$(printf '%s\n' "$out" | sed -n 's/^Set-Cookie: sessionid=\([a-z0-9]*\);.*/\1/p')
-out=$(REQUEST_METHOD=GET REQUEST_URI=/ HTTP_COOKIE="sessionid=$sid" "$T/hello" </dev/null)
-t_match "...which counts the second visit" 'Visit 2' "$out"
+
+# Exactly the README's line (cc hello.c $(pkg-config --cflags --libs csess)
+# -o hello), against the shared library; the loader finds it by
+# LD_LIBRARY_PATH as it would in a system directory.
+(cd "$T" && cc $san hello.c $(pkg-config --cflags --libs csess) -o hello) 2>"$T/cc.log"
+t_eq "the README's build line links a program that uses json_t" 0 "$?"
 [ -s "$T/cc.log" ] && cat "$T/cc.log"
+t_match "...against the shared library" 'NEEDED.*libcsess\.so\.0' \
+	"$(readelf -d "$T/hello" 2>/dev/null | grep libcsess)"
+
+# The same with --static against an install that has only libcsess.a.
+mkdir -p "$T/static/lib/pkgconfig"
+cp -r "$p/include" "$T/static/"
+cp "$p/lib/libcsess.a" "$T/static/lib/"
+sed -e "s|^prefix=.*|prefix=$T/static|" "$p/lib/pkgconfig/csess.pc" > "$T/static/lib/pkgconfig/csess.pc"
+(cd "$T" && PKG_CONFIG_PATH=$T/static/lib/pkgconfig \
+	cc $san hello.c $(PKG_CONFIG_PATH=$T/static/lib/pkgconfig pkg-config --cflags --libs --static csess) \
+	-o hello-static) 2>"$T/cc-static.log"
+t_eq "pkg-config --static links the static library" 0 "$?"
+[ -s "$T/cc-static.log" ] && cat "$T/cc-static.log"
+t_eq "...which the program does not load at run time" "" \
+	"$(readelf -d "$T/hello-static" 2>/dev/null | grep libcsess)"
+
+want=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' Makefile)
+t_eq "csess.pc carries the Makefile's VERSION" "$want" "$(pkg-config --modversion csess)"
+t_eq "CSESS_VERSION, cs_version() and CSESS_VERSION_NUMBER agree with it" \
+	"$want $want $(echo "$want" | awk -F. '{ printf "%02x%02x%02x", $1, $2, $3 }')" \
+	"$(LD_LIBRARY_PATH=$p/lib "$T/hello" --version)"
+
+export CSESS_SESSION_STORE=$T/s.mdb CSESS_SESSION_SYNC=none
+for prog in hello hello-static; do
+	out=$(REQUEST_METHOD=GET REQUEST_URI=/ LD_LIBRARY_PATH=$p/lib "$T/$prog" </dev/null | tr -d '\r')
+	t_match "$prog serves a CGI request with a session" 'Set-Cookie: sessionid=[a-z0-9]{32}' "$out"
+	sid=$(printf '%s\n' "$out" | sed -n 's/^Set-Cookie: sessionid=\([a-z0-9]*\);.*/\1/p')
+	out=$(REQUEST_METHOD=GET REQUEST_URI=/ HTTP_COOKIE="sessionid=$sid" LD_LIBRARY_PATH=$p/lib \
+		"$T/$prog" </dev/null)
+	t_match "...which counts the second visit" 'Visit 2' "$out"
+done
 t_done

@@ -226,15 +226,66 @@ Test(request, query_parameters_are_decoded)
 	cr_assert_null(v);
 }
 
-Test(request, malformed_query_is_a_bad_request_every_time)
+Test(request, malformed_query_field_is_reported_and_spoils_only_itself)
 {
-	char *env[] = { "QUERY_STRING=a=1&b=%zz", NULL };
+	char *env[] = { "QUERY_STRING=a=1&b=%zz&c=%41", NULL };
 	const char *v = "x";
 
 	mkreq(env, NULL);
-	cr_assert_eq(cs_req_query(req, "a", &v), CS_ERR_BAD_REQUEST);
-	cr_assert_null(v);
-	cr_assert_eq(cs_req_query(req, "a", &v), CS_ERR_BAD_REQUEST);
+	cr_assert_eq(cs_req_query(req, "b", &v), CS_ERR_BAD_REQUEST);
+	/* Django's QueryDict reads the bad escape as literal text. */
+	cr_assert_str_eq(v, "%zz");
+	cr_assert_eq(cs_req_query(req, "b", &v), CS_ERR_BAD_REQUEST);
+	cr_assert_eq(cs_req_query(req, "a", &v), CS_OK);
+	cr_assert_str_eq(v, "1");
+	cr_assert_eq(cs_req_query(req, "c", &v), CS_OK);
+	cr_assert_str_eq(v, "A");
+	/* The default lookup never hands out a malformed value. */
+	cr_assert_str_eq(cs_req_query_get(req, "b", "def"), "def");
+	cr_assert_str_eq(cs_req_query_get(req, "a", "def"), "1");
+}
+
+Test(request, get_with_default_answers_the_default_when_absent)
+{
+	char *env[] = { "QUERY_STRING=a=1&e=", NULL };
+
+	mkreq(env, NULL);
+	cr_assert_str_eq(cs_req_query_get(req, "a", "d"), "1");
+	cr_assert_str_eq(cs_req_query_get(req, "e", "d"), "");
+	cr_assert_str_eq(cs_req_query_get(req, "zz", "d"), "d");
+	cr_assert_null(cs_req_query_get(req, "zz", NULL));
+}
+
+Test(request, getlist_gives_every_value_in_order)
+{
+	char *env[] = { "QUERY_STRING=t=1&u=x&t=2&t=3", NULL };
+	const char *v[2] = { NULL, NULL };
+	size_t n = 99;
+
+	mkreq(env, NULL);
+	cr_assert_eq(cs_req_query_getlist(req, "t", v, 2, &n), CS_OK);
+	cr_assert_eq(n, 3, "the count says how many there are");
+	cr_assert_str_eq(v[0], "1");
+	cr_assert_str_eq(v[1], "2");
+	cr_assert_eq(cs_req_query_getlist(req, "u", v, 2, &n), CS_OK);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(v[0], "x");
+	cr_assert_eq(cs_req_query_getlist(req, "none", v, 2, &n), CS_ERR_NOT_FOUND);
+	cr_assert_eq(n, 0);
+}
+
+Test(request, getlist_reports_a_malformed_value_and_keeps_the_rest)
+{
+	char *env[] = { "QUERY_STRING=t=1&t=%zz&t=%00", NULL };
+	const char *v[3];
+	size_t n;
+
+	mkreq(env, NULL);
+	cr_assert_eq(cs_req_query_getlist(req, "t", v, 3, &n), CS_ERR_BAD_REQUEST);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(v[0], "1");
+	cr_assert_str_eq(v[1], "%zz");
+	cr_assert_null(v[2]);
 }
 
 #define POST_FORM "REQUEST_METHOD=POST", "CONTENT_TYPE=application/x-www-form-urlencoded"
@@ -359,18 +410,53 @@ Test(request, get_request_has_no_form_and_reads_nothing)
 	cr_assert_eq(mem.reads, 0);
 }
 
-Test(request, form_body_with_bad_escape_or_nul_is_a_bad_request)
+Test(request, form_field_with_bad_escape_or_nul_is_a_bad_request)
 {
 	char *env[] = { POST_FORM, "CONTENT_LENGTH=5", NULL };
 	struct cs_body_src src = { mem_read, &mem, 0, false };
 
 	cr_assert_eq(cs_req_form(mkreq(env, "a=%4x"), "a", NULL), CS_ERR_BAD_REQUEST);
 	cr_assert_eq(cs_req_form(mkreq(env, "a=%00"), "a", NULL), CS_ERR_BAD_REQUEST);
-	/* A raw NUL byte in the body. */
+	/* A raw NUL byte in the body spoils the whole form. */
 	mem = (struct mem){ "a=1\0b", 5, 0 };
 	cs_req_free(req);
 	cr_assert_eq(cs_req_new(&req, &cfg, env, &src), CS_OK);
 	cr_assert_eq(cs_req_form(req, "a", NULL), CS_ERR_BAD_REQUEST);
+}
+
+Test(request, form_with_one_bad_field_still_reads_the_others)
+{
+	char *env[] = { POST_FORM, "CONTENT_LENGTH=28", NULL };
+	const char *v, *all[4];
+	size_t n;
+
+	mkreq(env, "user=al&pw=%zz&t=1&t=2&x=%00");
+	cr_assert_eq(cs_req_form(req, "user", &v), CS_OK);
+	cr_assert_str_eq(v, "al");
+	cr_assert_eq(cs_req_form(req, "pw", &v), CS_ERR_BAD_REQUEST);
+	cr_assert_str_eq(v, "%zz");
+	cr_assert_eq(cs_req_form(req, "x", &v), CS_ERR_BAD_REQUEST);
+	cr_assert_null(v);
+	cr_assert_str_eq(cs_req_form_get(req, "user", ""), "al");
+	cr_assert_str_eq(cs_req_form_get(req, "pw", "-"), "-");
+	cr_assert_str_eq(cs_req_form_get(req, "nope", "-"), "-");
+	cr_assert_eq(cs_req_form_getlist(req, "t", all, 4, &n), CS_OK);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(all[0], "1");
+	cr_assert_str_eq(all[1], "2");
+}
+
+Test(request, form_get_gives_the_default_when_the_body_is_refused)
+{
+	char *env[] = { "REQUEST_METHOD=POST", "CONTENT_TYPE=application/json",
+		"CONTENT_LENGTH=2", NULL };
+	const char *v[1];
+	size_t n;
+
+	mkreq(env, "{}");
+	cr_assert_str_eq(cs_req_form_get(req, "a", "d"), "d");
+	cr_assert_eq(cs_req_form_getlist(req, "a", v, 1, &n), CS_ERR_MEDIA_TYPE);
+	cr_assert_eq(n, 0);
 }
 
 Test(request, too_many_form_fields_is_a_bad_request)

@@ -285,3 +285,109 @@ Test(response, status_for_errors)
 	cr_assert_eq(cs_http_status_for(CS_ERR_CONFIG), 500);
 	cr_assert_eq(cs_http_status_for(9999), 500);
 }
+
+/* ---- Django's set_cookie defaults -------------------------------------- */
+
+Test(response, set_cookie_without_a_path_writes_path_slash_as_django)
+{
+	struct cs_set_cookie a = { .name = "a", .value = "b" };
+	struct cs_set_cookie none = { .name = "n", .value = "b", .path = "" };
+
+	cr_assert_eq(cs_resp_set_cookie(resp, &a), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "a"), "a=b; Path=/");
+	/* Django omits an empty attribute: path='' writes no Path. */
+	cr_assert_eq(cs_resp_set_cookie(resp, &none), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "n"), "n=b");
+}
+
+Test(response, delete_cookie_without_a_path_writes_path_slash_as_django)
+{
+	cr_assert_eq(cs_resp_delete_cookie(resp, "a", NULL, NULL, CS_SAMESITE_OMIT), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "a"),
+	    "a=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/");
+}
+
+Test(response, expires_alone_also_writes_max_age_as_django)
+{
+	/* set_cookie('a','b',expires=now+100s) -> expires=<now+100>; Max-Age=100 */
+	struct cs_set_cookie a = { .name = "a", .value = "b",
+		.has_expires = true, .expires = 1700000000 + 100 };
+	struct cs_set_cookie past = { .name = "p", .value = "b",
+		.has_expires = true, .expires = 1600000000 };
+
+	cr_assert_eq(cs_resp_set_cookie(resp, &a), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "a"),
+	    "a=b; expires=Tue, 14 Nov 2023 22:15:00 GMT; Max-Age=100; Path=/");
+	/* A past datetime: Max-Age=0 and expires=now. */
+	cr_assert_eq(cs_resp_set_cookie(resp, &past), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "p"),
+	    "p=b; expires=Tue, 14 Nov 2023 22:13:20 GMT; Max-Age=0; Path=/");
+}
+
+Test(response, expires_with_max_age_keeps_both_as_given)
+{
+	struct cs_set_cookie a = { .name = "a", .value = "b", .has_max_age = true,
+		.max_age = 60, .has_expires = true, .expires = 0 };
+
+	cr_assert_eq(cs_resp_set_cookie(resp, &a), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "a"),
+	    "a=b; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60; Path=/");
+}
+
+Test(response, initialised_cookie_is_httponly_lax_at_path_slash)
+{
+	struct cs_set_cookie c = CS_SET_COOKIE_INIT;
+
+	c.name = "theme";
+	c.value = "dark";
+	cr_assert_eq(cs_resp_set_cookie(resp, &c), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "theme"),
+	    "theme=dark; HttpOnly; Path=/; SameSite=Lax");
+}
+
+static struct cs_req *
+policy_req(const char *https, const char *secure, const char *httponly,
+    const char *samesite, struct cs_config *cfg)
+{
+	char *env[] = { (char *)secure, (char *)httponly, (char *)samesite, NULL };
+	char *renv[] = { (char *)https, NULL };
+	static struct cs_body_src src;
+	static char *keep[2];
+	struct cs_req *req;
+	char err[128];
+
+	cr_assert_eq(cs_config_load_env(cfg, env, err, sizeof(err)), CS_OK, "%s", err);
+	keep[0] = renv[0];
+	cr_assert_eq(cs_req_new(&req, cfg, keep, &src), CS_OK);
+	return req;
+}
+
+Test(response, session_policy_follows_the_settings)
+{
+	struct cs_config cfg;
+	struct cs_set_cookie c = { 0 };
+	struct cs_req *req;
+
+	req = policy_req("HTTPS=on", "CSESS_SESSION_COOKIE_SECURE=auto",
+	    "CSESS_SESSION_COOKIE_HTTPONLY=false", "CSESS_SESSION_COOKIE_SAMESITE=Strict", &cfg);
+	cs_set_cookie_session_policy(&c, req);
+	cr_assert(c.secure, "auto is Secure over HTTPS");
+	cr_assert_not(c.httponly);
+	cr_assert_eq(c.samesite, CS_SAMESITE_STRICT);
+	cs_req_free(req);
+	cs_config_free(&cfg);
+
+	req = policy_req("HTTPS=off", "CSESS_SESSION_COOKIE_SECURE=auto", NULL, NULL, &cfg);
+	cs_set_cookie_session_policy(&c, req);
+	cr_assert_not(c.secure, "auto is not Secure over plain HTTP");
+	cr_assert(c.httponly);
+	cr_assert_eq(c.samesite, CS_SAMESITE_LAX);
+	cr_assert_not(cs_req_cookie_secure(req));
+	cs_req_free(req);
+	cs_config_free(&cfg);
+
+	req = policy_req("HTTPS=off", "CSESS_SESSION_COOKIE_SECURE=true", NULL, NULL, &cfg);
+	cr_assert(cs_req_cookie_secure(req));
+	cs_req_free(req);
+	cs_config_free(&cfg);
+}

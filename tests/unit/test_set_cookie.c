@@ -744,3 +744,26 @@ Test(set_cookie, parse_of_formatted_cookie_gives_back_name_and_value)
 		cs_buf_free(&dec);
 	}
 }
+
+/* ---- the safe initialiser ------------------------------------------------ */
+
+Test(set_cookie, zero_initialised_cookie_is_the_weakest_and_init_is_not)
+{
+	struct cs_set_cookie zero = { .name = "a", .value = "b" };
+	struct cs_set_cookie init = CS_SET_COOKIE_INIT, fn;
+
+	cs_set_cookie_init(&fn, "a", "b");
+	init.name = "a";
+	init.value = "b";
+	const struct cs_set_cookie *c[] = { &zero, &init, &fn };
+	const char *want[] = { "a=b", "a=b; HttpOnly; Path=/; SameSite=Lax",
+		"a=b; HttpOnly; Path=/; SameSite=Lax" };
+	char *got;
+
+	for (size_t i = 0; i < 3; i++) {
+		got = fmt(c[i], T);
+		cr_assert_str_eq(got, want[i]);
+		free(got);
+	}
+	cr_assert_not(fn.secure, "Secure is the caller's: it depends on HTTPS");
+}

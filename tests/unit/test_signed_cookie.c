@@ -4,9 +4,11 @@
  * SECRET_KEY='s3cr3t', time 1700000000.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "csess.h"
+#include "http_int.h"
 
 #define T	1700000000
 #define COLOR	"blue:1r31eq:WiVYv2zH7NU4fRDZsyWzB8uwojvBXcyBJ-o0zx5512Q"
@@ -189,4 +191,117 @@ Test(signed_cookie, fallback_key_signed_cookie_verifies)
 	cr_expect_str_neq(b.data, COLOR);
 	cs_config_free(&rot);
 	cs_buf_free(&b);
+}
+
+/* ---- on the request and the response ----------------------------------- */
+
+static struct cs_req *
+request(const char *cookie)
+{
+	static char header[512];
+	static char *env[] = { header, NULL };
+	struct cs_body_src src = { 0 };
+	struct cs_req *req;
+
+	snprintf(header, sizeof(header), "HTTP_COOKIE=%s", cookie);
+	cr_assert_eq(cs_req_new(&req, &cfg, env, &src), CS_OK);
+	return req;
+}
+
+Test(signed_cookie, request_reads_a_django_signed_cookie_or_the_default)
+{
+	struct cs_req *req = request("color=" COLOR "; c2=" C2 "; bad=blue:1r31eq:x");
+	int err = -1;
+
+	cs_clock_fix(T + 100);
+	cr_assert_str_eq(cs_req_get_signed_cookie(req, "color", NULL, NULL, -1, &err), "blue");
+	cr_assert_eq(err, CS_OK);
+	cr_assert_str_eq(cs_req_get_signed_cookie(req, "c2", "d", "pepper", 100, &err), "blue");
+	/* Django: expired, badly signed, wrong salt or missing give the default. */
+	cr_assert_str_eq(cs_req_get_signed_cookie(req, "c2", "d", "pepper", 99, &err), "d");
+	cr_assert_eq(err, CS_ERR_EXPIRED);
+	cr_assert_str_eq(cs_req_get_signed_cookie(req, "c2", "d", NULL, -1, &err), "d");
+	cr_assert_eq(err, CS_ERR_BAD_SIGNATURE);
+	cr_assert_str_eq(cs_req_get_signed_cookie(req, "bad", "d", NULL, -1, &err), "d");
+	cr_assert_eq(err, CS_ERR_BAD_SIGNATURE);
+	cr_assert_null(cs_req_get_signed_cookie(req, "none", NULL, NULL, -1, &err));
+	cr_assert_eq(err, CS_ERR_NOT_FOUND);
+	cs_clock_fix(-1);
+	cs_req_free(req);
+}
+
+Test(signed_cookie, request_without_secret_key_is_a_config_error)
+{
+	struct cs_config bare;
+	struct cs_body_src src = { 0 };
+	char *env[] = { "HTTP_COOKIE=color=" COLOR, NULL };
+	struct cs_req *req;
+	char err[128];
+	int rc = -1;
+
+	cr_assert_eq(cs_config_load_env(&bare, (char *[]){ NULL }, err, sizeof(err)), CS_OK);
+	cr_assert_eq(cs_req_new(&req, &bare, env, &src), CS_OK);
+	cr_assert_str_eq(cs_req_get_signed_cookie(req, "color", "d", NULL, -1, &rc), "d");
+	cr_assert_eq(rc, CS_ERR_CONFIG);
+	cs_req_free(req);
+	cs_config_free(&bare);
+}
+
+Test(signed_cookie, response_writes_what_django_set_signed_cookie_writes)
+{
+	struct cs_req *req = request("");
+	struct cs_set_cookie opt = { .has_max_age = true, .max_age = 3600 };
+	struct cs_resp *resp;
+
+	cr_assert_eq(cs_resp_new(&resp), CS_OK);
+	cs_clock_fix(T);
+	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "color", "blue", NULL, NULL), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "color"), "color=" COLOR "; Path=/");
+	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "c2", "blue", "pepper", &opt), CS_OK);
+	cr_assert_str_eq(cs_resp_get_cookie(resp, "c2"), "c2=" C2
+	    "; expires=Tue, 14 Nov 2023 23:13:20 GMT; Max-Age=3600; Path=/");
+	/* A value the cookie grammar refuses sets nothing. */
+	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "sp", "a b", NULL, NULL),
+	    CS_ERR_INVALID);
+	cr_assert_null(cs_resp_get_cookie(resp, "sp"));
+	cs_clock_fix(-1);
+	cs_resp_free(resp);
+	cs_req_free(req);
+}
+
+Test(signed_cookie, response_without_secret_key_sets_nothing)
+{
+	struct cs_config bare;
+	struct cs_body_src src = { 0 };
+	struct cs_req *req;
+	struct cs_resp *resp;
+	char err[128];
+
+	cr_assert_eq(cs_config_load_env(&bare, (char *[]){ NULL }, err, sizeof(err)), CS_OK);
+	cr_assert_eq(cs_req_new(&req, &bare, (char *[]){ NULL }, &src), CS_OK);
+	cr_assert_eq(cs_resp_new(&resp), CS_OK);
+	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "a", "b", NULL, NULL), CS_ERR_CONFIG);
+	cr_assert_null(cs_resp_get_cookie(resp, "a"));
+	cs_resp_free(resp);
+	cs_req_free(req);
+	cs_config_free(&bare);
+}
+
+Test(signed_cookie, signed_cookie_round_trips_through_request_and_response)
+{
+	struct cs_req *req = request("");
+	struct cs_resp *resp;
+	struct cs_buf hdr = { 0 };
+	const char *set;
+
+	cr_assert_eq(cs_resp_new(&resp), CS_OK);
+	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "u", "alice", "s", NULL), CS_OK);
+	set = cs_resp_get_cookie(resp, "u");
+	cs_buf_append(&hdr, set, strcspn(set, ";"));
+	cs_req_free(req);
+	req = request(hdr.data);
+	cr_assert_str_eq(cs_req_get_signed_cookie(req, "u", NULL, "s", 60, NULL), "alice");
+	cs_buf_free(&hdr);
+	cs_resp_free(resp);
+	cs_req_free(req);
 }
