@@ -696,6 +696,18 @@ const struct cs_store_ops cs_store_lmdb_ops = {
 	.exists = lmdb_exists,
 	.clear_expired = lmdb_clear_expired,
 	.close = lmdb_close,
+	.caps = CS_STORE_ENUMERATE | CS_STORE_USER_INDEX | CS_STORE_ATOMIC,
+	.get = cs_lmdb_get,
+	.remove = cs_lmdb_delete,
+	.foreach = cs_lmdb_foreach,
+	.foreach_user = cs_lmdb_foreach_user,
+	.revoke_user = cs_lmdb_revoke_user,
+	.stats = lstore_stats,
+	.verify = cs_lmdb_verify,
+	.export_jsonl = cs_lmdb_export,
+	.import_jsonl = cs_lmdb_import,
+	.sync = cs_store_lmdb_maybe_sync,
+	.error = cs_lmdb_error,
 };
 
 int

@@ -324,6 +324,28 @@ cs_lmdb_stats(struct cs_store *s, int64_t now, struct cs_lmdb_stats *st)
 	return CS_OK;
 }
 
+/* The figures in the order "csess sessions stats" has always printed. */
+int
+lstore_stats(struct cs_store *s, int64_t now, cs_store_stat_fn *fn, void *arg)
+{
+	struct cs_lmdb_stats st;
+	int rc;
+
+	if ((rc = cs_lmdb_stats(s, now, &st)))
+		return rc;
+	fn(arg, "sessions", st.sessions);
+	fn(arg, "expired", st.expired);
+	fn(arg, "expiry_entries", st.expiry_entries);
+	fn(arg, "user_entries", st.user_entries);
+	fn(arg, "map_size", st.map_size);
+	fn(arg, "map_used", st.map_used);
+	fn(arg, "max_size", st.max_size);
+	fn(arg, "file_size", st.file_size);
+	fn(arg, "readers", st.readers);
+	fn(arg, "max_readers", st.max_readers);
+	return CS_OK;
+}
+
 struct verify_arg {
 	void		(*report)(void *, const char *);
 	void		*arg;

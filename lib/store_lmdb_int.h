@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "csess/lmdb.h"
+#include "engines.h"
 #include "lmdb_env.h"
 
 /* Internal cross-file symbols stay out of libcsess.so's exports. */
@@ -28,8 +29,6 @@ struct lmdb_store {
 	struct cs_store		 base;
 	struct cs_lmdb_env	*env;
 };
-
-extern const struct cs_store_ops cs_store_lmdb_ops;
 
 static inline struct cs_lmdb_env *
 lstore_env(struct cs_store *s)
@@ -182,6 +181,10 @@ struct lstore_del_arg {
 	bool		 found;
 };
 cs_lmdb_txn_fn	lstore_del_fn;
+
+/* store_lmdb_admin.c: cs_lmdb_stats as the ops table's stats. */
+int	lstore_stats(struct cs_store *, int64_t now, cs_store_stat_fn *,
+	    void *arg);
 
 #pragma GCC visibility pop
 
