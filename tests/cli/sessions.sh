@@ -181,6 +181,21 @@ fi
 err=$(CSESS_SESSION_ENGINE=signed_cookies "$CSESS" sessions list 2>&1)
 t_eq "list under another engine exits 2" "2" "$?"
 t_match "and names the engine" "signed_cookies" "$err"
+t_match "and says what it cannot do" \
+    "sessions list: engine signed_cookies cannot list sessions" "$err"
+err=$(CSESS_SESSION_ENGINE=signed_cookies "$CSESS" sessions revoke-user alice 2>&1)
+t_eq "revoke-user on an engine without a user index exits 2" "2" "$?"
+t_match "and says so" "engine signed_cookies cannot find a user's sessions" "$err"
+out=$(CSESS_SESSION_ENGINE=signed_cookies "$CSESS" sessions export 2>/dev/null)
+t_eq "export on an engine that cannot enumerate exits 2, printing nothing" \
+    "2 " "$? $out"
+err=$(CSESS_SESSION_ENGINE=signed_cookies CSESS_SECRET_KEY=k "$CSESS" \
+    sessions show "$A" 2>&1)
+t_eq "show on an engine that keeps nothing exits 2" "2" "$?"
+t_match "and says so" "engine signed_cookies cannot show a session" "$err"
+t_status "clear-expired on it has nothing to do" 0 \
+    env CSESS_SESSION_ENGINE=signed_cookies CSESS_SECRET_KEY=k \
+    "$CSESS" sessions clear-expired
 t_status "unknown subcommand exits 2" 2 "$CSESS" sessions frobnicate
 t_status "no subcommand exits 2" 2 "$CSESS" sessions
 
