@@ -38,7 +38,7 @@ cs_of(struct cs_store *st)
 /*
  * The signer points into cfg's strings (SECRET_KEY, fallbacks).  The
  * per-process store outlives a cfg that is freed and loaded again at the
- * same address (session_process.c), so take them afresh on every use
+ * same address (store_process.c), so take them afresh on every use
  * rather than keep pointers into freed memory.
  */
 static int

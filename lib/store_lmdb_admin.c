@@ -40,7 +40,7 @@ cs_lmdb_delete(struct cs_store *s, const char *key)
 }
 
 static void
-session_view(struct cs_lmdb_session *sv, const char *key, const struct lrec *r,
+session_view(struct cs_store_session *sv, const char *key, const struct lrec *r,
     char *userbuf)
 {
 	memcpy(sv->key, key, CS_SESSION_KEY_LEN);
@@ -58,7 +58,7 @@ session_view(struct cs_lmdb_session *sv, const char *key, const struct lrec *r,
 }
 
 struct iter_arg {
-	cs_lmdb_session_fn	*fn;
+	cs_store_session_fn	*fn;
 	void			*arg;
 	char			 last[CS_SESSION_KEY_LEN];
 	bool			 started;
@@ -71,7 +71,7 @@ static int
 iter_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
 	struct iter_arg *a = p;
-	struct cs_lmdb_session sv;
+	struct cs_store_session sv;
 	char userbuf[CS_LMDB_USER_MAX + 1];
 	MDB_cursor *c;
 	MDB_val k = { CS_SESSION_KEY_LEN, a->last }, v;
@@ -104,7 +104,7 @@ iter_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 }
 
 int
-cs_lmdb_foreach(struct cs_store *s, cs_lmdb_session_fn *fn, void *arg)
+cs_lmdb_foreach(struct cs_store *s, cs_store_session_fn *fn, void *arg)
 {
 	struct iter_arg a;
 	int rc;
@@ -123,7 +123,7 @@ cs_lmdb_foreach(struct cs_store *s, cs_lmdb_session_fn *fn, void *arg)
 struct user_arg {
 	const char		*user;
 	size_t			 ulen;
-	cs_lmdb_session_fn	*fn;
+	cs_store_session_fn	*fn;
 	void			*arg;
 	uint64_t		 count;
 	int			 stop;
@@ -153,7 +153,7 @@ static int
 user_iter_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
 	struct user_arg *a = p;
-	struct cs_lmdb_session sv;
+	struct cs_store_session sv;
 	char userbuf[CS_LMDB_USER_MAX + 1];
 	MDB_cursor *c;
 	MDB_val k;
@@ -189,7 +189,7 @@ check_user(const char *user)
 
 int
 cs_lmdb_foreach_user(struct cs_store *s, const char *user,
-    cs_lmdb_session_fn *fn, void *arg)
+    cs_store_session_fn *fn, void *arg)
 {
 	struct user_arg a = { user, 0, fn, arg, 0, 0 };
 	int rc;

@@ -38,7 +38,7 @@ json_put_string(FILE *f, const char *s, size_t n)
 }
 
 static int
-export_one(void *arg, const struct cs_lmdb_session *sv)
+export_one(void *arg, const struct cs_store_session *sv)
 {
 	FILE *f = arg;
 
