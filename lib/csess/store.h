@@ -61,7 +61,7 @@
  *  cs_engine_open_fn; declare both in lib/engines.h and add one line to
  *  the engines[] table in lib/store.c (config.c accepts Django's engine
  *  names; a name of csess's own is added there).  Declare a capability only when the engine keeps
- *  its whole promise (test_store's capability test checks that the flags
+ *  its whole promise (tests/unit/test_store_caps.c checks that the flags
  *  and the optional operations agree).  Set key_valid when keys do not
  *  have Django's shape.  Nothing above the engines changes.
  */
