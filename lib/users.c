@@ -12,8 +12,6 @@
 #include <jansson.h>
 
 #include "csess/store.h"
-#include "csess/lmdb.h"
-#include "csess/session.h"
 #include "csess/users.h"
 #include "users_env.h"
 
@@ -183,7 +181,11 @@ put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	return rc;
 }
 
-/* Revoke a user's sessions when they live in this LMDB store. */
+/*
+ * End a user's sessions where the engine can find them.  Without a user
+ * index the stored auth hash no longer matching logs them out; the store
+ * is not even opened then (a signed_cookies site has none to open).
+ */
 static int
 revoke_sessions(const struct cs_config *cfg, const char *name)
 {
@@ -191,11 +193,13 @@ revoke_sessions(const struct cs_config *cfg, const char *name)
 	uint64_t n;
 	int rc;
 
-	if (strcmp(cfg->session_engine, "lmdb"))
-		return CS_OK;	/* other engines: the auth hash check logs them out */
-	if ((rc = cs_session_store(cfg, &store, NULL, 0)))
+	if (!cs_store_ops_has(cs_store_for_process_ops(cfg),
+	    CS_STORE_USER_INDEX))
+		return CS_OK;
+	if ((rc = cs_store_for_process(cfg, &store, NULL, 0)))
 		return rc;
-	return cs_lmdb_revoke_user(store, name, &n);
+	rc = cs_store_revoke_user(store, name, &n);
+	return rc == CS_ERR_UNSUPPORTED ? CS_OK : rc;
 }
 
 static int
