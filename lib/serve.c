@@ -218,6 +218,32 @@ serve_fcgi(const struct cs_config *cfg, cs_handler_fn *handler, void *arg)
 	return 0;
 }
 
+/*
+ * systemd socket activation (sd_listen_fds(3)): a socket unit hands the
+ * listening socket over as fd 3 with LISTEN_PID/LISTEN_FDS set; libfcgi
+ * listens on fd 0.  Only a socket meant for this very process is taken,
+ * and the variables are dropped so a child never takes it for its own.
+ */
+static void
+adopt_activated_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char *end;
+	long p;
+
+	if (pid == NULL || fds == NULL || strcmp(fds, "1") != 0)
+		return;
+	errno = 0;
+	p = strtol(pid, &end, 10);
+	if (errno != 0 || *end != '\0' || p != (long)getpid())
+		return;
+	if (dup2(3, 0) == 0)
+		close(3);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+}
+
 int
 cs_serve(cs_handler_fn *handler, void *arg)
 {
@@ -230,6 +256,7 @@ cs_serve(cs_handler_fn *handler, void *arg)
 		handler = config_error;
 		arg = NULL;
 	}
+	adopt_activated_socket();
 	if (FCGX_IsCGI())
 		status = serve_cgi(&cfg, handler, arg);
 	else
