@@ -77,7 +77,7 @@ show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form 
 		{ "action", path },
 	};
 
-	if (cs_csrf_token(req, resp, token) != CS_OK || s == NULL ||
+	if (path == NULL || cs_csrf_token(req, resp, token) != CS_OK || s == NULL ||
 	    cs_session_set_test_cookie(s) != CS_OK) {
 		cs_resp_error(resp, 500, NULL);
 	} else {

@@ -94,24 +94,21 @@ cookies_text(struct cs_req *req, struct cs_buf *out)
  * resolves it against the page's path: /protected posts to /logout and
  * /cgi-bin/protected to /cgi-bin/logout.  With a PATH_INFO after the
  * program's name ("/cgi-bin/protected/" or "/protected/x") that would be
- * the program itself, so the URL is built from the path without it.
+ * the program itself, so the URL is built from the path without it, made
+ * a same-origin path ("//host/..." or "/\\host/..." must not name a host).
  */
 static int
 logout_url(struct cs_req *req, struct cs_buf *out)
 {
 	const char *path = cs_req_path(req), *info = cs_req_env(req, "PATH_INFO");
-	size_t n, k = info ? strlen(info) : 0;
+	size_t n = strlen(path), k = info ? strlen(info) : 0;
 	int rc;
 
-	/* One leading slash: "//host/..." must not become a host. */
-	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
-		path++;
-	n = strlen(path);
 	if (k == 0 || k >= n || strcmp(path + n - k, info))
 		return cs_buf_puts(out, "logout");
 	for (n -= k; n > 0 && path[n - 1] != '/'; n--)
 		continue;
-	if ((rc = cs_buf_append(out, path, n)))
+	if ((rc = cs_auth_local_path(out, path, n)))
 		return rc;
 	return cs_buf_puts(out, "logout");
 }
