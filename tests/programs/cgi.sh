@@ -80,6 +80,37 @@ t_match "...with Allow" 'Allow: GET, HEAD' "$(cat "$T/out")"
 cgi login DELETE
 t_eq "login refuses DELETE (405)" 405 "$STATUS"
 
+# --- secrets stay out of the page ----------------------------------------------
+# What HttpOnly hides from scripts must not be printed where a same-site
+# script can read it: the session key, the CSRF secret, the auth hash.
+login_as alice pw
+key=${JAR##*sessionid=}; csrf=${JAR%%;*}; csrf=${csrf#csrftoken=}
+hash=$("$CSESS" sessions export | python3 -c '
+import json, sys
+for l in sys.stdin:
+    s = json.loads(l)
+    if s["key"] == sys.argv[1]: print(s["data"]["_auth_user_hash"])' "$key")
+t_match "the session holds an auth hash to hide" '^[0-9a-f]{64}$' "$hash"
+HTTP_COOKIE="$JAR; remember=me; csess_username=alice:1r31eq:sig" REQUEST_URI=/protected cgi protected GET
+body=$(sed '1,/^$/d' "$T/out")
+t_eq "the page is shown" 200 "$STATUS"
+[[ "$body" == *"$key"* ]] && t_fail "the session key is not in the page" || t_pass "the session key is not in the page"
+[[ "$body" == *"$hash"* ]] && t_fail "the auth hash is not in the page" || t_pass "the auth hash is not in the page"
+[[ "$body" == *"$csrf"* ]] && t_fail "the CSRF cookie is not in the page" || t_pass "the CSRF cookie is not in the page"
+[[ "$body" == *"1r31eq:sig"* ]] && t_fail "the HttpOnly remember cookie is not in the page" ||
+	t_pass "the HttpOnly remember cookie is not in the page"
+t_match "...the cookies are still listed, masked" 'csrftoken=\*{20}.sessionid=\*{20}.remember=me.csess_username=\*{20}' \
+	"$(tr '\n' '.' <<< "$body")"
+t_match "...and the session's contents, the hash masked" '&quot;_auth_user_id&quot;: &quot;alice&quot;.*&quot;_auth_user_hash&quot;: &quot;\*{20}&quot;' \
+	"$(tr -d '\n' <<< "$body")"
+export CSESS_SESSION_COOKIE_NAME=sid CSESS_CSRF_COOKIE_NAME=xsrf
+cgi login GET
+c=$(cookie_of xsrf); s=$(cookie_of sid); tok=$(token)
+HTTP_COOKIE="$c; $s" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$tok"
+HTTP_COOKIE="$c; $(cookie_of sid)" REQUEST_URI=/protected cgi protected GET
+unset CSESS_SESSION_COOKIE_NAME CSESS_CSRF_COOKIE_NAME
+t_match "renamed cookies are masked too" 'xsrf=\*{20}.sid=\*{20}' "$(sed '1,/^$/d' "$T/out" | tr '\n' '.')"
+
 # --- a password change logs out other sessions -------------------------------
 old_jar=$JAR
 echo "pw2" | "$CSESS" user passwd alice
