@@ -286,6 +286,71 @@ t_eq "the old cookie, replayed after logout, is anonymous" 302 "$STATUS"
 HTTP_COOKIE=$stolen cgi logout POST "csrfmiddlewaretoken=wrong"
 t_eq "a logout without the right token is 403" 403 "$STATUS"
 
+# --- anti-framing and the other security headers --------------------------------
+hdr() { sed -n "s/^$1: //p" "$T/out" | head -n 1; }
+seen_headers() {
+	echo "$(hdr X-Frame-Options)|$(hdr Content-Security-Policy)|$(hdr X-Content-Type-Options)|$(hdr Referrer-Policy)|$(hdr Cross-Origin-Opener-Policy)"
+}
+# every_page: every kind of answer of the three programs, one line each:
+# "what status headers".
+every_page() {
+	local c s jar
+	fresh_form; echo "login-form $STATUS $(seen_headers)"
+	cgi login HEAD; echo "login-head $STATUS $(seen_headers)"
+	cgi login POST "username=alice"; echo "login-no-cookies $STATUS $(seen_headers)"
+	HTTP_COOKIE="$C; $S" cgi login POST "username=alice&password=pw"; echo "login-no-csrf $STATUS $(seen_headers)"
+	HTTP_COOKIE="$C" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$TOK"
+	echo "login-no-test-cookie $STATUS $(seen_headers)"
+	HTTP_COOKIE="$C; $S" cgi login POST "username=alice&password=no&csrfmiddlewaretoken=$TOK"
+	echo "login-wrong $STATUS $(seen_headers)"
+	HTTP_COOKIE="$C; $S" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$TOK"
+	echo "login-ok $STATUS $(seen_headers)"
+	jar="$C; $(cookie_of sessionid)"
+	cgi login PUT; echo "login-put $STATUS $(seen_headers)"
+	REQUEST_URI=/protected cgi protected GET; echo "protected-anonymous $STATUS $(seen_headers)"
+	HTTP_COOKIE=$jar REQUEST_URI=/protected cgi protected GET; echo "protected $STATUS $(seen_headers)"
+	HTTP_COOKIE=$jar cgi protected POST; echo "protected-post $STATUS $(seen_headers)"
+	HTTP_COOKIE=$jar cgi logout GET; echo "logout-form $STATUS $(seen_headers)"
+	HTTP_COOKIE=$jar cgi logout POST "csrfmiddlewaretoken=bad"; echo "logout-bad-csrf $STATUS $(seen_headers)"
+	HTTP_COOKIE=$jar cgi logout POST "csrfmiddlewaretoken=$(token)"; echo "logout $STATUS $(seen_headers)"
+	CSESS_SESSION_STORE=/proc/nope/s.mdb HTTP_COOKIE="sessionid=abcdefghijklmnopqrstuvwxyz012345" \
+		cgi protected GET; echo "protected-store-down $STATUS $(seen_headers)"
+}
+# check_pages SETTINGS WANT: every page, under these settings, sends WANT.
+check_pages() {
+	local line what status got n=0 bad=
+	while read -r what status got; do
+		n=$((n + 1))
+		[ "$got" == "$2" ] || bad+="$what ($status): $got; "
+	done < <(env $1 bash -c "$(declare -f every_page fresh_form cgi cookie_of token hdr seen_headers)
+		ROOT='$ROOT' T='$T'; every_page")
+	[ -z "$bad" ] && [ "$n" -eq 15 ] && t_pass "${1:-defaults}: all $n pages send $2" ||
+		t_fail "${1:-defaults}: all pages send $2" "$n pages; $bad"
+}
+check_pages "" "DENY|frame-ancestors 'none'|nosniff|same-origin|same-origin"
+check_pages "CSESS_X_FRAME_OPTIONS=SAMEORIGIN" "SAMEORIGIN|frame-ancestors 'self'|nosniff|same-origin|same-origin"
+check_pages "CSESS_X_FRAME_OPTIONS=deny CSESS_SECURE_CONTENT_TYPE_NOSNIFF=false" \
+	"DENY|frame-ancestors 'none'||same-origin|same-origin"
+check_pages "CSESS_SECURE_REFERRER_POLICY=strict-origin-when-cross-origin CSESS_SECURE_CROSS_ORIGIN_OPENER_POLICY=unsafe-none" \
+	"DENY|frame-ancestors 'none'|nosniff|strict-origin-when-cross-origin|unsafe-none"
+check_pages "CSESS_SECURE_REFERRER_POLICY= CSESS_SECURE_CROSS_ORIGIN_OPENER_POLICY=" \
+	"DENY|frame-ancestors 'none'|nosniff||"
+echo "SECURE_REFERRER_POLICY = no-referrer" > "$T/sec.conf"
+check_pages "CSESS_CONFIG=$T/sec.conf" "DENY|frame-ancestors 'none'|nosniff|no-referrer|same-origin"
+check_pages "CSESS_CONFIG=$T/sec.conf CSESS_SECURE_REFERRER_POLICY=origin" \
+	"DENY|frame-ancestors 'none'|nosniff|origin|same-origin"
+for bad in X_FRAME_OPTIONS=ALLOWALL SECURE_CONTENT_TYPE_NOSNIFF=sometimes SECURE_REFERRER_POLICY=same-site \
+	SECURE_CROSS_ORIGIN_OPENER_POLICY=cross-origin; do
+	for prog in login protected logout; do
+		env "CSESS_$bad" REQUEST_URI=/$prog bash -c "$(declare -f cgi); ROOT='$ROOT' T='$T'; cgi $prog GET"
+		t_match "$prog with $bad: 500, the log names the setting" "^Status: 500.*${bad%%=*}:" \
+			"$(head -n 1 "$T/out") $(cat "$T/err")"
+	done
+	t_status "csess check refuses $bad" 2 env "CSESS_$bad" "$CSESS" check
+	env "CSESS_$bad" "$CSESS" check 2> "$T/err" > /dev/null
+	t_match "...naming the setting" "${bad%%=*}" "$(cat "$T/err")"
+done
+
 # --- renamed cookies and moved pages ---------------------------------------------
 export CSESS_SESSION_COOKIE_NAME=sid CSESS_CSRF_COOKIE_NAME=xsrf CSESS_LOGIN_URL='/accounts/login?from=app' \
 	CSESS_LOGIN_REDIRECT_URL=/home CSESS_LOGOUT_REDIRECT_URL=/bye
