@@ -13,6 +13,8 @@
 
 /* Per-request cache of the answer of cs_auth_user(). */
 static const char user_slot;
+/* Per-request cache of cs_auth_form_action(). */
+static const char action_slot;
 
 static bool
 hash_matches(const char *a, const char *b)
@@ -202,12 +204,57 @@ cs_auth_safe_next(const char *next)
 	return true;
 }
 
+/*
+ * Bytes kept as they are in a form action: RFC 3986 pchar and '/'.  '%'
+ * stays, as the path is mostly REQUEST_URI, already percent-encoded.
+ * Everything else -- a backslash (a slash to browsers), whitespace and
+ * controls (dropped by browsers: "/\t/host" is "//host"), quotes, '?',
+ * '#', non-ASCII -- is percent-encoded.
+ */
+static bool
+path_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("/%-._~!$&'()*+,;=:@", c));
+}
+
+int
+cs_auth_local_path(struct cs_buf *out, const char *path, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)path, *end = p + len;
+	int rc;
+
+	/* One leading slash: extra slashes and backslashes would make the
+	 * rest a host ("//host", "/\\host"). */
+	while (p < end && (*p == '/' || *p == '\\'))
+		p++;
+	for (rc = cs_buf_putc(out, '/'); rc == CS_OK && p < end; p++)
+		rc = path_byte(*p) ? cs_buf_putc(out, (char)*p) :
+		    cs_buf_printf(out, "%%%02X", *p);
+	return rc;
+}
+
+static void
+buf_free(void *p)
+{
+	cs_buf_free(p);
+	free(p);
+}
+
 const char *
 cs_auth_form_action(struct cs_req *req)
 {
 	const char *path = cs_req_path(req);
+	struct cs_buf *b = cs_req_slot(req, &action_slot);
 
-	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
-		path++;
-	return path;
+	if (b)
+		return b->data;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	if (cs_auth_local_path(b, path, strlen(path)) ||
+	    cs_req_set_slot(req, &action_slot, b, buf_free)) {
+		buf_free(b);
+		return NULL;
+	}
+	return b->data;
 }

@@ -25,7 +25,10 @@ enum kind {
 	K_SYNC,
 	K_ENGINE,
 	K_LIST,		/* comma-separated strings */
-	K_SALT		/* legacy | v2 */
+	K_SALT,		/* legacy | v2 */
+	K_FRAME,	/* DENY | SAMEORIGIN */
+	K_REFERRER,	/* comma-separated Referrer-Policy tokens, empty: unset */
+	K_COOP		/* one Cross-Origin-Opener-Policy value, empty: unset */
 };
 
 struct setting {
@@ -68,6 +71,11 @@ static const struct setting settings[] = {
 	{ "LOGIN_FAILURE_WINDOW", K_INT, F(login_failure_window), "900", 1, 86400 * 365 },
 	{ "TEMPLATE_DIR", K_STRING, F(template_dir), NULL, 0, 0 },
 	{ "DATA_UPLOAD_MAX_MEMORY_SIZE", K_SIZE, F(data_upload_max_memory_size), "2621440", 0, 1LL << 32 },
+	{ "X_FRAME_OPTIONS", K_FRAME, F(x_frame_options), "DENY", 0, 0 },
+	{ "SECURE_CONTENT_TYPE_NOSNIFF", K_BOOL, F(secure_content_type_nosniff), "true", 0, 0 },
+	{ "SECURE_REFERRER_POLICY", K_REFERRER, F(secure_referrer_policy), "same-origin", 0, 0 },
+	{ "SECURE_CROSS_ORIGIN_OPENER_POLICY", K_COOP, F(secure_cross_origin_opener_policy),
+	    "same-origin", 0, 0 },
 	{ "COOKIE_HEADER_MAX_SIZE", K_SIZE, F(cookie_header_max_size), "8192", 64, 1 << 20 },
 	{ "COOKIE_MAX_PAIRS", K_SIZE, F(cookie_max_pairs), "3000", 1, 100000 },
 	{ "SESSION_STORE_MAP_SIZE", K_SIZE, F(session_store_map_size), "67108864", 1 << 20, 1LL << 40 },
@@ -81,6 +89,44 @@ static const struct setting settings[] = {
 static const char *const engines[] = {
 	"lmdb", "file", "signed_cookies", "redis", "cache", "cached_db", NULL
 };
+
+/* Django's REFERRER_POLICY_VALUES and CROSS_ORIGIN_OPENER_POLICY_VALUES. */
+static const char *const referrer_policies[] = {
+	"no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+	"same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url", NULL
+};
+static const char *const opener_policies[] = {
+	"same-origin", "same-origin-allow-popups", "unsafe-none", NULL
+};
+
+static bool
+one_of(const char *const *list, const char *v, size_t len)
+{
+	for (; *list; list++)
+		if (strlen(*list) == len && !strncmp(*list, v, len))
+			return true;
+	return false;
+}
+
+/* Every comma-separated token (spaces around it allowed) is in list. */
+static bool
+all_of(const char *const *list, const char *v)
+{
+	const char *end;
+	size_t len;
+
+	for (;; v = end + 1) {
+		while (*v == ' ')
+			v++;
+		end = v + strcspn(v, ",");
+		for (len = (size_t)(end - v); len && v[len - 1] == ' '; len--)
+			continue;
+		if (!one_of(list, v, len))
+			return false;
+		if (*end == '\0')
+			return true;
+	}
+}
 
 static int
 fail(char *err, size_t errlen, const char *name, const char *why)
@@ -213,15 +259,25 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 	case K_NONEMPTY:
 	case K_PATH:
 	case K_ENGINE:
+	case K_REFERRER:
+	case K_COOP:
 		if (v == NULL) {
 			free(*str);
 			*str = NULL;
 			return CS_OK;
 		}
-		if (s->kind != K_STRING && *v == '\0')
+		if ((s->kind == K_NONEMPTY || s->kind == K_PATH || s->kind == K_ENGINE) &&
+		    *v == '\0')
 			return fail(err, errlen, s->name, "must not be empty");
 		if (s->kind == K_PATH && *v != '/')
 			return fail(err, errlen, s->name, "must be a path starting with '/'");
+		if (s->kind == K_REFERRER && *v && !all_of(referrer_policies, v))
+			return fail(err, errlen, s->name, "must be Referrer-Policy values "
+			    "(e.g. same-origin, strict-origin-when-cross-origin), "
+			    "comma-separated, or empty");
+		if (s->kind == K_COOP && *v && !one_of(opener_policies, v, strlen(v)))
+			return fail(err, errlen, s->name, "must be same-origin, "
+			    "same-origin-allow-popups, unsafe-none or empty");
 		if (s->kind == K_ENGINE) {
 			for (i = 0; engines[i] && strcmp(engines[i], v); i++)
 				continue;
@@ -295,6 +351,15 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 				return fail(err, errlen, s->name, "contains a control character");
 		free_list(cfg);
 		return set_list(cfg, v);
+	case K_FRAME:
+		/* Django upper-cases it. */
+		if (!strcasecmp(v, "DENY"))
+			*(enum cs_frame_options *)base = CS_FRAME_DENY;
+		else if (!strcasecmp(v, "SAMEORIGIN"))
+			*(enum cs_frame_options *)base = CS_FRAME_SAMEORIGIN;
+		else
+			return fail(err, errlen, s->name, "must be DENY or SAMEORIGIN");
+		return CS_OK;
 	case K_SALT:
 		if (strcmp(v, "legacy") && strcmp(v, "v2"))
 			return fail(err, errlen, s->name, "must be legacy or v2");
@@ -457,7 +522,8 @@ cs_config_free(struct cs_config *cfg)
 
 	for (i = 0; i < NSETTINGS; i++)
 		if (settings[i].kind == K_STRING || settings[i].kind == K_NONEMPTY ||
-		    settings[i].kind == K_PATH || settings[i].kind == K_ENGINE) {
+		    settings[i].kind == K_PATH || settings[i].kind == K_ENGINE ||
+		    settings[i].kind == K_REFERRER || settings[i].kind == K_COOP) {
 			char **p = (char **)((char *)cfg + settings[i].off);
 			free(*p);
 			*p = NULL;
@@ -498,6 +564,16 @@ cs_config_check(const struct cs_config *cfg,
 		WARN("SESSION_COOKIE_NAME", "a __Host- or __Secure- name requires "
 		    "SESSION_COOKIE_SECURE (true, or auto behind HTTPS): the cookie "
 		    "is refused otherwise");
+	/* Django's security.W019, W006 and W022. */
+	if (cfg->x_frame_options != CS_FRAME_DENY)
+		WARN("X_FRAME_OPTIONS", "is not DENY: pages of this site may be framed by "
+		    "each other");
+	if (!cfg->secure_content_type_nosniff)
+		WARN("SECURE_CONTENT_TYPE_NOSNIFF", "is off: browsers may sniff a page "
+		    "as another type");
+	if (cfg->secure_referrer_policy == NULL)
+		WARN("SECURE_REFERRER_POLICY", "is empty: full URLs reach other sites "
+		    "in the Referer header");
 #undef WARN
 	return n;
 }

@@ -28,6 +28,38 @@ extern char **environ;
 /* ---- one request ----------------------------------------------------- */
 
 static int
+set_default(struct cs_resp *resp, const char *name, const char *value)
+{
+	if (value == NULL || cs_resp_get_header(resp, name) != NULL)
+		return CS_OK;
+	return cs_resp_header(resp, name, value);
+}
+
+/*
+ * Django's XFrameOptionsMiddleware and SecurityMiddleware, on every
+ * response: no page of the site may be framed by another (clickjacking),
+ * also said as CSP frame-ancestors for browsers that only read that;
+ * no MIME sniffing; no full URL in the Referer to other sites; no window
+ * reference across origins.  A header the handler set itself wins.
+ */
+static int
+security_headers(const struct cs_config *cfg, struct cs_resp *resp)
+{
+	bool same = cfg->x_frame_options == CS_FRAME_SAMEORIGIN;
+	int rc;
+
+	if ((rc = set_default(resp, "X-Frame-Options", same ? "SAMEORIGIN" : "DENY")) ||
+	    (rc = set_default(resp, "Content-Security-Policy",
+	    same ? "frame-ancestors 'self'" : "frame-ancestors 'none'")) ||
+	    (rc = set_default(resp, "X-Content-Type-Options",
+	    cfg->secure_content_type_nosniff ? "nosniff" : NULL)) ||
+	    (rc = set_default(resp, "Referrer-Policy", cfg->secure_referrer_policy)))
+		return rc;
+	return set_default(resp, "Cross-Origin-Opener-Policy",
+	    cfg->secure_cross_origin_opener_policy);
+}
+
+static int
 run(const struct cs_config *cfg, char *const *envp, const struct cs_body_src *src,
     cs_handler_fn *handler, void *arg, struct cs_buf *out)
 {
@@ -43,7 +75,8 @@ run(const struct cs_config *cfg, char *const *envp, const struct cs_body_src *sr
 	cs_req_finish(req, resp);
 	cs_req_drain(req);
 	head = strcmp(cs_req_method(req), "HEAD") == 0;
-	rc = cs_resp_serialize(resp, head, out);
+	if ((rc = security_headers(cfg, resp)) == CS_OK)
+		rc = cs_resp_serialize(resp, head, out);
 out:
 	if (rc) {
 		/* Out of memory: drop what was half written, answer a bare 500. */

@@ -30,6 +30,12 @@ enum cs_sync {
 	CS_SYNC_NONE		/* MDB_NOSYNC + periodic sync: an OS crash may lose recent commits */
 };
 
+/* X_FRAME_OPTIONS, also sent as CSP frame-ancestors ('none' or 'self'). */
+enum cs_frame_options {
+	CS_FRAME_DENY = 0,
+	CS_FRAME_SAMEORIGIN
+};
+
 struct cs_config {
 	char		*secret_key;		/* NULL when unset */
 	char	       **secret_key_fallbacks;	/* NULL-terminated, may be empty */
@@ -60,6 +66,12 @@ struct cs_config {
 	int64_t		 login_failure_window;
 	char		*template_dir;		/* NULL: built-in pages */
 	size_t		 data_upload_max_memory_size;
+	/* Django's XFrameOptionsMiddleware and SecurityMiddleware headers,
+	 * sent on every response that does not set its own (cs_serve). */
+	enum cs_frame_options x_frame_options;		/* DENY */
+	bool		 secure_content_type_nosniff;		/* true */
+	char		*secure_referrer_policy;		/* same-origin; NULL: omitted */
+	char		*secure_cross_origin_opener_policy;	/* same-origin; NULL: omitted */
 
 	/* csess's own settings (not Django's) */
 	size_t		 cookie_header_max_size;	/* COOKIE_HEADER_MAX_SIZE, 8192 */
