@@ -1,6 +1,8 @@
 /*
  * auth.c -- login, logout and the current user (see csess/auth.h).
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,9 @@
 #include "csess/session.h"
 #include "csess/sign.h"
 #include "csess/users.h"
+#include "users_env.h"
+
+#define ADDR_TEXT_MAX	64	/* INET6_ADDRSTRLEN with room */
 
 /* Per-request cache of the answer of cs_auth_user(). */
 static const char user_slot;
@@ -20,13 +25,43 @@ hash_matches(const char *a, const char *b)
 	return a && b && cs_ct_equal(a, strlen(a), b, strlen(b));
 }
 
+/* A stored hash no check can use: the login fails as a wrong password
+ * does; the operator learns why from one line (never the hash). */
+static void
+log_refused_hash(const struct cs_config *cfg, const char *name, const char *hash)
+{
+	const char *why = NULL;
+
+	cs_password_hash_valid(hash, cfg->password_max_iterations, &why);
+	fprintf(stderr, "csess: login: the stored password hash of user '%s' "
+	    "is refused (%s): set a new one with csess user passwd\n", name,
+	    why ? why : "unusable");
+}
+
+/* Check the password at the same cost for every name, known or not. */
+static int
+check(const struct cs_config *cfg, const char *name, const char *password,
+    const char *hash)
+{
+	long cost;
+	int rc;
+
+	if ((rc = cs_users_wrong_password_cost(cfg, &cost)) ||
+	    (rc = cs_users_note_hash(cfg, hash, &cost)))
+		return rc;
+	rc = cs_password_check_bounded(password, strlen(password), hash, cost,
+	    cfg->password_max_iterations);
+	if (hash && (rc == CS_ERR_TOO_LARGE || rc == CS_ERR_INVALID))
+		log_refused_hash(cfg, name, hash);
+	return rc;
+}
+
 /* Verify the password; upgrade the stored hash when it is weaker. */
 static enum cs_auth_result
 verify(const struct cs_config *cfg, const char *name, const char *password,
     struct cs_user *u, int *err)
 {
 	struct cs_buf fresh = { 0 };
-	const char *hash;
 	char auth[65];
 	int rc;
 
@@ -35,9 +70,8 @@ verify(const struct cs_config *cfg, const char *name, const char *password,
 		*err = rc;
 		return CS_AUTH_ERROR;
 	}
-	hash = rc == CS_OK ? u->password_hash : NULL;
-	rc = cs_password_check(password, strlen(password), hash, cfg->password_iterations);
-	if (rc == CS_ERR_CRYPTO || rc == CS_ERR_NOMEM) {
+	rc = check(cfg, name, password, rc == CS_OK ? u->password_hash : NULL);
+	if (rc == CS_ERR_CRYPTO || rc == CS_ERR_NOMEM || rc == CS_ERR_STORE) {
 		*err = rc;
 		return CS_AUTH_ERROR;
 	}
@@ -55,6 +89,52 @@ verify(const struct cs_config *cfg, const char *name, const char *password,
 	}
 	cs_buf_free(&fresh);
 	return CS_AUTH_OK;
+}
+
+static bool
+addr_valid(const char *text)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, text, a) == 1 || inet_pton(AF_INET6, text, a) == 1;
+}
+
+/*
+ * The client's address for per-address throttling: REMOTE_ADDR, unless that
+ * is one of TRUSTED_PROXIES; then the right-most X-Forwarded-For entry that
+ * is not a trusted proxy.  Entries left of it are whatever the client wrote,
+ * so they are never believed.  A malformed entry keeps the proxy's address.
+ */
+static const char *
+client_addr(struct cs_req *req, char buf[ADDR_TEXT_MAX])
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	const char *addr = cs_req_remote_addr(req), *xff, *p, *tok, *end;
+	size_t n;
+
+	if (cfg->trusted_proxies == NULL ||
+	    !cs_config_addr_listed(cfg->trusted_proxies, addr) ||
+	    (xff = cs_req_header(req, "X-Forwarded-For")) == NULL)
+		return addr;
+	for (end = xff + strlen(xff);; end = p - 1) {
+		for (p = end; p > xff && p[-1] != ','; p--)
+			continue;
+		for (tok = p; tok < end && (*tok == ' ' || *tok == '\t'); tok++)
+			continue;
+		for (n = (size_t)(end - tok); n && (tok[n - 1] == ' ' ||
+		    tok[n - 1] == '\t'); n--)
+			continue;
+		if (n == 0 || n >= ADDR_TEXT_MAX)
+			return addr;
+		memcpy(buf, tok, n);
+		buf[n] = '\0';
+		if (!addr_valid(buf))
+			return addr;
+		if (!cs_config_addr_listed(cfg->trusted_proxies, buf))
+			return buf;
+		if (p == xff)
+			return addr;	/* every entry is a trusted proxy */
+	}
 }
 
 /* The hash for this SECRET_KEY; refresh the user record if it went stale
@@ -114,15 +194,16 @@ cs_auth_login(struct cs_req *req, struct cs_resp *resp, const char *name,
     const char *password, int64_t *retry_after, int *err)
 {
 	const struct cs_config *cfg = cs_req_config(req);
-	const char *addr = cs_req_remote_addr(req);
 	struct cs_user u = { 0 };
 	enum cs_auth_result r;
-	char auth[65];
+	char auth[65], addr[ADDR_TEXT_MAX];
 	int rc;
 
 	*err = CS_OK;
 	*retry_after = 0;
-	rc = cs_throttle_check(cfg, name, addr, retry_after);
+	/* Counted before the hash is spent: concurrent guesses cannot all
+	 * pass a check made before any of them failed. */
+	rc = cs_throttle_reserve(cfg, name, client_addr(req, addr), retry_after);
 	if (rc == CS_ERR_TOO_LARGE)
 		return CS_AUTH_THROTTLED;
 	if (rc) {
@@ -130,10 +211,6 @@ cs_auth_login(struct cs_req *req, struct cs_resp *resp, const char *name,
 		return CS_AUTH_ERROR;
 	}
 	r = verify(cfg, name, password, &u, err);
-	if (r == CS_AUTH_BAD_CREDENTIALS && (rc = cs_throttle_fail(cfg, name, addr))) {
-		*err = rc;
-		r = CS_AUTH_ERROR;
-	}
 	if (r == CS_AUTH_OK) {
 		if ((rc = current_auth_hash(cfg, &u, auth)) ||
 		    (rc = attach(req, resp, u.name, auth)) ||

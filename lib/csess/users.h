@@ -58,7 +58,31 @@ int	 cs_user_each(const struct cs_config *,
 int	 cs_throttle_check(const struct cs_config *, const char *user,
 	    const char *addr, int64_t *retry_after);
 int	 cs_throttle_fail(const struct cs_config *, const char *user, const char *addr);
+/*
+ * Check and count an attempt in one write transaction, before the password
+ * is hashed: CS_ERR_TOO_LARGE (with *retry_after) when either counter is
+ * at its limit, nothing counted; else CS_OK with both counters bumped.  So
+ * N concurrent attempts under a limit of L check at most L passwords.
+ */
+int	 cs_throttle_reserve(const struct cs_config *, const char *user,
+	    const char *addr, int64_t *retry_after);
 /* A successful login clears the username's counter (not the address's). */
 int	 cs_throttle_reset(const struct cs_config *, const char *user);
+
+struct cs_throttle_entry {
+	const char	*kind;		/* "user" or "address" */
+	const char	*name;		/* borrowed: valid during the call */
+	uint32_t	 failures;
+	int64_t		 window_end;	/* epoch seconds; may be past */
+};
+
+/* Call fn for every stored counter (addresses, then users, in key order);
+ * stops early when fn returns non-zero, which is returned. */
+int	 cs_throttle_each(const struct cs_config *,
+	    int (*fn)(void *arg, const struct cs_throttle_entry *), void *arg);
+/* Delete the counters of user and/or addr (both NULL: every counter);
+ * *cleared says how many were deleted. */
+int	 cs_throttle_clear(const struct cs_config *, const char *user,
+	    const char *addr, size_t *cleared);
 
 #endif
