@@ -12,6 +12,7 @@
 #include "csess/session.h"
 #include "csess/sign.h"
 #include "csess/users.h"
+#include "keyfp.h"
 #include "users_env.h"
 
 #define ADDR_TEXT_MAX	64	/* INET6_ADDRSTRLEN with room */
@@ -146,9 +147,37 @@ current_auth_hash(const struct cs_config *cfg, struct cs_user *u, char out[65])
 
 	if ((rc = cs_session_auth_hash(out, u->password_hash, cfg->secret_key)))
 		return rc;
-	if (!hash_matches(out, u->auth_hash))
+	if (!hash_matches(out, u->auth_hash) || u->key_fingerprint == NULL)
 		return cs_user_set_auth_hash(cfg, u->name, out);
 	return CS_OK;
+}
+
+/*
+ * The key that made the record's auth hash is SECRET_KEY or one of
+ * SECRET_KEY_FALLBACKS; else the key was rotated away and the session
+ * ends, as in Django.  keyfp.c computes this without libcrypto.  A record
+ * from before fingerprints names no key: believed until its next login.
+ * A page run without SECRET_KEY (it needs none to read a session) cannot
+ * tell either, and believes the record as before.
+ */
+static bool
+key_trusted(const struct cs_config *cfg, const char *fp)
+{
+	char have[CS_KEY_FP_LEN + 1];
+	const char *key;
+	bool ok = false;
+	size_t i;
+
+	if (fp == NULL || cfg->secret_key == NULL || *cfg->secret_key == '\0')
+		return true;
+	for (i = 0; i <= cfg->n_secret_key_fallbacks; i++) {
+		key = i == 0 ? cfg->secret_key : cfg->secret_key_fallbacks[i - 1];
+		if (key == NULL || *key == '\0')
+			continue;
+		cs_keyfp(key, have);
+		ok |= hash_matches(have, fp);
+	}
+	return ok;
 }
 
 /* Django's login(): flush on another user or a stale hash, else cycle. */
@@ -238,10 +267,12 @@ cs_auth_user(struct cs_req *req)
 		return NULL;
 	cs_session_get_string(s, CS_AUTH_HASH_KEY, &hash);
 	ok = cs_user_get(cs_req_config(req), name, &u) == CS_OK &&
-	    hash_matches(hash, u.auth_hash);
+	    hash_matches(hash, u.auth_hash) &&
+	    key_trusted(cs_req_config(req), u.key_fingerprint);
 	cs_user_free(&u);
 	if (!ok) {
-		/* Deleted user or changed password: this session is over. */
+		/* Deleted user, changed password or rotated SECRET_KEY:
+		 * this session is over. */
 		cs_session_flush(s);
 		return NULL;
 	}

@@ -2,6 +2,7 @@
  * users.c -- users in the LMDB store (see csess/users.h).
  *
  * users DBI: name -> JSON {"password": hash, "auth": hex|null,
+ * "key": fingerprint of the SECRET_KEY that made "auth" (keyfp.h),
  * "created": epoch, "changed": epoch}.  JSON keeps the record readable with
  * mdb_dump and lets later fields be added without a format version.
  * One more key, COST_KEY (not a username: '#' is refused in names), holds
@@ -17,6 +18,7 @@
 #include "csess/lmdb.h"
 #include "csess/session.h"
 #include "csess/users.h"
+#include "keyfp.h"
 #include "users_env.h"
 
 #define COST_KEY	"#iterations"
@@ -70,13 +72,14 @@ cs_user_free(struct cs_user *u)
 	free(u->name);
 	free(u->password_hash);
 	free(u->auth_hash);
+	free(u->key_fingerprint);
 	memset(u, 0, sizeof(*u));
 }
 
 static int
 decode_user(const char *name, const MDB_val *v, struct cs_user *out)
 {
-	json_t *j, *pw, *auth;
+	json_t *j, *pw, *auth, *key;
 	json_error_t jerr;
 	int rc = CS_ERR_STORE;
 
@@ -85,14 +88,18 @@ decode_user(const char *name, const MDB_val *v, struct cs_user *out)
 		return CS_ERR_STORE;
 	pw = json_object_get(j, "password");
 	auth = json_object_get(j, "auth");
+	key = json_object_get(j, "key");
 	if (json_is_string(pw)) {
 		out->name = strdup(name);
 		out->password_hash = strdup(json_string_value(pw));
 		out->auth_hash = json_is_string(auth) ? strdup(json_string_value(auth)) : NULL;
+		out->key_fingerprint = json_is_string(key) ?
+		    strdup(json_string_value(key)) : NULL;
 		out->created = json_integer_value(json_object_get(j, "created"));
 		out->password_changed = json_integer_value(json_object_get(j, "changed"));
 		rc = (out->name && out->password_hash &&
-		    (out->auth_hash || !json_is_string(auth))) ? CS_OK : CS_ERR_NOMEM;
+		    (out->auth_hash || !json_is_string(auth)) &&
+		    (out->key_fingerprint || !json_is_string(key))) ? CS_OK : CS_ERR_NOMEM;
 		if (rc)
 			cs_user_free(out);
 	}
@@ -224,6 +231,7 @@ struct put_arg {
 	const char	*name;
 	const char	*hash;
 	const char	*auth;
+	const char	*key;		/* fingerprint of the key that made auth */
 	bool		 create_only;
 	bool		 auth_only;	/* keep the password, set auth */
 	bool		 replaced;	/* out: an existing password was replaced */
@@ -264,7 +272,8 @@ put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	} else if (a->auth_only) {
 		return CS_ERR_NOT_FOUND;
 	}
-	j = json_pack("{s:s, s:s?, s:I, s:I}", "password", hash, "auth", a->auth,
+	j = json_pack("{s:s, s:s?, s:s?, s:I, s:I}", "password", hash,
+	    "auth", a->auth, "key", a->auth ? a->key : NULL,
 	    "created", (json_int_t)created, "changed", (json_int_t)changed);
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
@@ -300,6 +309,7 @@ static int
 put(const struct cs_config *cfg, struct put_arg *a)
 {
 	struct cs_lmdb_env *e;
+	char key[CS_KEY_FP_LEN + 1];
 	int rc;
 
 	if (!cs_username_valid(a->name))
@@ -307,6 +317,11 @@ put(const struct cs_config *cfg, struct put_arg *a)
 	if ((rc = cs_users_env(cfg, &e)))
 		return rc;
 	a->max_iterations = cfg->password_max_iterations;
+	/* The callers make auth with SECRET_KEY: name that key beside it. */
+	if (a->auth && cfg->secret_key && *cfg->secret_key) {
+		cs_keyfp(cfg->secret_key, key);
+		a->key = key;
+	}
 	if ((rc = cs_lmdb_write(e, put_fn, a)))
 		return rc;
 	return a->replaced ? revoke_sessions(cfg, a->name) : CS_OK;
@@ -316,7 +331,8 @@ int
 cs_user_put(const struct cs_config *cfg, const char *name,
     const char *password_hash, const char *auth_hash, bool create_only)
 {
-	struct put_arg a = { name, password_hash, auth_hash, create_only, false, false, 0 };
+	struct put_arg a = { name, password_hash, auth_hash, NULL, create_only,
+	    false, false, 0 };
 
 	if (password_hash == NULL || *password_hash == '\0')
 		return CS_ERR_INVALID;
@@ -327,7 +343,7 @@ int
 cs_user_set_auth_hash(const struct cs_config *cfg, const char *name,
     const char *auth_hash)
 {
-	struct put_arg a = { name, NULL, auth_hash, false, true, false, 0 };
+	struct put_arg a = { name, NULL, auth_hash, NULL, false, true, false, 0 };
 
 	return put(cfg, &a);
 }

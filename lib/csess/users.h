@@ -8,6 +8,10 @@
  * from it (Django's get_session_auth_hash).  A session stores that auth
  * hash at login; a page compares the two (constant time) without any
  * cryptography, so a password change logs out every other session.
+ * Beside it the record names the SECRET_KEY that made it (a fingerprint:
+ * 128 bits of HMAC-SHA256 keyed by it); a page whose SECRET_KEY and
+ * SECRET_KEY_FALLBACKS do not include that key ends the session, as
+ * Django's get_user() does after a rotation without fallbacks.
  */
 #ifndef CSESS_USERS_H
 #define CSESS_USERS_H
@@ -21,6 +25,7 @@ struct cs_user {
 	char	*name;
 	char	*password_hash;	/* Django format */
 	char	*auth_hash;	/* 64 hex characters, or NULL if never computed */
+	char	*key_fingerprint; /* names the SECRET_KEY that made auth_hash, or NULL (older records) */
 	int64_t	 created;
 	int64_t	 password_changed;
 };
@@ -34,8 +39,10 @@ bool	 cs_username_valid(const char *name);
 int	 cs_user_get(const struct cs_config *, const char *name, struct cs_user *out);
 /*
  * Create (create_only: CS_ERR_EXISTS when taken) or replace the password of
- * a user.  auth_hash may be NULL.  Replacing a password revokes every
- * session of that user.
+ * a user.  auth_hash may be NULL; when given, it must be made with the
+ * configuration's SECRET_KEY (its fingerprint is stored with it).
+ * Replacing a password revokes every session of that user; storing the
+ * same hash again does not.
  */
 int	 cs_user_put(const struct cs_config *, const char *name,
 	    const char *password_hash, const char *auth_hash, bool create_only);

@@ -10,6 +10,8 @@
 
 #include <criterion/redirect.h>
 #include "crypto_int.h"
+#include "keyfp.h"
+#include "users_env.h"
 
 static struct ufx f;
 
@@ -26,6 +28,7 @@ login_handler(struct cs_req *req, struct cs_resp *resp, void *arg)
 	struct login *l = arg;
 	int err;
 
+	cs_session_middleware(req);
 	l->result = cs_auth_login(req, resp, l->user, l->password, &l->retry, &err);
 }
 
@@ -302,4 +305,150 @@ Test(hardening, trusted_proxies_must_be_addresses)
 	cr_expect(cs_config_addr_listed("10.0.0.1, ::ffff:127.0.0.1", "127.0.0.1"));
 	cr_expect_not(cs_config_addr_listed("10.0.0.1", "10.0.0.10"));
 	cr_expect_not(cs_config_addr_listed(NULL, "10.0.0.1"));
+}
+
+/* ---- 10a. rotating SECRET_KEY without the old key ends sessions --------- */
+
+Test(hardening, key_fingerprint_hmac_is_hmac_sha256)
+{
+	static const size_t lens[] = { 0, 1, 31, 55, 56, 63, 64, 65, 119, 200 };
+	unsigned char key[200], msg[200], ours[32], ssl[32];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(key); i++) {
+		key[i] = (unsigned char)(i * 7 + 3);
+		msg[i] = (unsigned char)(i * 13 + 1);
+	}
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		for (j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+			cs_keyfp_hmac_sha256(key, lens[i], msg, lens[j], ours);
+			cr_assert_eq(cs_hmac(CS_HASH_SHA256, key, lens[i], msg,
+			    lens[j], ssl), CS_OK);
+			cr_expect_arr_eq(ours, ssl, 32, "key %zu msg %zu", lens[i], lens[j]);
+		}
+}
+
+static void
+whoami_handler(struct cs_req *req, struct cs_resp *resp, void *arg)
+{
+	const char **user = arg;
+
+	(void)resp;
+	cs_session_middleware(req);
+	*user = cs_auth_user(req) ? "yes" : NULL;
+}
+
+/* A session key from a login of alice under cfg. */
+static void
+login_session(const struct cs_config *cfg, char key[64])
+{
+	char *envp[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/login",
+	    "REMOTE_ADDR=192.0.2.1", NULL };
+	struct login l = { "alice", "s3cret!", CS_AUTH_ERROR, 0 };
+	struct cs_buf out = { 0 };
+	const char *p;
+
+	cr_assert_eq(cs_run_once(cfg, envp, NULL, 0, login_handler, &l, &out), CS_OK);
+	cr_assert_eq(l.result, CS_AUTH_OK);
+	cr_assert_not_null(p = strstr(out.data, "sessionid="));
+	snprintf(key, 64, "%.*s", (int)strcspn(p + 10, ";\r"), p + 10);
+	cs_buf_free(&out);
+}
+
+/* True when the session is logged in for a page configured by cfg. */
+static bool
+logged_in(const struct cs_config *cfg, const char *key)
+{
+	char cookie[100];
+	char *envp[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/protected", cookie, NULL };
+	const char *user = NULL;
+	struct cs_buf out = { 0 };
+
+	snprintf(cookie, sizeof(cookie), "HTTP_COOKIE=sessionid=%s", key);
+	cr_assert_eq(cs_run_once(cfg, envp, NULL, 0, whoami_handler, &user, &out), CS_OK);
+	cs_buf_free(&out);
+	return user != NULL;
+}
+
+static void
+config_with(struct cs_config *cfg, const char *key, const char *fallbacks)
+{
+	char k[200], fb[200], err[256], *envp[16];
+	int i;
+
+	for (i = 0; i < f.nvars && i < 13; i++)
+		envp[i] = f.envp[i];
+	snprintf(k, sizeof(k), "CSESS_SECRET_KEY=%s", key);
+	snprintf(fb, sizeof(fb), "CSESS_SECRET_KEY_FALLBACKS=%s", fallbacks);
+	envp[i++] = k;
+	envp[i++] = fb;
+	envp[i] = NULL;
+	cr_assert_eq(cs_config_load_env(cfg, envp, err, sizeof(err)), CS_OK, "%s", err);
+}
+
+Test(hardening, rotating_secret_key_without_fallback_ends_sessions)
+{
+	struct cs_config old, rotated, kept;
+	char key[64], again[64];
+	uint64_t before;
+
+	setup("1000", "100", "1000");
+	config_with(&old, "old-key-old-key-old-key-old-key-old-key-old-key-01", "");
+	config_with(&kept, "new-key-new-key-new-key-new-key-new-key-new-key-01",
+	    "old-key-old-key-old-key-old-key-old-key-old-key-01");
+	config_with(&rotated, "new-key-new-key-new-key-new-key-new-key-new-key-01", "");
+	login_session(&old, key);
+	before = cs_crypto_pbkdf2_rounds();
+	cr_expect(logged_in(&old, key), "the same key");
+	cr_expect(logged_in(&kept, key), "the old key is a fallback");
+	cr_expect_eq(cs_crypto_pbkdf2_rounds(), before, "no password work on a page");
+	cr_expect_not(logged_in(&rotated, key), "rotated without the old key");
+	cr_expect_not(logged_in(&old, key), "the session was flushed");
+	/* A login under the new key works, and its session survives there. */
+	login_session(&rotated, again);
+	cr_expect(logged_in(&rotated, again));
+	cs_config_free(&old);
+	cs_config_free(&kept);
+	cs_config_free(&rotated);
+}
+
+/* Rewrite alice's record as csess wrote it before fingerprints. */
+static int
+strip_key_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *arg)
+{
+	const struct cs_user *u = arg;
+	MDB_val k = { 5, "alice" }, v;
+	char text[512];
+
+	v.mv_size = (size_t)snprintf(text, sizeof(text), "{\"password\":\"%s\","
+	    "\"auth\":\"%s\",\"created\":1,\"changed\":1}", u->password_hash,
+	    u->auth_hash);
+	v.mv_data = text;
+	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
+}
+
+/* Records from before fingerprints keep their sessions (no mass logout on
+ * upgrade); the next login names the key. */
+Test(hardening, a_record_without_a_key_fingerprint_is_believed_until_login)
+{
+	struct cs_config rotated;
+	struct cs_lmdb_env *e;
+	struct cs_user u;
+	char key[64];
+
+	setup("1000", "100", "1000");
+	login_session(&f.cfg, key);
+	cr_assert_eq(cs_user_get(&f.cfg, "alice", &u), CS_OK);
+	cr_expect_eq(strlen(u.key_fingerprint), CS_KEY_FP_LEN, "a login names the key");
+	cr_assert_eq(cs_users_env(&f.cfg, &e), CS_OK);
+	cr_assert_eq(cs_lmdb_write(e, strip_key_fn, &u), CS_OK);
+	cs_user_free(&u);
+	config_with(&rotated, "another-key-another-key-another-key-another-key-1", "");
+	cr_expect(logged_in(&rotated, key), "no key named: believed");
+	login_session(&f.cfg, key);
+	cr_assert_eq(cs_user_get(&f.cfg, "alice", &u), CS_OK);
+	cr_expect_not_null(u.key_fingerprint, "the next login names the key again");
+	cs_user_free(&u);
+	cr_expect_not(logged_in(&rotated, key));
+	cs_config_free(&rotated);
 }
