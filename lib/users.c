@@ -284,9 +284,10 @@ put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	v.mv_data = text;
 	rc = cs_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
 	free(text);
+	/* a->hash, not hash: that may point into the freed old record. */
 	if (rc == CS_OK && !a->auth_only &&
-	    hash_iterations(hash) <= (unsigned long)a->max_iterations)
-		rc = raise_cost(txn, e, hash_iterations(hash));
+	    hash_iterations(a->hash) <= (unsigned long)a->max_iterations)
+		rc = raise_cost(txn, e, hash_iterations(a->hash));
 	return rc;
 }
 
