@@ -197,6 +197,38 @@ Test(hardening, wrong_password_costs_the_same_rounds_known_or_not)
 	cr_expect_eq(wrong_rounds("strong"), 4000, "stronger hash");
 }
 
+/* A record stored before the store kept its high-water mark (raw, as an
+ * older csess wrote it): its first login attempt raises the mark. */
+static int
+raw_put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *arg)
+{
+	const char *hash = arg;
+	MDB_val k = { 6, "oldtop" }, v;
+	char text[256];
+
+	v.mv_size = (size_t)snprintf(text, sizeof(text),
+	    "{\"password\":\"%s\",\"created\":1,\"changed\":1}", hash);
+	v.mv_data = text;
+	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
+}
+
+Test(hardening, a_stronger_hash_stored_before_the_mark_raises_it_at_its_first_attempt)
+{
+	struct cs_lmdb_env *e;
+
+	setup("1000", "100", "1000");
+	put_hash("scratch", CS_HASH_SHA256, "pw", 3000);
+	cr_assert_eq(cs_user_delete(&f.cfg, "scratch"), CS_OK);
+	cr_expect_eq(wrong_rounds("nobody"), 3000, "a deleted user's count stays");
+	cr_assert_eq(cs_users_env(&f.cfg, &e), CS_OK);
+	cr_assert_eq(cs_lmdb_write(e, raw_put_fn,
+	    "pbkdf2_sha256$5000$abcdefgh12345678$"
+	    "LkHEnjZlTK9W8FlE7s9D7+0J4H0DZGHkXsgI2bgHzrU="), CS_OK);
+	cr_expect_eq(wrong_rounds("nobody"), 3000, "the mark does not know it yet");
+	cr_expect_eq(wrong_rounds("oldtop"), 5000);
+	cr_expect_eq(wrong_rounds("nobody"), 5000, "now it does");
+}
+
 /* ---- 9. a stored count over PASSWORD_MAX_ITERATIONS fails closed ------- */
 
 Test(hardening, an_absurd_stored_count_fails_like_a_wrong_password_without_deriving_it)
