@@ -3,6 +3,7 @@
  * Django's defaults.  Table-driven: one row per setting names its type,
  * where it lives in struct cs_config, its default and its bounds.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +29,8 @@ enum kind {
 	K_SALT,		/* legacy | v2 */
 	K_FRAME,	/* DENY | SAMEORIGIN */
 	K_REFERRER,	/* comma-separated Referrer-Policy tokens, empty: unset */
-	K_COOP		/* one Cross-Origin-Opener-Policy value, empty: unset */
+	K_COOP,		/* one Cross-Origin-Opener-Policy value, empty: unset */
+	K_ADDRS		/* char *: comma-separated IP addresses, may be empty */
 };
 
 struct setting {
@@ -66,6 +68,8 @@ static const struct setting settings[] = {
 	{ "LOGOUT_REDIRECT_URL", K_PATH, F(logout_redirect_url), "/login", 0, 0 },
 	{ "CSRF_COOKIE_NAME", K_NONEMPTY, F(csrf_cookie_name), "csrftoken", 0, 0 },
 	{ "PASSWORD_ITERATIONS", K_LONG, F(password_iterations), "600000", 1, 100000000 },
+	{ "PASSWORD_MAX_ITERATIONS", K_LONG, F(password_max_iterations), "10000000", 1, 0x7fffffff },
+	{ "TRUSTED_PROXIES", K_ADDRS, F(trusted_proxies), "", 0, 0 },
 	{ "LOGIN_FAILURES_PER_USER", K_LONG, F(login_failures_per_user), "5", 1, 1000000 },
 	{ "LOGIN_FAILURES_PER_ADDRESS", K_LONG, F(login_failures_per_address), "50", 1, 1000000 },
 	{ "LOGIN_FAILURE_WINDOW", K_INT, F(login_failure_window), "900", 1, 86400 * 365 },
@@ -242,6 +246,71 @@ free_list(struct cs_config *cfg)
 	cfg->n_secret_key_fallbacks = 0;
 }
 
+/* One IPv4 or IPv6 address of n bytes, as 16 bytes (IPv4 mapped). */
+static bool
+addr_parse(const char *s, size_t n, unsigned char out[16])
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (n == 0 || n >= sizeof(text))
+		return false;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return true;
+	memset(out, 0, 10);
+	memset(out + 10, 0xff, 2);
+	return inet_pton(AF_INET, text, out + 12) == 1;
+}
+
+/* The next comma-separated token of *list, blanks trimmed; false at the end. */
+static bool
+next_token(const char **list, const char **tok, size_t *len)
+{
+	const char *p = *list, *end;
+
+	if (*p == '\0')
+		return false;
+	end = p + strcspn(p, ",");
+	*list = *end ? end + 1 : end;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*tok = p;
+	*len = (size_t)(end - p);
+	return true;
+}
+
+static bool
+addrs_valid(const char *list)
+{
+	unsigned char a[16];
+	const char *tok;
+	size_t len;
+
+	while (next_token(&list, &tok, &len))
+		if (!addr_parse(tok, len, a))
+			return false;
+	return true;
+}
+
+bool
+cs_config_addr_listed(const char *list, const char *addr)
+{
+	unsigned char want[16], a[16];
+	const char *tok;
+	size_t len;
+
+	if (list == NULL || addr == NULL ||
+	    !addr_parse(addr, strlen(addr), want))
+		return false;
+	while (next_token(&list, &tok, &len))
+		if (addr_parse(tok, len, a) && !memcmp(a, want, sizeof(a)))
+			return true;
+	return false;
+}
+
 /* Apply one value (v may be NULL only for a NULL default). */
 static int
 apply(struct cs_config *cfg, const struct setting *s, const char *v,
@@ -261,6 +330,7 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 	case K_ENGINE:
 	case K_REFERRER:
 	case K_COOP:
+	case K_ADDRS:
 		if (v == NULL) {
 			free(*str);
 			*str = NULL;
@@ -278,6 +348,9 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 		if (s->kind == K_COOP && *v && !one_of(opener_policies, v, strlen(v)))
 			return fail(err, errlen, s->name, "must be same-origin, "
 			    "same-origin-allow-popups, unsafe-none or empty");
+		if (s->kind == K_ADDRS && !addrs_valid(v))
+			return fail(err, errlen, s->name,
+			    "must be IP addresses separated by commas");
 		if (s->kind == K_ENGINE) {
 			for (i = 0; engines[i] && strcmp(engines[i], v); i++)
 				continue;
@@ -504,6 +577,9 @@ cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t e
 		    (rc = apply(cfg, st, eq + 1, err, errlen)))
 			return rc;
 	}
+	if (cfg->password_iterations > cfg->password_max_iterations)
+		return fail(err, errlen, "PASSWORD_MAX_ITERATIONS",
+		    "is below PASSWORD_ITERATIONS");
 	return CS_OK;
 }
 
@@ -523,7 +599,8 @@ cs_config_free(struct cs_config *cfg)
 	for (i = 0; i < NSETTINGS; i++)
 		if (settings[i].kind == K_STRING || settings[i].kind == K_NONEMPTY ||
 		    settings[i].kind == K_PATH || settings[i].kind == K_ENGINE ||
-		    settings[i].kind == K_REFERRER || settings[i].kind == K_COOP) {
+		    settings[i].kind == K_REFERRER || settings[i].kind == K_COOP ||
+		    settings[i].kind == K_ADDRS) {
 			char **p = (char **)((char *)cfg + settings[i].off);
 			free(*p);
 			*p = NULL;
