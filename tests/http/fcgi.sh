@@ -20,7 +20,8 @@ else
 	USR=$(id -un)
 fi
 GRP=$(id -gn "$USR")
-as_user() { if [ "$(id -u)" -eq 0 ]; then runuser -u "$USR" -- "$@"; else "$@"; fi; }
+# setpriv execs (no process in between): $! is the program itself.
+as_user() { if [ "$(id -u)" -eq 0 ]; then setpriv --reuid "$USR" --regid "$GRP" --init-groups -- "$@"; else "$@"; fi; }
 
 # The programs' settings and store, the programs' user's own.
 mkdir -p "$T/data" "$T/run" "$T/state"
@@ -138,6 +139,14 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 t_eq "kill \$(cat PIDFILE) stops every worker" 0 "$alive"
-kill "$apid" "$hpid" 2>/dev/null
+# systemd-socket-activate started the program as its child on the first
+# connection; systemd would signal the program itself.
+prog=$(pgrep -P "$apid" | head -n 1)
+t_match "protected was started on the first connection" '^[0-9]+$' "$prog"
+kill "$prog" 2>/dev/null
+for _ in $(seq 1 50); do kill -0 "$prog" 2>/dev/null || break; sleep 0.1; done
+t_ok "SIGTERM ends the socket-activated program" bash -c "! kill -0 $prog 2>/dev/null"
+kill "$apid" 2>/dev/null
+kill "$hpid" 2>/dev/null
 wait "$apid" "$hpid" 2>/dev/null
 t_done
