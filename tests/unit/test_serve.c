@@ -333,10 +333,14 @@ Test(serve, thousands_of_requests_leave_nothing_behind)
 	size_t before = 0;
 
 	cr_assert_eq(cs_config_load_env(&cfg, NULL, err, sizeof(err)), CS_OK);
-	for (i = 0; i < 10000; i++) {
-		/* After a warm-up the heap must not move: out has grown to size,
-		 * and glibc's caches of freed chunks, which mallinfo counts as
-		 * in use, settle within a few thousand requests. */
+	/*
+	 * glibc's per-thread cache keeps up to 7 freed chunks of each small
+	 * size, and mallinfo counts them as in use: the count drifts by up to
+	 * a few hundred KiB as requests touch new sizes, then stops.  A leak
+	 * does not stop: one lost chunk per request (32 bytes at least) is
+	 * 640,000 bytes over the 20,000 measured requests, twice the bound.
+	 */
+	for (i = 0; i < 25000; i++) {
 		if (i == 5000)
 			before = heap_in_use();
 		cs_buf_reset(&out);
@@ -345,7 +349,8 @@ Test(serve, thousands_of_requests_leave_nothing_behind)
 			failed++;
 	}
 	cr_assert_eq(failed, 0, "every request answered");
-	cr_assert_eq(heap_in_use(), before, "bytes in use grew over 5000 requests: %zu -> %zu", before, heap_in_use());
+	cr_assert_lt(heap_in_use(), before + 20000 * 16,
+	    "bytes in use grew over 20000 requests: %zu -> %zu", before, heap_in_use());
 	cr_assert(strncmp(out.data, "Status: 418", 11) == 0);
 	cs_config_free(&cfg);
 }
