@@ -228,13 +228,15 @@ cs_auth_login(struct cs_req *req, struct cs_resp *resp, const char *name,
 	struct cs_user u = { 0 };
 	enum cs_auth_result r;
 	char auth[65], addr[ADDR_TEXT_MAX];
+	const char *who;
 	int rc;
 
 	*err = CS_OK;
 	*retry_after = 0;
 	/* Counted before the hash is spent: concurrent guesses cannot all
 	 * pass a check made before any of them failed. */
-	rc = cs_throttle_reserve(cfg, name, client_addr(req, addr), retry_after);
+	who = client_addr(req, addr);
+	rc = cs_throttle_reserve(cfg, name, who, retry_after);
 	if (rc == CS_ERR_TOO_LARGE)
 		return CS_AUTH_THROTTLED;
 	if (rc) {
@@ -245,7 +247,7 @@ cs_auth_login(struct cs_req *req, struct cs_resp *resp, const char *name,
 	if (r == CS_AUTH_OK) {
 		if ((rc = current_auth_hash(cfg, &u, auth)) ||
 		    (rc = attach(req, resp, u.name, auth)) ||
-		    (rc = cs_throttle_reset(cfg, u.name))) {
+		    (rc = cs_throttle_succeeded(cfg, u.name, who))) {
 			*err = rc;
 			r = CS_AUTH_ERROR;
 		}

@@ -191,6 +191,54 @@ cs_throttle_reserve(const struct cs_config *cfg, const char *user,
 	return a.retry > 0 ? CS_ERR_TOO_LARGE : CS_OK;
 }
 
+/* Take back one reserved attempt: the counter goes down, and away at 0. */
+static int
+refund(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, size_t len)
+{
+	MDB_dbi dbi = cs_lmdb_dbi(e, CS_DBI_THROTTLE);
+	MDB_val k = { len, (void *)key }, v = { sizeof(struct counter), NULL };
+	struct counter c;
+	int rc;
+
+	if (len == 0 || (rc = read_counter(txn, e, key, len, &c)) || c.count == 0)
+		return len == 0 ? CS_OK : rc;
+	if (--c.count == 0)
+		rc = cs_lmdb_rc(e, mdb_del(txn, dbi, &k, NULL));
+	else {
+		v.mv_data = &c;
+		rc = cs_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
+	}
+	return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
+}
+
+static int
+succeeded_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	struct check_arg *a = p;
+	MDB_val k = { a->k.user_len, a->k.user };
+	int rc = CS_OK;
+
+	if (a->k.user_len != 0)
+		rc = cs_lmdb_rc(e, mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_THROTTLE), &k, NULL));
+	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND)
+		return rc;
+	return refund(txn, e, a->k.addr, a->k.addr_len);
+}
+
+int
+cs_throttle_succeeded(const struct cs_config *cfg, const char *user,
+    const char *addr)
+{
+	struct cs_lmdb_env *e;
+	struct check_arg a = { .cfg = cfg, .now = cs_now() };
+	int rc;
+
+	make_keys(&a.k, user, addr);
+	if ((rc = cs_users_env(cfg, &e)))
+		return rc;
+	return cs_lmdb_write(e, succeeded_fn, &a);
+}
+
 int
 cs_throttle_reset(const struct cs_config *cfg, const char *user)
 {

@@ -73,8 +73,16 @@ int	 cs_throttle_fail(const struct cs_config *, const char *user, const char *ad
  */
 int	 cs_throttle_reserve(const struct cs_config *, const char *user,
 	    const char *addr, int64_t *retry_after);
-/* A successful login clears the username's counter (not the address's). */
+/* Clear the username's counter (csess user passwd, throttle reset). */
 int	 cs_throttle_reset(const struct cs_config *, const char *user);
+/*
+ * A successful login after cs_throttle_reserve: the username's counter is
+ * cleared and the attempt reserved on the address is taken back, so only
+ * failures count against LOGIN_FAILURES_PER_ADDRESS (many users behind one
+ * NAT address log in all day).  One write transaction.
+ */
+int	 cs_throttle_succeeded(const struct cs_config *, const char *user,
+	    const char *addr);
 
 struct cs_throttle_entry {
 	const char	*kind;		/* "user" or "address" */

@@ -153,7 +153,7 @@ Test(hardening, concurrent_guesses_from_one_address_check_only_the_limit)
 	expect_three_checked("user%d", "198.51.100.77");
 }
 
-Test(hardening, a_successful_login_clears_the_user_counter_not_the_address)
+Test(hardening, a_successful_login_clears_the_user_counter_and_refunds_the_address)
 {
 	int64_t retry;
 
@@ -161,10 +161,26 @@ Test(hardening, a_successful_login_clears_the_user_counter_not_the_address)
 	cr_assert_eq(login_from("192.0.2.5", NULL, "alice", "wrong"), CS_AUTH_BAD_CREDENTIALS);
 	cr_assert_eq(login_from("192.0.2.5", NULL, "alice", "wrong"), CS_AUTH_BAD_CREDENTIALS);
 	cr_assert_eq(login_from("192.0.2.5", NULL, "alice", "s3cret!"), CS_AUTH_OK);
-	/* The user's counter is gone; the address spent its 3 attempts. */
+	/* The user's counter is gone; the address keeps its 2 failures but
+	 * not the attempt that succeeded: one more failure is allowed. */
 	cr_expect_eq(cs_throttle_check(&f.cfg, "alice", "192.0.2.6", &retry), CS_OK);
-	cr_expect_eq(cs_throttle_check(&f.cfg, "bob", "192.0.2.5", &retry),
+	cr_expect_eq(cs_throttle_check(&f.cfg, "bob", "192.0.2.5", &retry), CS_OK);
+	cr_assert_eq(login_from("192.0.2.5", NULL, "bob", "wrong"), CS_AUTH_BAD_CREDENTIALS);
+	cr_expect_eq(cs_throttle_check(&f.cfg, "carol", "192.0.2.5", &retry),
 	    CS_ERR_TOO_LARGE);
+}
+
+Test(hardening, successful_logins_never_fill_the_address_counter)
+{
+	int64_t retry;
+	int i;
+
+	/* Many users behind one NAT address: successes do not count. */
+	setup("1000", "3", "3");
+	for (i = 0; i < 6; i++)
+		cr_assert_eq(login_from("192.0.2.9", NULL, "alice", "s3cret!"), CS_AUTH_OK,
+		    "login %d", i);
+	cr_expect_eq(cs_throttle_check(&f.cfg, "bob", "192.0.2.9", &retry), CS_OK);
 }
 
 /* ---- 4. a wrong password costs the same for every name ----------------- */
