@@ -29,7 +29,8 @@ OPT	 = -O2
 endif
 O	 = build/$(V)
 
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC $(OPT) -Ilib $(CFLAGS)
+# Only what the public headers declare is exported (their visibility pragma).
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC -fvisibility=hidden $(OPT) -Ilib $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -Wl,--as-needed $(LDFLAGS)
 # libcrypto and zlib are not linked: lib/crypto.c loads them with dlopen on
 # first use, so programs that never sign do not pay for them at start-up.
@@ -63,7 +64,8 @@ SOLIB	 = lib/libcsess.so.$(VERSION)
 all: lib/libcsess.a $(SOLIB) bin/csess bin/clear-expired $(PROGS) $(FCGI_PROGS) lib/csess.pc \
     $(EXAMPLES)
 
-$(O)/%.o: %.c build/variant
+# Objects depend on the Makefile too: changed flags rebuild them.
+$(O)/%.o: %.c build/variant Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "csess.h"
+#include "csess_test.h"
 
 #define T0	1700000000
 

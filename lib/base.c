@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "csess/base.h"
+#include "csess_test.h"
 
 static const char *const errstr[CS_ERR__MAX] = {
 	[CS_OK] = "success",

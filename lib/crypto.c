@@ -21,6 +21,7 @@
 
 #include "csess/sign.h"
 #include "crypto_int.h"
+#include "csess_test.h"
 
 #define LIBCRYPTO	"libcrypto.so.3"
 #define LIBZ		"libz.so.1"

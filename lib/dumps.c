@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csess/sign.h"
+#include "csess_test.h"
 
 /* The caller's signer as a TimestampSigner with dumps' default salt. */
 static void

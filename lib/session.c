@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "session_impl.h"
+#include "csess_test.h"
 
 /*
  * Check an incoming key before it reaches any engine, in the shape the

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "csess/sign.h"
+#include "csess_test.h"
 
 static const char b64url_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -16,6 +16,7 @@
 
 #include "csess/http.h"
 #include "csess/sign.h"
+#include "csess_test.h"
 
 /* len(salt) as Python counts it: code points, not bytes. */
 static size_t

@@ -20,6 +20,7 @@
 #include "csess/sign.h"
 #include "csess/store.h"
 #include "engines.h"
+#include "csess_test.h"
 
 #define SESSION_SALT	"django.contrib.sessions.backends.signed_cookies"
 #define COOKIE_MAX	4096	/* name + value, what browsers keep */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "csess_test.h"
 
 #define STDIN_MAX	65536	/* a password, not a file */
 

@@ -13,6 +13,9 @@
 
 #include "base.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 struct cs_req;
 struct cs_resp;
 
@@ -70,4 +73,5 @@ const char *cs_auth_form_action(struct cs_req *);
  */
 int	 cs_auth_local_path(struct cs_buf *out, const char *path, size_t len);
 
+#pragma GCC visibility pop
 #endif

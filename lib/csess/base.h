@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 /*
  * The version of these headers.  CSESS_VERSION_NUMBER is 0xMMmmpp, for
  * "#if CSESS_VERSION_NUMBER >= 0x000100"; cs_version() is the version of
@@ -74,12 +77,9 @@ void	 cs_buf_reset(struct cs_buf *);	/* len = 0, keeps memory */
 void	 cs_buf_free(struct cs_buf *);
 char	*cs_buf_steal(struct cs_buf *);	/* caller frees; buf is emptied */
 
-/*
- * The clock, in whole seconds since the epoch.  Tests may pin it with
- * cs_clock_fix(t); cs_clock_fix(-1) returns to the real clock.
- */
+
+/* The clock, in whole seconds since the epoch. */
 int64_t	 cs_now(void);
-void	 cs_clock_fix(int64_t);
 
 /*
  * Random bytes from getrandom(2), never a userspace PRNG.  Retries on
@@ -92,4 +92,5 @@ int	 cs_random_string(char *out, size_t n, const char *alphabet);
 /* Constant-time comparison: true when both hold the same bytes. */
 bool	 cs_ct_equal(const void *, size_t, const void *, size_t);
 
+#pragma GCC visibility pop
 #endif

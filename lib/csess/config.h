@@ -10,6 +10,9 @@
 
 #include "base.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 enum cs_samesite {
 	CS_SAMESITE_OMIT = 0,	/* no SameSite attribute */
 	CS_SAMESITE_STRICT,
@@ -109,4 +112,5 @@ bool	 cs_config_addr_listed(const char *list, const char *addr);
 int	 cs_config_check(const struct cs_config *cfg,
 	    void (*warn)(void *arg, const char *setting, const char *msg), void *arg);
 
+#pragma GCC visibility pop
 #endif

@@ -49,6 +49,9 @@
 #include "base.h"
 #include "config.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 #define CS_COOKIE_DEFAULT_MAX_HEADER	8192
 #define CS_COOKIE_DEFAULT_MAX_PAIRS	3000
 #define CS_COOKIE_MAX_NAME_VALUE	4096	/* UAs ignore a longer name+value */
@@ -233,4 +236,5 @@ int	 cs_cookie_value_decode(struct cs_buf *out, const char *s, size_t n);
  */
 int	 cs_http_date_parse(const char *s, size_t len, int64_t *t);
 
+#pragma GCC visibility pop
 #endif

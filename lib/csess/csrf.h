@@ -19,6 +19,9 @@
 
 #include "base.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 #define CS_CSRF_SECRET_LEN	32
 #define CS_CSRF_TOKEN_LEN	64
 #define CS_CSRF_FIELD		"csrfmiddlewaretoken"
@@ -61,4 +64,5 @@ int	 cs_csrf_mask(const char *secret, char *out);	/* 64 + NUL */
  * CS_ERR_INVALID for anything else. out: 33 bytes. */
 int	 cs_csrf_unmask(const char *token, char *out);
 
+#pragma GCC visibility pop
 #endif

@@ -14,6 +14,9 @@
 #include "config.h"
 #include "cookie.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 struct cs_req;
 struct cs_resp;
 
@@ -244,4 +247,5 @@ int	 cs_run_once(const struct cs_config *cfg, char *const *envp,
 	    const void *body, size_t body_len, cs_handler_fn *handler, void *arg,
 	    struct cs_buf *out);
 
+#pragma GCC visibility pop
 #endif

@@ -51,6 +51,9 @@
 #include "base.h"
 #include "store.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 /* Longest username kept with a session (bytes, no NUL). */
 #define CS_LMDB_USER_MAX	255
 /* Largest session data accepted (bytes of JSON). */
@@ -125,4 +128,5 @@ void	cs_store_lmdb_maybe_sync(struct cs_store *);
 /* The last store failure in words (for messages; never session data). */
 const char *cs_lmdb_error(struct cs_store *);
 
+#pragma GCC visibility pop
 #endif

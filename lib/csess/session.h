@@ -105,6 +105,9 @@
 #include "http.h"
 #include "store.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 /* Django's reserved keys and values. */
 #define CS_SESSION_EXPIRY_KEY	"_session_expiry"
 #define CS_SESSION_TEST_COOKIE_NAME	"testcookie"
@@ -171,10 +174,6 @@ void	 cs_session_free(struct cs_session *);
  */
 int	 cs_session_store(const struct cs_config *cfg, struct cs_store **out,
 	    char *err, size_t errlen);
-/* Use store for every session of this process (embedding, tests); NULL
- * returns to SESSION_ENGINE.  The caller keeps ownership.  The same as
- * cs_store_for_process_set(). */
-void	 cs_session_store_set(struct cs_store *store);
 
 /* ---- state ----------------------------------------------------------- */
 
@@ -322,4 +321,5 @@ bool	 cs_session_truthy(struct cs_session *, const char *key);
 /* Python's bool() of one JSON value; NULL is false. */
 bool	 cs_json_truthy(const json_t *);
 
+#pragma GCC visibility pop
 #endif

@@ -16,6 +16,9 @@
 #include "config.h"
 #include "cookie.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 /* Forward declaration of jansson's value type (typedef'd json_t there). */
 struct json_t;
 
@@ -30,12 +33,6 @@ enum cs_hash {
 
 /* Load libcrypto (and zlib when zlib is true); CS_OK or CS_ERR_CRYPTO. */
 int	 cs_crypto_load(bool zlib);
-/*
- * Load these sonames instead of libcrypto.so.3 / libz.so.1 (NULL keeps the
- * default).  Only before the first call that loads them: for tests and
- * unusual installs.  Not thread-safe.
- */
-void	 cs_crypto_use(const char *libcrypto, const char *libz);
 /* Why the last load failed, or "" (static storage). */
 const char *cs_crypto_error(void);
 size_t	 cs_hash_len(enum cs_hash);
@@ -103,8 +100,6 @@ int	 cs_signer_init(struct cs_signer *s, const struct cs_config *cfg);
 /* Append value || sep || [base62(now) || sep ||] signature to out. */
 int	 cs_sign(const struct cs_signer *, const char *value, size_t len,
 	    struct cs_buf *out);
-int	 cs_sign_at(const struct cs_signer *, const char *value, size_t len,
-	    int64_t now, struct cs_buf *out);
 /*
  * Verify and append the original value to out.  max_age < 0: the age is
  * not checked; otherwise now - timestamp > max_age is CS_ERR_EXPIRED
@@ -113,8 +108,6 @@ int	 cs_sign_at(const struct cs_signer *, const char *value, size_t len,
  */
 int	 cs_unsign(const struct cs_signer *, const char *signed_value, size_t len,
 	    int64_t max_age, struct cs_buf *out);
-int	 cs_unsign_at(const struct cs_signer *, const char *signed_value,
-	    size_t len, int64_t max_age, int64_t now, struct cs_buf *out);
 
 /* --- dumps / loads (dumps.c, pyjson.c) ------------------------------------- */
 
@@ -134,8 +127,6 @@ int	 cs_pyjson_normalize(struct cs_buf *out, const char *text, size_t len);
  */
 int	 cs_dumps(const struct cs_signer *s, const char *json, size_t len,
 	    bool compress, struct cs_buf *out);
-int	 cs_dumps_at(const struct cs_signer *s, const char *json, size_t len,
-	    bool compress, int64_t now, struct cs_buf *out);
 /*
  * signing.loads: appends the value as compact JSON text (the Python form).
  * Errors as cs_unsign, plus CS_ERR_INVALID for a payload that verifies but
@@ -143,8 +134,6 @@ int	 cs_dumps_at(const struct cs_signer *s, const char *json, size_t len,
  */
 int	 cs_loads(const struct cs_signer *s, const char *token, size_t len,
 	    int64_t max_age, struct cs_buf *out);
-int	 cs_loads_at(const struct cs_signer *s, const char *token, size_t len,
-	    int64_t max_age, int64_t now, struct cs_buf *out);
 
 #define CS_LOADS_MAX_INFLATE	(1024 * 1024)
 
@@ -166,9 +155,6 @@ enum cs_cookie_salt {
 int	 cs_signed_cookie_value(struct cs_buf *out, const struct cs_config *cfg,
 	    const char *name, const char *value, const char *salt,
 	    enum cs_cookie_salt mode);
-int	 cs_signed_cookie_value_at(struct cs_buf *out,
-	    const struct cs_config *cfg, const char *name, const char *value,
-	    const char *salt, enum cs_cookie_salt mode, int64_t now);
 
 /*
  * HttpRequest.get_signed_cookie: appends the verified value to out.
@@ -180,9 +166,6 @@ int	 cs_signed_cookie_value_at(struct cs_buf *out,
 int	 cs_get_signed_cookie(struct cs_buf *out, const struct cs_config *cfg,
 	    const struct cs_cookies *cookies, const char *name,
 	    const char *salt, int64_t max_age);
-int	 cs_get_signed_cookie_at(struct cs_buf *out,
-	    const struct cs_config *cfg, const struct cs_cookies *cookies,
-	    const char *name, const char *salt, int64_t max_age, int64_t now);
 
 /* --- passwords (password.c) ------------------------------------------------ */
 
@@ -257,4 +240,5 @@ int	 cs_session_auth_hash(char out[65], const char *password_hash,
 int	 cs_session_auth_hash_verify(const struct cs_config *cfg,
 	    const char *password_hash, const char *given, int *which);
 
+#pragma GCC visibility pop
 #endif

@@ -73,6 +73,9 @@
 #include "base.h"
 #include "config.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 /* Django's key format: 32 characters of [a-z0-9]. */
 #define CS_SESSION_KEY_LEN	32
 #define CS_SESSION_KEY_CHARS	"abcdefghijklmnopqrstuvwxyz0123456789"
@@ -330,4 +333,5 @@ void	cs_store_for_process_set(struct cs_store *store);
  * cfg's engine) without opening it; NULL for an unknown engine. */
 const struct cs_store_ops *cs_store_for_process_ops(const struct cs_config *);
 
+#pragma GCC visibility pop
 #endif

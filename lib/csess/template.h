@@ -13,6 +13,9 @@
 #include "base.h"
 #include "config.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 struct cs_tvar {
 	const char	*name;
 	const char	*value;		/* NULL renders as nothing */
@@ -41,4 +44,5 @@ struct cs_resp;
 int	 cs_template_respond(struct cs_resp *, const struct cs_config *cfg,
 	    int code, const char *name, const struct cs_tvar *vars, size_t nvars);
 
+#pragma GCC visibility pop
 #endif

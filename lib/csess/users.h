@@ -19,6 +19,9 @@
 #include "base.h"
 #include "config.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 #define CS_USERNAME_MAX	150	/* Django's username max_length */
 
 struct cs_user {
@@ -100,4 +103,5 @@ int	 cs_throttle_each(const struct cs_config *,
 int	 cs_throttle_clear(const struct cs_config *, const char *user,
 	    const char *addr, size_t *cleared);
 
+#pragma GCC visibility pop
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "csess.h"
+#include "csess_test.h"
 
 struct job {
 	json_t	*ops;

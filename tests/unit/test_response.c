@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http_int.h"
+#include "csess_test.h"
 
 static struct cs_resp *resp;
 static struct cs_buf out;

@@ -10,6 +10,7 @@
 
 #include "csess.h"
 #include "helper_memstore.h"
+#include "csess_test.h"
 
 #define T	1700000000
 

@@ -11,6 +11,7 @@
 #include "csess.h"
 #include "session_impl.h"
 #include "helper_memstore.h"
+#include "csess_test.h"
 
 #define T	1700000000	/* Tue, 14 Nov 2023 22:13:20 GMT */
 #define AGE	1209600

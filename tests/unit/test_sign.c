@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "csess.h"
+#include "csess_test.h"
 
 #define T	1700000000
 

@@ -9,6 +9,7 @@
 
 #include "csess.h"
 #include "http_int.h"
+#include "csess_test.h"
 
 #define T	1700000000
 #define COLOR	"blue:1r31eq:WiVYv2zH7NU4fRDZsyWzB8uwojvBXcyBJ-o0zx5512Q"

@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include "store_fixture.h"
+#include "csess_test.h"
 
 #define WRITERS		3
 #define READERS		2

@@ -7,6 +7,7 @@
 
 #include "csess.h"
 #include "engines.h"
+#include "csess_test.h"
 
 #define T	1700000000
 #define A1	"eyJhIjoxfQ:1r31eq:905b6WpZHJ2u6tY9DA5PXMA2CYOBt-xPMDFAjqD2BUo"

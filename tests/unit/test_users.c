@@ -1,4 +1,5 @@
 #include "users_fixture.h"
+#include "csess_test.h"
 
 static struct ufx f;
 
