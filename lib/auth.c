@@ -14,6 +14,7 @@
 #include "csess/users.h"
 #include "keyfp.h"
 #include "users_env.h"
+#include "log.h"
 
 #define ADDR_TEXT_MAX	64	/* INET6_ADDRSTRLEN with room */
 
@@ -36,8 +37,8 @@ log_refused_hash(const struct cs_config *cfg, const char *name, const char *hash
 	const char *why = NULL;
 
 	cs_password_hash_valid(hash, cfg->password_max_iterations, &why);
-	fprintf(stderr, "csess: login: the stored password hash of user '%s' "
-	    "is refused (%s): set a new one with csess user passwd\n", name,
+	csi_log(CS_LOG_ERROR, "login: the stored password hash of user '%s' "
+	    "is refused (%s): set a new one with csess user passwd", name,
 	    why ? why : "unusable");
 }
 

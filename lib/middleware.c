@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "session_impl.h"
+#include "log.h"
 
 /* Django's SessionInterrupted message. */
 #define INTERRUPTED_MSG	"The request's session was deleted before the " \
@@ -201,8 +202,8 @@ cookie_possible(struct cs_req *req, const struct cs_config *cfg)
 	static_cookie(req, cfg, shape, &c);
 	if (cs_set_cookie_validate(&c, cs_now(), &why) == CS_OK)
 		return true;
-	fprintf(stderr, "csess: session cookie refused: %s (check the "
-	    "SESSION_COOKIE_* settings)\n", why ? why : "invalid");
+	csi_log(CS_LOG_ERROR, "session cookie refused: %s (check the "
+	    "SESSION_COOKIE_* settings)", why ? why : "invalid");
 	return false;
 }
 

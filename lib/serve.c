@@ -22,6 +22,7 @@
 #include <fcgiapp.h>
 
 #include "http_int.h"
+#include "log.h"
 
 extern char **environ;
 
@@ -285,7 +286,7 @@ cs_serve(cs_handler_fn *handler, void *arg)
 	int rc, status;
 
 	if ((rc = cs_config_load(&cfg, err, sizeof(err))) != CS_OK) {
-		fprintf(stderr, "csess: configuration: %s\n", err[0] ? err : cs_strerror(rc));
+		csi_log(CS_LOG_ERROR, "configuration: %s", err[0] ? err : cs_strerror(rc));
 		handler = config_error;
 		arg = NULL;
 	}

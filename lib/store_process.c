@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "csess/store.h"
+#include "log.h"
 
 static struct {
 	struct cs_store		*store;
@@ -140,7 +141,7 @@ proc_open(const struct cs_config *cfg, struct cs_store **out, char *err,
 	if (cs_store_open(&proc.store, cfg, err, errlen) || proc.store == NULL) {
 		proc.store = NULL;
 		if (err == buf)
-			fprintf(stderr, "csess: session store: %s\n", buf);
+			csi_log(CS_LOG_ERROR, "session store: %s", buf);
 		return CS_ERR_STORE;
 	}
 	proc.pid = getpid();

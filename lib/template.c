@@ -10,6 +10,7 @@
 
 #include "csess/http.h"
 #include "csess/template.h"
+#include "log.h"
 
 #define TEMPLATE_MAX	(1 << 20)
 
@@ -186,10 +187,10 @@ cs_template_respond(struct cs_resp *resp, const struct cs_config *cfg, int code,
 		/* The reason (a missing or unreadable TEMPLATE_DIR file) goes to
 		 * the server's log, not to the visitor. */
 		if (cfg && cfg->template_dir)
-			fprintf(stderr, "csess: template %s: %s (TEMPLATE_DIR %s)\n",
+			csi_log(CS_LOG_ERROR, "template %s: %s (TEMPLATE_DIR %s)",
 			    name, cs_strerror(rc), cfg->template_dir);
 		else
-			fprintf(stderr, "csess: template %s: %s\n", name, cs_strerror(rc));
+			csi_log(CS_LOG_ERROR, "template %s: %s", name, cs_strerror(rc));
 		cs_resp_error(resp, 500, NULL);
 	}
 	return rc;

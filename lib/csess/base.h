@@ -78,6 +78,21 @@ void	 cs_buf_free(struct cs_buf *);
 char	*cs_buf_steal(struct cs_buf *);	/* caller frees; buf is emptied */
 
 
+/*
+ * Where the library's messages to the operator go (an unusable store, a
+ * bad setting, a refused password hash): one line each, without a
+ * newline, never with session data or secrets.  By default they go to
+ * stderr as "csess: MSG" -- the web server's error log under CGI and
+ * FastCGI.  Set the hook once, before the first request; fn NULL restores
+ * the default.  The library writes nothing to stderr itself.
+ */
+enum cs_log_level {
+	CS_LOG_ERROR,		/* a request failed (503, 500) or will */
+	CS_LOG_WARNING		/* something to fix; the request went on */
+};
+typedef void cs_log_fn(void *arg, enum cs_log_level, const char *msg);
+void	 cs_log_set(cs_log_fn *fn, void *arg);
+
 /* The clock, in whole seconds since the epoch. */
 int64_t	 cs_now(void);
 

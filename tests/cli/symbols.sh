@@ -37,6 +37,10 @@ inc=$(grep -h '^#include "' "$ROOT"/lib/csess/*.h | sed 's/#include "\(.*\)"/\1/
 	while read -r h; do [ -f "$ROOT/lib/csess/$h" ] || echo "$h"; done | tr '\n' ' ')
 t_eq "installed headers include no internal header" "" "$inc"
 
+# The library reports only through its log hook (lib/log.c).
+writers=$(grep -lE '\b(stderr|perror)\b' "$ROOT"/lib/*.c | grep -v '/log\.c$' | tr '\n' ' ')
+t_eq "the library writes to stderr only through the log hook" "" "$writers"
+
 # The static library carries the same interface: a program using only the
 # public header links against either.
 cat >"$T/use.c" <<'EOF'
