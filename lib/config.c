@@ -12,6 +12,7 @@
 
 #include "csess/config.h"
 #include "csess/cookie.h"
+#include "error.h"
 
 enum kind {
 	K_STRING,	/* char *, may be unset (NULL) when default is NULL */
@@ -550,8 +551,8 @@ env_lookup(char *const *envp, const char *name)
 	return NULL;
 }
 
-int
-cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t errlen)
+static int
+load_env(struct cs_config *cfg, char *const *envp, char *err, size_t errlen)
 {
 	const struct setting *st;
 	const char *file, *name, *eq;
@@ -581,6 +582,19 @@ cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t e
 		return fail(err, errlen, "PASSWORD_MAX_ITERATIONS",
 		    "is below PASSWORD_ITERATIONS");
 	return CS_OK;
+}
+
+int
+cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t errlen)
+{
+	char why[512];
+	int rc;
+
+	if ((rc = load_env(cfg, envp, why, sizeof(why))) != CS_OK)
+		csi_error("%s", why);
+	if (errlen)
+		snprintf(err, errlen, "%s", rc != CS_OK ? why : "");
+	return rc;
 }
 
 extern char **environ;

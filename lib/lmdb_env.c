@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lmdb_env.h"
+#include "error.h"
 
 /* Reader slots are 64 bytes in a sparse lock file: a large table is cheap
  * and keeps MDB_READERS_FULL away from busy CGI sites. */
@@ -85,6 +86,7 @@ seterr(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(lasterr, sizeof(lasterr), fmt, ap);
 	va_end(ap);
+	csi_error("%s", lasterr);
 }
 
 const char *

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "csess/sign.h"
+#include "error.h"
 
 #define ENCODED_MAX	1024	/* longer "hashes" are refused unparsed */
 #define AUTH_HASH_SALT \
@@ -182,6 +183,8 @@ cs_password_hash_valid(const char *encoded, long max_iterations,
 	int rc;
 
 	rc = usable(encoded, max_iterations, &p, &w);
+	if (rc != CS_OK)
+		csi_error("password hash: %s", w ? w : cs_strerror(rc));
 	if (why)
 		*why = w;
 	return rc;

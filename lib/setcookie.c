@@ -14,6 +14,7 @@
 
 #include "csess/cookie.h"
 #include "util.h"
+#include "error.h"
 
 /* ---- character classes -------------------------------------------------- */
 
@@ -283,9 +284,24 @@ prefix_check(const struct cs_set_cookie *c, const char **why)
 	return 1;
 }
 
+static int	validate(const struct cs_set_cookie *, int64_t, const char **);
+
 int
 cs_set_cookie_validate(const struct cs_set_cookie *c, int64_t now,
     const char **why)
+{
+	const char *w = NULL;
+	int rc;
+
+	if ((rc = validate(c, now, &w)) != CS_OK)
+		csi_error("%s", w ? w : cs_strerror(rc));
+	if (why != NULL)
+		*why = w;
+	return rc;
+}
+
+static int
+validate(const struct cs_set_cookie *c, int64_t now, const char **why)
 {
 	const char *dummy, *value;
 	size_t nlen, vlen;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engines.h"
+#include "error.h"
 
 /*
  * Every engine is a strong reference: a static archive only contributes
@@ -43,12 +44,22 @@ cs_store_open(struct cs_store **out, const struct cs_config *cfg,
 {
 	const struct engine *e = engine_of(cfg);
 
+	char why[512] = "";
+	int rc;
+
 	*out = NULL;
 	if (e != NULL)
-		return e->open(out, cfg, err, errlen);
-	snprintf(err, errlen, "SESSION_ENGINE: engine '%s' is not built in",
-	    cfg->session_engine);
-	return CS_ERR_CONFIG;
+		rc = e->open(out, cfg, why, sizeof(why));
+	else {
+		snprintf(why, sizeof(why), "SESSION_ENGINE: engine '%s' is not built in",
+		    cfg->session_engine);
+		rc = CS_ERR_CONFIG;
+	}
+	if (rc != CS_OK)
+		csi_error("%s", why);
+	if (errlen)
+		snprintf(err, errlen, "%s", rc != CS_OK ? why : "");
+	return rc;
 }
 
 const struct cs_store_ops *

@@ -30,9 +30,13 @@
 const char	*cs_version(void);
 
 /*
- * Every fallible csess call returns one of these. CS_OK is zero, so
- * "if (rc) ..." reads as "on error".  cs_strerror() gives a short English
- * phrase; it never contains data from the request.
+ * The error convention.  Every fallible csess call returns one of these.
+ * CS_OK is zero, so "if (rc) ..." reads as "on error".  cs_strerror()
+ * gives a short English phrase for the code; cs_errdetail() the detail of
+ * the failure (which setting, path or rule), the same text some calls
+ * also copy into an err buffer or a why pointer they take.  Neither ever
+ * contains data from the request.  The library writes nothing itself: its
+ * messages to the operator go through cs_log_set()'s hook.
  */
 enum cs_err {
 	CS_OK = 0,
@@ -55,6 +59,15 @@ enum cs_err {
 };
 
 const char	*cs_strerror(int err);
+/*
+ * The detail of the most recent failure in this thread: one line naming
+ * what failed and why ("SESSION_COOKIE_AGE: must be an integer from 0 to
+ * ...", "SESSION_STORE /x.mdb: Permission denied", "cookie name is
+ * empty"), or "" when the failing call had nothing to add to its code.
+ * Never holds session data or secrets.  Valid until the next failing call
+ * in this thread; a successful call does not clear it.
+ */
+const char	*cs_errdetail(void);
 
 /*
  * A growable byte buffer, always NUL-terminated after the first append
