@@ -273,6 +273,8 @@ _srv_start_nginx() {
 	_srv_replace "$conf" "/usr/local/lib/csess/cgi-bin/" "$SRV_DIR/cgi-bin/" &&
 	_srv_replace "$conf" "/etc/csess/csess.conf" "$SRV_CONF" &&
 	_srv_replace "$conf" "(login|protected|logout)" "($_srv_names)" &&
+	_srv_replace "$conf" "^/cgi-bin/(hello)\$" "^/cgi-bin/($SRV_GATED)\$" &&
+	_srv_replace "$conf" "/var/www/private/" "$SRV_PRIVATE/" &&
 	_srv_replace "$conf" "user www-data;" "user $SRV_USER $SRV_GROUP;" || return 1
 	if [ "$SRV_TLS" = 1 ]; then
 		# As a user would: uncomment the example's three ssl lines.
