@@ -245,6 +245,8 @@ _srv_start_apache() {
 	_srv_define "$conf" CSESS_FCGI_DIR "$SRV_DIR/fcgi" &&
 	_srv_define "$conf" CSESS_CONFIG "$SRV_CONF" &&
 	_srv_define "$conf" CSESS_PROGRAMS "$_srv_names" &&
+	_srv_define "$conf" CSESS_PRIVATE_DIR "$SRV_PRIVATE" &&
+	_srv_define "$conf" CSESS_GATED "$SRV_GATED" &&
 	_srv_define "$conf" CSESS_STATE "$SRV_DIR/state" &&
 	_srv_define "$conf" CSESS_DOCROOT "$SRV_DIR/htdocs" &&
 	_srv_define "$conf" CSESS_USER "$SRV_USER" &&
