@@ -96,7 +96,7 @@ examples/%: $(O)/examples/%.o lib/libcsess.a
 
 fcgi/%: cgi-bin/%
 	@mkdir -p fcgi
-	cp $< $@
+	cp $< $@.new && mv -f $@.new $@
 
 $(O)/tests/%: $(O)/tests/unit/%.o $(TEST_HELPER_OBJ) lib/libcsess.a
 	@mkdir -p $(dir $@)

@@ -25,9 +25,9 @@ echo pw | bin/csess user add bench
 # Log in once through the CGI program to get a real session.
 get=$(REQUEST_METHOD=GET REQUEST_URI=/login cgi-bin/login </dev/null)
 csrf=$(printf '%s\n' "$get" | sed -n 's/^Set-Cookie: csrftoken=\([^;]*\);.*/\1/p')
-sid=$(printf '%s\n' "$get" | sed -n 's/^Set-Cookie: sessionid=\([^;]*\);.*/\1/p')
+tc=$(printf '%s\n' "$get" | sed -n 's/^Set-Cookie: sessionid_test=\([^;]*\);.*/\1/p')
 printf 'username=bench&password=pw&csrfmiddlewaretoken=%s' "$csrf" > "$T/body"
-post=$(REQUEST_METHOD=POST REQUEST_URI=/login HTTP_COOKIE="csrftoken=$csrf; sessionid=$sid" \
+post=$(REQUEST_METHOD=POST REQUEST_URI=/login HTTP_COOKIE="csrftoken=$csrf; sessionid_test=$tc" \
 	CONTENT_TYPE=application/x-www-form-urlencoded CONTENT_LENGTH=$(stat -c %s "$T/body") \
 	cgi-bin/login < "$T/body")
 sid=$(printf '%s\n' "$post" | sed -n 's/^Set-Cookie: sessionid=\([^;]*\);.*/\1/p')

@@ -17,6 +17,14 @@
 #define REMEMBER_SALT	"csess.login.remember"
 #define REMEMBER_AGE	(30 * 86400)
 
+/*
+ * Django's set_test_cookie writes "testcookie" into the session, so every
+ * anonymous visit of the form would store a session (kept two weeks): a
+ * store anyone can fill.  Here the test cookie is a plain cookie, named
+ * after the session cookie and set like it, so the form writes nothing.
+ */
+#define TEST_COOKIE_SUFFIX	"_test"
+
 struct form {
 	const char	*username;
 	const char	*next;
@@ -60,11 +68,65 @@ local_next(const char *next, struct cs_buf *buf)
 	return buf->data;
 }
 
+static int
+test_cookie_name(const struct cs_config *cfg, struct cs_buf *name)
+{
+	return cs_buf_printf(name, "%s%s", cfg->session_cookie_name, TEST_COOKIE_SUFFIX);
+}
+
+static int
+set_test_cookie(struct cs_req *req, struct cs_resp *resp)
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	struct cs_set_cookie c = { 0 };
+	struct cs_buf name = { 0 };
+	int rc;
+
+	if ((rc = test_cookie_name(cfg, &name)) == CS_OK) {
+		c.name = name.data;
+		c.value = CS_SESSION_TEST_COOKIE_VALUE;
+		c.path = cfg->session_cookie_path;
+		c.domain = cfg->session_cookie_domain;
+		cs_set_cookie_session_policy(&c, req);
+		rc = cs_resp_set_cookie(resp, &c);
+	}
+	cs_buf_free(&name);
+	return rc;
+}
+
+/* The test cookie came back (or, from before it was a cookie, the
+ * session holds it).  Deleted once it has served. */
+static bool
+test_cookie_worked(struct cs_req *req, struct cs_session *s)
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	struct cs_buf name = { 0 };
+	const char *v = NULL;
+
+	if (test_cookie_name(cfg, &name) == CS_OK)
+		v = cs_req_cookie(req, name.data);
+	cs_buf_free(&name);
+	return (v && !strcmp(v, CS_SESSION_TEST_COOKIE_VALUE)) ||
+	    cs_session_test_cookie_worked(s);
+}
+
+static void
+delete_test_cookie(struct cs_req *req, struct cs_resp *resp, struct cs_session *s)
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	struct cs_buf name = { 0 };
+
+	if (test_cookie_name(cfg, &name) == CS_OK && cs_req_cookie(req, name.data))
+		cs_resp_delete_cookie(resp, name.data, cfg->session_cookie_path,
+		    cfg->session_cookie_domain, cfg->session_cookie_samesite);
+	cs_buf_free(&name);
+	cs_session_delete_test_cookie(s);
+}
+
 static void
 show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form *f)
 {
 	char token[CS_CSRF_TOKEN_LEN + 1];
-	struct cs_session *s = cs_session(req);
 	struct cs_buf buf = { 0 };
 	const char *path = cs_auth_form_action(req), *next = local_next(f->next, &buf);
 	struct cs_tvar vars[] = {
@@ -77,8 +139,8 @@ show_form(struct cs_req *req, struct cs_resp *resp, int code, const struct form 
 		{ "action", path },
 	};
 
-	if (cs_csrf_token(req, resp, token) != CS_OK || s == NULL ||
-	    cs_session_set_test_cookie(s) != CS_OK) {
+	if (path == NULL || cs_csrf_token(req, resp, token) != CS_OK ||
+	    set_test_cookie(req, resp) != CS_OK) {
 		cs_resp_error(resp, 500, NULL);
 	} else {
 		cs_resp_header(resp, "Cache-Control", "no-store");
@@ -176,14 +238,14 @@ post(struct cs_req *req, struct cs_resp *resp)
 		return;
 	}
 	f.remember = *remember_field != '\0';
-	if ((s = cs_session(req)) == NULL || !cs_session_test_cookie_worked(s)) {
+	if ((s = cs_session(req)) == NULL || !test_cookie_worked(req, s)) {
 		f.error = NO_COOKIES;
 		show_form(req, resp, 200, &f);
 		return;
 	}
 	switch (cs_auth_login(req, resp, f.username, password, &retry, &err)) {
 	case CS_AUTH_OK:
-		cs_session_delete_test_cookie(s);
+		delete_test_cookie(req, resp, s);
 		remember(req, resp, f.username, f.remember);
 		next = local_next(f.next, &buf);
 		cs_resp_redirect(resp, 302, next ? next : cfg->login_redirect_url);

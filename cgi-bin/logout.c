@@ -16,7 +16,7 @@ form(struct cs_req *req, struct cs_resp *resp)
 		{ "action", cs_auth_form_action(req) },
 	};
 
-	if (cs_csrf_token(req, resp, token) != CS_OK) {
+	if (vars[1].value == NULL || cs_csrf_token(req, resp, token) != CS_OK) {
 		cs_resp_error(resp, 500, NULL);
 		return;
 	}

@@ -1,9 +1,10 @@
 /*
  * protected -- a page only a logged-in user sees: the username, the
- * session's contents and the request's cookies (all HTML-escaped), a visit
- * counter kept in the session, and a logout button.  Anonymous visitors are
- * sent to LOGIN_URL?next=<this path and query>.  Needs no cryptography:
- * the session is checked against its user by comparing stored hashes.
+ * session's contents and the request's cookies (all HTML-escaped, secrets
+ * masked), a visit counter kept in the session, and a logout button.
+ * Anonymous visitors are sent to LOGIN_URL?next=<this path and query>.
+ * Needs no cryptography: the session is checked against its user by
+ * comparing stored hashes.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -56,7 +57,32 @@ login_redirect(struct cs_req *req, struct cs_resp *resp)
 	return rc;
 }
 
-/* The session as indented JSON, in insertion order. */
+/*
+ * What HttpOnly hides from scripts must not be printed where a same-site
+ * script reads it: secrets are shown as Django's error pages show them.
+ */
+#define MASK		"********************"
+/* login's remember cookie: HttpOnly, so not for scripts either. */
+#define REMEMBER_COOKIE	"csess_username"
+
+/* A name whose value is secret: as Django's SafeExceptionReporterFilter
+ * (API, TOKEN, KEY, SECRET, PASS, SIGNATURE), and HASH for the session's
+ * _auth_user_hash. */
+static bool
+secret_name(const char *name)
+{
+	static const char *const words[] = {
+		"API", "TOKEN", "KEY", "SECRET", "PASS", "SIGNATURE", "HASH", NULL
+	};
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (strcasestr(name, words[i]))
+			return true;
+	return false;
+}
+
+/* The session as indented JSON, in insertion order, secrets masked. */
 static char *
 session_text(struct cs_session *s)
 {
@@ -68,16 +94,27 @@ session_text(struct cs_session *s)
 	if (all == NULL)
 		return NULL;
 	while (cs_session_next(s, &it, &name, &value))
-		json_object_set(all, name, value);
+		if (secret_name(name))
+			json_object_set_new(all, name, json_string(MASK));
+		else
+			json_object_set(all, name, value);
 	text = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	json_decref(all);
 	return text;
 }
 
-/* One "name=value" line per cookie, in header order. */
+static bool
+secret_cookie(const struct cs_config *cfg, const char *name)
+{
+	return !strcmp(name, cfg->session_cookie_name) || !strcmp(name, cfg->csrf_cookie_name) ||
+	    !strcmp(name, REMEMBER_COOKIE) || secret_name(name);
+}
+
+/* One "name=value" line per cookie, in header order, secrets masked. */
 static int
 cookies_text(struct cs_req *req, struct cs_buf *out)
 {
+	const struct cs_config *cfg = cs_req_config(req);
 	const struct cs_cookies *c;
 	size_t i;
 	int rc;
@@ -85,7 +122,8 @@ cookies_text(struct cs_req *req, struct cs_buf *out)
 	if ((rc = cs_req_cookies(req, &c)))
 		return rc;
 	for (i = 0; rc == CS_OK && i < c->count; i++)
-		rc = cs_buf_printf(out, "%s=%s\n", c->pairs[i].name, c->pairs[i].value);
+		rc = cs_buf_printf(out, "%s=%s\n", c->pairs[i].name,
+		    secret_cookie(cfg, c->pairs[i].name) ? MASK : c->pairs[i].value);
 	return rc == CS_OK ? cs_buf_append(out, "", 0) : rc;
 }
 
@@ -94,24 +132,21 @@ cookies_text(struct cs_req *req, struct cs_buf *out)
  * resolves it against the page's path: /protected posts to /logout and
  * /cgi-bin/protected to /cgi-bin/logout.  With a PATH_INFO after the
  * program's name ("/cgi-bin/protected/" or "/protected/x") that would be
- * the program itself, so the URL is built from the path without it.
+ * the program itself, so the URL is built from the path without it, made
+ * a same-origin path ("//host/..." or "/\\host/..." must not name a host).
  */
 static int
 logout_url(struct cs_req *req, struct cs_buf *out)
 {
 	const char *path = cs_req_path(req), *info = cs_req_env(req, "PATH_INFO");
-	size_t n, k = info ? strlen(info) : 0;
+	size_t n = strlen(path), k = info ? strlen(info) : 0;
 	int rc;
 
-	/* One leading slash: "//host/..." must not become a host. */
-	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
-		path++;
-	n = strlen(path);
 	if (k == 0 || k >= n || strcmp(path + n - k, info))
 		return cs_buf_puts(out, "logout");
 	for (n -= k; n > 0 && path[n - 1] != '/'; n--)
 		continue;
-	if ((rc = cs_buf_append(out, path, n)))
+	if ((rc = cs_auth_local_path(out, path, n)))
 		return rc;
 	return cs_buf_puts(out, "logout");
 }

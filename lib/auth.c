@@ -1,6 +1,8 @@
 /*
  * auth.c -- login, logout and the current user (see csess/auth.h).
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,14 +12,51 @@
 #include "csess/session.h"
 #include "csess/sign.h"
 #include "csess/users.h"
+#include "keyfp.h"
+#include "users_env.h"
+
+#define ADDR_TEXT_MAX	64	/* INET6_ADDRSTRLEN with room */
 
 /* Per-request cache of the answer of cs_auth_user(). */
 static const char user_slot;
+/* Per-request cache of cs_auth_form_action(). */
+static const char action_slot;
 
 static bool
 hash_matches(const char *a, const char *b)
 {
 	return a && b && cs_ct_equal(a, strlen(a), b, strlen(b));
+}
+
+/* A stored hash no check can use: the login fails as a wrong password
+ * does; the operator learns why from one line (never the hash). */
+static void
+log_refused_hash(const struct cs_config *cfg, const char *name, const char *hash)
+{
+	const char *why = NULL;
+
+	cs_password_hash_valid(hash, cfg->password_max_iterations, &why);
+	fprintf(stderr, "csess: login: the stored password hash of user '%s' "
+	    "is refused (%s): set a new one with csess user passwd\n", name,
+	    why ? why : "unusable");
+}
+
+/* Check the password at the same cost for every name, known or not. */
+static int
+check(const struct cs_config *cfg, const char *name, const char *password,
+    const char *hash)
+{
+	long cost;
+	int rc;
+
+	if ((rc = cs_users_wrong_password_cost(cfg, &cost)) ||
+	    (rc = cs_users_note_hash(cfg, hash, &cost)))
+		return rc;
+	rc = cs_password_check_bounded(password, strlen(password), hash, cost,
+	    cfg->password_max_iterations);
+	if (hash && (rc == CS_ERR_TOO_LARGE || rc == CS_ERR_INVALID))
+		log_refused_hash(cfg, name, hash);
+	return rc;
 }
 
 /* Verify the password; upgrade the stored hash when it is weaker. */
@@ -26,7 +65,6 @@ verify(const struct cs_config *cfg, const char *name, const char *password,
     struct cs_user *u, int *err)
 {
 	struct cs_buf fresh = { 0 };
-	const char *hash;
 	char auth[65];
 	int rc;
 
@@ -35,9 +73,8 @@ verify(const struct cs_config *cfg, const char *name, const char *password,
 		*err = rc;
 		return CS_AUTH_ERROR;
 	}
-	hash = rc == CS_OK ? u->password_hash : NULL;
-	rc = cs_password_check(password, strlen(password), hash, cfg->password_iterations);
-	if (rc == CS_ERR_CRYPTO || rc == CS_ERR_NOMEM) {
+	rc = check(cfg, name, password, rc == CS_OK ? u->password_hash : NULL);
+	if (rc == CS_ERR_CRYPTO || rc == CS_ERR_NOMEM || rc == CS_ERR_STORE) {
 		*err = rc;
 		return CS_AUTH_ERROR;
 	}
@@ -57,6 +94,52 @@ verify(const struct cs_config *cfg, const char *name, const char *password,
 	return CS_AUTH_OK;
 }
 
+static bool
+addr_valid(const char *text)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, text, a) == 1 || inet_pton(AF_INET6, text, a) == 1;
+}
+
+/*
+ * The client's address for per-address throttling: REMOTE_ADDR, unless that
+ * is one of TRUSTED_PROXIES; then the right-most X-Forwarded-For entry that
+ * is not a trusted proxy.  Entries left of it are whatever the client wrote,
+ * so they are never believed.  A malformed entry keeps the proxy's address.
+ */
+static const char *
+client_addr(struct cs_req *req, char buf[ADDR_TEXT_MAX])
+{
+	const struct cs_config *cfg = cs_req_config(req);
+	const char *addr = cs_req_remote_addr(req), *xff, *p, *tok, *end;
+	size_t n;
+
+	if (cfg->trusted_proxies == NULL ||
+	    !cs_config_addr_listed(cfg->trusted_proxies, addr) ||
+	    (xff = cs_req_header(req, "X-Forwarded-For")) == NULL)
+		return addr;
+	for (end = xff + strlen(xff);; end = p - 1) {
+		for (p = end; p > xff && p[-1] != ','; p--)
+			continue;
+		for (tok = p; tok < end && (*tok == ' ' || *tok == '\t'); tok++)
+			continue;
+		for (n = (size_t)(end - tok); n && (tok[n - 1] == ' ' ||
+		    tok[n - 1] == '\t'); n--)
+			continue;
+		if (n == 0 || n >= ADDR_TEXT_MAX)
+			return addr;
+		memcpy(buf, tok, n);
+		buf[n] = '\0';
+		if (!addr_valid(buf))
+			return addr;
+		if (!cs_config_addr_listed(cfg->trusted_proxies, buf))
+			return buf;
+		if (p == xff)
+			return addr;	/* every entry is a trusted proxy */
+	}
+}
+
 /* The hash for this SECRET_KEY; refresh the user record if it went stale
  * (a rotated key) so protected pages keep comparing without crypto. */
 static int
@@ -66,9 +149,37 @@ current_auth_hash(const struct cs_config *cfg, struct cs_user *u, char out[65])
 
 	if ((rc = cs_session_auth_hash(out, u->password_hash, cfg->secret_key)))
 		return rc;
-	if (!hash_matches(out, u->auth_hash))
+	if (!hash_matches(out, u->auth_hash) || u->key_fingerprint == NULL)
 		return cs_user_set_auth_hash(cfg, u->name, out);
 	return CS_OK;
+}
+
+/*
+ * The key that made the record's auth hash is SECRET_KEY or one of
+ * SECRET_KEY_FALLBACKS; else the key was rotated away and the session
+ * ends, as in Django.  keyfp.c computes this without libcrypto.  A record
+ * from before fingerprints names no key: believed until its next login.
+ * A page run without SECRET_KEY (it needs none to read a session) cannot
+ * tell either, and believes the record as before.
+ */
+static bool
+key_trusted(const struct cs_config *cfg, const char *fp)
+{
+	char have[CS_KEY_FP_LEN + 1];
+	const char *key;
+	bool ok = false;
+	size_t i;
+
+	if (fp == NULL || cfg->secret_key == NULL || *cfg->secret_key == '\0')
+		return true;
+	for (i = 0; i <= cfg->n_secret_key_fallbacks; i++) {
+		key = i == 0 ? cfg->secret_key : cfg->secret_key_fallbacks[i - 1];
+		if (key == NULL || *key == '\0')
+			continue;
+		cs_keyfp(key, have);
+		ok |= hash_matches(have, fp);
+	}
+	return ok;
 }
 
 /* Django's login(): flush on another user or a stale hash, else cycle. */
@@ -114,15 +225,18 @@ cs_auth_login(struct cs_req *req, struct cs_resp *resp, const char *name,
     const char *password, int64_t *retry_after, int *err)
 {
 	const struct cs_config *cfg = cs_req_config(req);
-	const char *addr = cs_req_remote_addr(req);
 	struct cs_user u = { 0 };
 	enum cs_auth_result r;
-	char auth[65];
+	char auth[65], addr[ADDR_TEXT_MAX];
+	const char *who;
 	int rc;
 
 	*err = CS_OK;
 	*retry_after = 0;
-	rc = cs_throttle_check(cfg, name, addr, retry_after);
+	/* Counted before the hash is spent: concurrent guesses cannot all
+	 * pass a check made before any of them failed. */
+	who = client_addr(req, addr);
+	rc = cs_throttle_reserve(cfg, name, who, retry_after);
 	if (rc == CS_ERR_TOO_LARGE)
 		return CS_AUTH_THROTTLED;
 	if (rc) {
@@ -130,14 +244,10 @@ cs_auth_login(struct cs_req *req, struct cs_resp *resp, const char *name,
 		return CS_AUTH_ERROR;
 	}
 	r = verify(cfg, name, password, &u, err);
-	if (r == CS_AUTH_BAD_CREDENTIALS && (rc = cs_throttle_fail(cfg, name, addr))) {
-		*err = rc;
-		r = CS_AUTH_ERROR;
-	}
 	if (r == CS_AUTH_OK) {
 		if ((rc = current_auth_hash(cfg, &u, auth)) ||
 		    (rc = attach(req, resp, u.name, auth)) ||
-		    (rc = cs_throttle_reset(cfg, u.name))) {
+		    (rc = cs_throttle_succeeded(cfg, u.name, who))) {
 			*err = rc;
 			r = CS_AUTH_ERROR;
 		}
@@ -161,10 +271,12 @@ cs_auth_user(struct cs_req *req)
 		return NULL;
 	cs_session_get_string(s, CS_AUTH_HASH_KEY, &hash);
 	ok = cs_user_get(cs_req_config(req), name, &u) == CS_OK &&
-	    hash_matches(hash, u.auth_hash);
+	    hash_matches(hash, u.auth_hash) &&
+	    key_trusted(cs_req_config(req), u.key_fingerprint);
 	cs_user_free(&u);
 	if (!ok) {
-		/* Deleted user or changed password: this session is over. */
+		/* Deleted user, changed password or rotated SECRET_KEY:
+		 * this session is over. */
 		cs_session_flush(s);
 		return NULL;
 	}
@@ -202,12 +314,57 @@ cs_auth_safe_next(const char *next)
 	return true;
 }
 
+/*
+ * Bytes kept as they are in a form action: RFC 3986 pchar and '/'.  '%'
+ * stays, as the path is mostly REQUEST_URI, already percent-encoded.
+ * Everything else -- a backslash (a slash to browsers), whitespace and
+ * controls (dropped by browsers: "/\t/host" is "//host"), quotes, '?',
+ * '#', non-ASCII -- is percent-encoded.
+ */
+static bool
+path_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("/%-._~!$&'()*+,;=:@", c));
+}
+
+int
+cs_auth_local_path(struct cs_buf *out, const char *path, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)path, *end = p + len;
+	int rc;
+
+	/* One leading slash: extra slashes and backslashes would make the
+	 * rest a host ("//host", "/\\host"). */
+	while (p < end && (*p == '/' || *p == '\\'))
+		p++;
+	for (rc = cs_buf_putc(out, '/'); rc == CS_OK && p < end; p++)
+		rc = path_byte(*p) ? cs_buf_putc(out, (char)*p) :
+		    cs_buf_printf(out, "%%%02X", *p);
+	return rc;
+}
+
+static void
+buf_free(void *p)
+{
+	cs_buf_free(p);
+	free(p);
+}
+
 const char *
 cs_auth_form_action(struct cs_req *req)
 {
 	const char *path = cs_req_path(req);
+	struct cs_buf *b = cs_req_slot(req, &action_slot);
 
-	while (path[0] == '/' && (path[1] == '/' || path[1] == '\\'))
-		path++;
-	return path;
+	if (b)
+		return b->data;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	if (cs_auth_local_path(b, path, strlen(path)) ||
+	    cs_req_set_slot(req, &action_slot, b, buf_free)) {
+		buf_free(b);
+		return NULL;
+	}
+	return b->data;
 }

@@ -26,6 +26,7 @@ static const char *const errstr[CS_ERR__MAX] = {
 	[CS_ERR_BAD_REQUEST] = "malformed request",
 	[CS_ERR_MEDIA_TYPE] = "unsupported media type",
 	[CS_ERR_CRYPTO] = "cryptography library failure",
+	[CS_ERR_UNSUPPORTED] = "not supported by this session engine",
 };
 
 const char *

@@ -3,6 +3,7 @@
  * Django's defaults.  Table-driven: one row per setting names its type,
  * where it lives in struct cs_config, its default and its bounds.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +26,11 @@ enum kind {
 	K_SYNC,
 	K_ENGINE,
 	K_LIST,		/* comma-separated strings */
-	K_SALT		/* legacy | v2 */
+	K_SALT,		/* legacy | v2 */
+	K_FRAME,	/* DENY | SAMEORIGIN */
+	K_REFERRER,	/* comma-separated Referrer-Policy tokens, empty: unset */
+	K_COOP,		/* one Cross-Origin-Opener-Policy value, empty: unset */
+	K_ADDRS		/* char *: comma-separated IP addresses, may be empty */
 };
 
 struct setting {
@@ -63,11 +68,18 @@ static const struct setting settings[] = {
 	{ "LOGOUT_REDIRECT_URL", K_PATH, F(logout_redirect_url), "/login", 0, 0 },
 	{ "CSRF_COOKIE_NAME", K_NONEMPTY, F(csrf_cookie_name), "csrftoken", 0, 0 },
 	{ "PASSWORD_ITERATIONS", K_LONG, F(password_iterations), "600000", 1, 100000000 },
+	{ "PASSWORD_MAX_ITERATIONS", K_LONG, F(password_max_iterations), "10000000", 1, 0x7fffffff },
+	{ "TRUSTED_PROXIES", K_ADDRS, F(trusted_proxies), "", 0, 0 },
 	{ "LOGIN_FAILURES_PER_USER", K_LONG, F(login_failures_per_user), "5", 1, 1000000 },
 	{ "LOGIN_FAILURES_PER_ADDRESS", K_LONG, F(login_failures_per_address), "50", 1, 1000000 },
 	{ "LOGIN_FAILURE_WINDOW", K_INT, F(login_failure_window), "900", 1, 86400 * 365 },
 	{ "TEMPLATE_DIR", K_STRING, F(template_dir), NULL, 0, 0 },
 	{ "DATA_UPLOAD_MAX_MEMORY_SIZE", K_SIZE, F(data_upload_max_memory_size), "2621440", 0, 1LL << 32 },
+	{ "X_FRAME_OPTIONS", K_FRAME, F(x_frame_options), "DENY", 0, 0 },
+	{ "SECURE_CONTENT_TYPE_NOSNIFF", K_BOOL, F(secure_content_type_nosniff), "true", 0, 0 },
+	{ "SECURE_REFERRER_POLICY", K_REFERRER, F(secure_referrer_policy), "same-origin", 0, 0 },
+	{ "SECURE_CROSS_ORIGIN_OPENER_POLICY", K_COOP, F(secure_cross_origin_opener_policy),
+	    "same-origin", 0, 0 },
 	{ "COOKIE_HEADER_MAX_SIZE", K_SIZE, F(cookie_header_max_size), "8192", 64, 1 << 20 },
 	{ "COOKIE_MAX_PAIRS", K_SIZE, F(cookie_max_pairs), "3000", 1, 100000 },
 	{ "SESSION_STORE_MAP_SIZE", K_SIZE, F(session_store_map_size), "67108864", 1 << 20, 1LL << 40 },
@@ -81,6 +93,44 @@ static const struct setting settings[] = {
 static const char *const engines[] = {
 	"lmdb", "file", "signed_cookies", "redis", "cache", "cached_db", NULL
 };
+
+/* Django's REFERRER_POLICY_VALUES and CROSS_ORIGIN_OPENER_POLICY_VALUES. */
+static const char *const referrer_policies[] = {
+	"no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+	"same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url", NULL
+};
+static const char *const opener_policies[] = {
+	"same-origin", "same-origin-allow-popups", "unsafe-none", NULL
+};
+
+static bool
+one_of(const char *const *list, const char *v, size_t len)
+{
+	for (; *list; list++)
+		if (strlen(*list) == len && !strncmp(*list, v, len))
+			return true;
+	return false;
+}
+
+/* Every comma-separated token (spaces around it allowed) is in list. */
+static bool
+all_of(const char *const *list, const char *v)
+{
+	const char *end;
+	size_t len;
+
+	for (;; v = end + 1) {
+		while (*v == ' ')
+			v++;
+		end = v + strcspn(v, ",");
+		for (len = (size_t)(end - v); len && v[len - 1] == ' '; len--)
+			continue;
+		if (!one_of(list, v, len))
+			return false;
+		if (*end == '\0')
+			return true;
+	}
+}
 
 static int
 fail(char *err, size_t errlen, const char *name, const char *why)
@@ -196,6 +246,71 @@ free_list(struct cs_config *cfg)
 	cfg->n_secret_key_fallbacks = 0;
 }
 
+/* One IPv4 or IPv6 address of n bytes, as 16 bytes (IPv4 mapped). */
+static bool
+addr_parse(const char *s, size_t n, unsigned char out[16])
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (n == 0 || n >= sizeof(text))
+		return false;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return true;
+	memset(out, 0, 10);
+	memset(out + 10, 0xff, 2);
+	return inet_pton(AF_INET, text, out + 12) == 1;
+}
+
+/* The next comma-separated token of *list, blanks trimmed; false at the end. */
+static bool
+next_token(const char **list, const char **tok, size_t *len)
+{
+	const char *p = *list, *end;
+
+	if (*p == '\0')
+		return false;
+	end = p + strcspn(p, ",");
+	*list = *end ? end + 1 : end;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*tok = p;
+	*len = (size_t)(end - p);
+	return true;
+}
+
+static bool
+addrs_valid(const char *list)
+{
+	unsigned char a[16];
+	const char *tok;
+	size_t len;
+
+	while (next_token(&list, &tok, &len))
+		if (!addr_parse(tok, len, a))
+			return false;
+	return true;
+}
+
+bool
+cs_config_addr_listed(const char *list, const char *addr)
+{
+	unsigned char want[16], a[16];
+	const char *tok;
+	size_t len;
+
+	if (list == NULL || addr == NULL ||
+	    !addr_parse(addr, strlen(addr), want))
+		return false;
+	while (next_token(&list, &tok, &len))
+		if (addr_parse(tok, len, a) && !memcmp(a, want, sizeof(a)))
+			return true;
+	return false;
+}
+
 /* Apply one value (v may be NULL only for a NULL default). */
 static int
 apply(struct cs_config *cfg, const struct setting *s, const char *v,
@@ -213,15 +328,29 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 	case K_NONEMPTY:
 	case K_PATH:
 	case K_ENGINE:
+	case K_REFERRER:
+	case K_COOP:
+	case K_ADDRS:
 		if (v == NULL) {
 			free(*str);
 			*str = NULL;
 			return CS_OK;
 		}
-		if (s->kind != K_STRING && *v == '\0')
+		if ((s->kind == K_NONEMPTY || s->kind == K_PATH || s->kind == K_ENGINE) &&
+		    *v == '\0')
 			return fail(err, errlen, s->name, "must not be empty");
 		if (s->kind == K_PATH && *v != '/')
 			return fail(err, errlen, s->name, "must be a path starting with '/'");
+		if (s->kind == K_REFERRER && *v && !all_of(referrer_policies, v))
+			return fail(err, errlen, s->name, "must be Referrer-Policy values "
+			    "(e.g. same-origin, strict-origin-when-cross-origin), "
+			    "comma-separated, or empty");
+		if (s->kind == K_COOP && *v && !one_of(opener_policies, v, strlen(v)))
+			return fail(err, errlen, s->name, "must be same-origin, "
+			    "same-origin-allow-popups, unsafe-none or empty");
+		if (s->kind == K_ADDRS && !addrs_valid(v))
+			return fail(err, errlen, s->name,
+			    "must be IP addresses separated by commas");
 		if (s->kind == K_ENGINE) {
 			for (i = 0; engines[i] && strcmp(engines[i], v); i++)
 				continue;
@@ -295,6 +424,15 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 				return fail(err, errlen, s->name, "contains a control character");
 		free_list(cfg);
 		return set_list(cfg, v);
+	case K_FRAME:
+		/* Django upper-cases it. */
+		if (!strcasecmp(v, "DENY"))
+			*(enum cs_frame_options *)base = CS_FRAME_DENY;
+		else if (!strcasecmp(v, "SAMEORIGIN"))
+			*(enum cs_frame_options *)base = CS_FRAME_SAMEORIGIN;
+		else
+			return fail(err, errlen, s->name, "must be DENY or SAMEORIGIN");
+		return CS_OK;
 	case K_SALT:
 		if (strcmp(v, "legacy") && strcmp(v, "v2"))
 			return fail(err, errlen, s->name, "must be legacy or v2");
@@ -439,6 +577,9 @@ cs_config_load_env(struct cs_config *cfg, char *const *envp, char *err, size_t e
 		    (rc = apply(cfg, st, eq + 1, err, errlen)))
 			return rc;
 	}
+	if (cfg->password_iterations > cfg->password_max_iterations)
+		return fail(err, errlen, "PASSWORD_MAX_ITERATIONS",
+		    "is below PASSWORD_ITERATIONS");
 	return CS_OK;
 }
 
@@ -457,7 +598,9 @@ cs_config_free(struct cs_config *cfg)
 
 	for (i = 0; i < NSETTINGS; i++)
 		if (settings[i].kind == K_STRING || settings[i].kind == K_NONEMPTY ||
-		    settings[i].kind == K_PATH || settings[i].kind == K_ENGINE) {
+		    settings[i].kind == K_PATH || settings[i].kind == K_ENGINE ||
+		    settings[i].kind == K_REFERRER || settings[i].kind == K_COOP ||
+		    settings[i].kind == K_ADDRS) {
 			char **p = (char **)((char *)cfg + settings[i].off);
 			free(*p);
 			*p = NULL;
@@ -498,6 +641,16 @@ cs_config_check(const struct cs_config *cfg,
 		WARN("SESSION_COOKIE_NAME", "a __Host- or __Secure- name requires "
 		    "SESSION_COOKIE_SECURE (true, or auto behind HTTPS): the cookie "
 		    "is refused otherwise");
+	/* Django's security.W019, W006 and W022. */
+	if (cfg->x_frame_options != CS_FRAME_DENY)
+		WARN("X_FRAME_OPTIONS", "is not DENY: pages of this site may be framed by "
+		    "each other");
+	if (!cfg->secure_content_type_nosniff)
+		WARN("SECURE_CONTENT_TYPE_NOSNIFF", "is off: browsers may sniff a page "
+		    "as another type");
+	if (cfg->secure_referrer_policy == NULL)
+		WARN("SECURE_REFERRER_POLICY", "is empty: full URLs reach other sites "
+		    "in the Referer header");
 #undef WARN
 	return n;
 }

@@ -1,6 +1,7 @@
 /*
- * engines.h -- internal: the constructors cs_store_open() dispatches to,
- * one per SESSION_ENGINE.  Not part of the public header.
+ * engines.h -- internal: the engines cs_store_open() dispatches to, one
+ * per SESSION_ENGINE: each one's open function and ops table.  Not part
+ * of the public header.
  */
 #ifndef CSESS_ENGINES_H
 #define CSESS_ENGINES_H
@@ -12,5 +13,10 @@ typedef int cs_engine_open_fn(struct cs_store **out, const struct cs_config *cfg
 
 cs_engine_open_fn cs_store_lmdb_open;		/* store_lmdb.c */
 cs_engine_open_fn cs_store_signed_cookies_open;	/* store_cookie.c */
+
+#pragma GCC visibility push(hidden)
+extern const struct cs_store_ops cs_store_lmdb_ops;
+extern const struct cs_store_ops cs_store_signed_cookies_ops;
+#pragma GCC visibility pop
 
 #endif

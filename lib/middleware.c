@@ -49,10 +49,10 @@ live(const struct cs_config *cfg, const char *key)
 	struct cs_store *st;
 	bool ok;
 
-	if (!cs_session_key_acceptable(cfg, key) ||
-	    cs_session_store(cfg, &st, NULL, 0) != CS_OK)
+	if (!cs_session_key_acceptable(NULL, cfg, key) ||
+	    cs_store_for_process(cfg, &st, NULL, 0) != CS_OK)
 		return false;
-	ok = st->ops->load(st, key, cs_now(), &rec) == CS_OK;
+	ok = cs_store_load(st, key, cs_now(), &rec) == CS_OK;
 	cs_record_free(&rec);
 	return ok;
 }

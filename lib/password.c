@@ -25,26 +25,67 @@ struct parsed {
 	size_t		 hash_len;
 };
 
-/* algorithm$iterations$salt$hash, as Django's split('$', 3). */
 static int
-parse(const char *enc, struct parsed *p)
+b64_value(char c)
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c ? strchr(abc, c) : NULL;
+
+	return p ? (int)(p - abc) : -1;
+}
+
+/*
+ * True when s is the one standard base64 text (with padding) of n bytes:
+ * the only form a check can ever produce, so anything else never matches.
+ */
+static bool
+b64_canonical(const char *s, size_t len, size_t n)
+{
+	size_t chars = (n + 2) / 3 * 4, data = (n * 8 + 5) / 6, i;
+	int v = 0;
+
+	if (len != chars)
+		return false;
+	for (i = 0; i < data; i++)
+		if ((v = b64_value(s[i])) < 0)
+			return false;
+	for (; i < chars; i++)
+		if (s[i] != '=')
+			return false;
+	/* The last character's unused low bits are zero. */
+	return (v & ((1 << (data * 6 - n * 8)) - 1)) == 0;
+}
+
+/*
+ * algorithm$iterations$salt$hash, as Django's split('$', 3), and only what
+ * Django's encode() can produce: a decimal count without sign or leading
+ * zero, a salt without '$', the digest's base64.  CS_ERR_INVALID with
+ * *why otherwise.
+ */
+static int
+parse(const char *enc, struct parsed *p, const char **why)
 {
 	const char *a, *b, *c;
 	char *end;
 	size_t alen;
 
+	*why = "too long";
 	if (enc == NULL || strnlen(enc, ENCODED_MAX + 1) > ENCODED_MAX)
 		return CS_ERR_INVALID;
+	*why = "expected algorithm$iterations$salt$hash";
 	if ((a = strchr(enc, '$')) == NULL || (b = strchr(a + 1, '$')) == NULL ||
 	    (c = strchr(b + 1, '$')) == NULL)
 		return CS_ERR_INVALID;
 	alen = (size_t)(a - enc);
+	*why = "not pbkdf2_sha256 or pbkdf2_sha1";
 	if (alen == 13 && !strncmp(enc, "pbkdf2_sha256", 13))
 		p->h = CS_HASH_SHA256;
 	else if (alen == 11 && !strncmp(enc, "pbkdf2_sha1", 11))
 		p->h = CS_HASH_SHA1;
 	else
 		return CS_ERR_INVALID;
+	*why = "iterations not a number from 1 to 2147483647";
 	if (a[1] < '1' || a[1] > '9')
 		return CS_ERR_INVALID;
 	p->iterations = strtoul(a + 1, &end, 10);
@@ -54,8 +95,13 @@ parse(const char *enc, struct parsed *p)
 	p->salt_len = (size_t)(c - p->salt);
 	p->hash = c + 1;
 	p->hash_len = strlen(p->hash);
-	if (p->salt_len == 0 || p->hash_len == 0)
+	*why = "empty salt";
+	if (p->salt_len == 0)
 		return CS_ERR_INVALID;
+	*why = "hash is not the base64 of a digest";
+	if (!b64_canonical(p->hash, p->hash_len, cs_hash_len(p->h)))
+		return CS_ERR_INVALID;
+	*why = NULL;
 	return CS_OK;
 }
 
@@ -101,15 +147,90 @@ cs_password_hash(struct cs_buf *out, const char *pw, size_t pwlen,
 
 /* Hash once with a throwaway salt: an unknown user costs what a known one does. */
 static int
-dummy_run(const char *pw, size_t pwlen, long iterations)
+dummy_run(const char *pw, size_t pwlen, long cost)
 {
 	struct cs_buf junk = {0};
 	int rc;
 
-	if (iterations < 1)
-		iterations = 1;
-	rc = cs_password_hash(&junk, pw, pwlen, iterations, NULL);
+	if (cost < 1)
+		cost = 1;
+	rc = cs_password_hash(&junk, pw, pwlen, cost, NULL);
 	cs_buf_free(&junk);
+	return rc;
+}
+
+/* A hash a check can match, with at most max_iterations rounds (0: no bound). */
+static int
+usable(const char *encoded, long max_iterations, struct parsed *p,
+    const char **why)
+{
+	if (parse(encoded, p, why))
+		return CS_ERR_INVALID;
+	if (max_iterations > 0 && p->iterations > (unsigned long)max_iterations) {
+		*why = "iterations over PASSWORD_MAX_ITERATIONS";
+		return CS_ERR_TOO_LARGE;
+	}
+	return CS_OK;
+}
+
+int
+cs_password_hash_valid(const char *encoded, long max_iterations,
+    const char **why)
+{
+	struct parsed p;
+	const char *w;
+	int rc;
+
+	rc = usable(encoded, max_iterations, &p, &w);
+	if (why)
+		*why = w;
+	return rc;
+}
+
+/*
+ * harden_runtime for every hasher: after a mismatch, run SHA-256 rounds up
+ * to `cost` in all, so a wrong password costs the same rounds whether the
+ * stored hash is weaker, sha1, or absent (the dummy).  SHA-256 because the
+ * dummy runs it: a SHA-1 round is cheaper, so a legacy hash still answers
+ * a little faster, until its user's next login rehashes it.
+ */
+static int
+harden(const struct parsed *p, const char *pw, size_t pwlen, long cost)
+{
+	struct cs_buf junk = {0};
+	int rc;
+
+	if (cost < 1 || (unsigned long)cost <= p->iterations)
+		return CS_OK;
+	rc = derive(&junk, CS_HASH_SHA256, pw, pwlen, p->salt, p->salt_len,
+	    (unsigned long)cost - p->iterations);
+	cs_buf_free(&junk);
+	return rc;
+}
+
+int
+cs_password_check_bounded(const char *pw, size_t pwlen, const char *encoded,
+    long cost, long max_iterations)
+{
+	struct parsed p;
+	struct cs_buf want = {0};
+	const char *why;
+	int rc, drc;
+
+	if (encoded == NULL || encoded[0] == '!')
+		rc = CS_ERR_BAD_SIGNATURE;
+	else
+		rc = usable(encoded, max_iterations, &p, &why);
+	if (rc) {
+		/* The stored hash is never derived: the cost is the dummy's. */
+		drc = dummy_run(pw, pwlen, cost);
+		return drc ? drc : rc;
+	}
+	if ((rc = derive(&want, p.h, pw, pwlen, p.salt, p.salt_len,
+	    p.iterations)) == CS_OK &&
+	    !cs_ct_equal(want.data, want.len, p.hash, p.hash_len))
+		rc = (rc = harden(&p, pw, pwlen, cost)) ? rc : CS_ERR_BAD_SIGNATURE;
+	cs_buf_free(&want);
 	return rc;
 }
 
@@ -117,46 +238,18 @@ int
 cs_password_check(const char *pw, size_t pwlen, const char *encoded,
     long iterations)
 {
-	struct parsed p;
-	struct cs_buf want = {0};
-	bool ok;
-	int rc;
-
-	if (encoded == NULL || encoded[0] == '!') {
-		if ((rc = dummy_run(pw, pwlen, iterations)))
-			return rc;
-		return CS_ERR_BAD_SIGNATURE;
-	}
-	if (parse(encoded, &p)) {
-		if ((rc = dummy_run(pw, pwlen, iterations)))
-			return rc;
-		return CS_ERR_INVALID;
-	}
-	if ((rc = derive(&want, p.h, pw, pwlen, p.salt, p.salt_len,
-	    p.iterations)))
-		goto done;
-	ok = cs_ct_equal(want.data, want.len, p.hash, p.hash_len);
-	rc = ok ? CS_OK : CS_ERR_BAD_SIGNATURE;
-	/* harden_runtime: a wrong password against a weaker hash takes as
-	 * long as against a current one, so hash strength does not leak. */
-	if (!ok && p.h == CS_HASH_SHA256 && iterations > 0 &&
-	    (unsigned long)iterations > p.iterations) {
-		cs_buf_reset(&want);
-		if (derive(&want, p.h, pw, pwlen, p.salt, p.salt_len,
-		    (unsigned long)iterations - p.iterations) != CS_OK)
-			rc = CS_ERR_CRYPTO;
-	}
-done:
-	cs_buf_free(&want);
-	return rc;
+	return cs_password_check_bounded(pw, pwlen, encoded, iterations,
+	    iterations > CS_PASSWORD_MAX_ITERATIONS ? iterations :
+	    CS_PASSWORD_MAX_ITERATIONS);
 }
 
 bool
 cs_password_needs_rehash(const char *encoded, long iterations)
 {
 	struct parsed p;
+	const char *why;
 
-	if (parse(encoded, &p))
+	if (parse(encoded, &p, &why))
 		return true;
 	/* Django rehashes when the count differs; csess only when it is
 	 * lower, so a hash a newer Django strengthened is not weakened. */

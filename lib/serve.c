@@ -29,6 +29,38 @@ extern char **environ;
 /* ---- one request ----------------------------------------------------- */
 
 static int
+set_default(struct cs_resp *resp, const char *name, const char *value)
+{
+	if (value == NULL || cs_resp_get_header(resp, name) != NULL)
+		return CS_OK;
+	return cs_resp_header(resp, name, value);
+}
+
+/*
+ * Django's XFrameOptionsMiddleware and SecurityMiddleware, on every
+ * response: no page of the site may be framed by another (clickjacking),
+ * also said as CSP frame-ancestors for browsers that only read that;
+ * no MIME sniffing; no full URL in the Referer to other sites; no window
+ * reference across origins.  A header the handler set itself wins.
+ */
+static int
+security_headers(const struct cs_config *cfg, struct cs_resp *resp)
+{
+	bool same = cfg->x_frame_options == CS_FRAME_SAMEORIGIN;
+	int rc;
+
+	if ((rc = set_default(resp, "X-Frame-Options", same ? "SAMEORIGIN" : "DENY")) ||
+	    (rc = set_default(resp, "Content-Security-Policy",
+	    same ? "frame-ancestors 'self'" : "frame-ancestors 'none'")) ||
+	    (rc = set_default(resp, "X-Content-Type-Options",
+	    cfg->secure_content_type_nosniff ? "nosniff" : NULL)) ||
+	    (rc = set_default(resp, "Referrer-Policy", cfg->secure_referrer_policy)))
+		return rc;
+	return set_default(resp, "Cross-Origin-Opener-Policy",
+	    cfg->secure_cross_origin_opener_policy);
+}
+
+static int
 run(const struct cs_config *cfg, char *const *envp, const struct cs_body_src *src,
     cs_handler_fn *handler, void *arg, struct cs_buf *out)
 {
@@ -44,7 +76,8 @@ run(const struct cs_config *cfg, char *const *envp, const struct cs_body_src *sr
 	cs_req_finish(req, resp);
 	cs_req_drain(req);
 	head = strcmp(cs_req_method(req), "HEAD") == 0;
-	rc = cs_resp_serialize(resp, head, out);
+	if ((rc = security_headers(cfg, resp)) == CS_OK)
+		rc = cs_resp_serialize(resp, head, out);
 out:
 	if (rc) {
 		/* Out of memory: drop what was half written, answer a bare 500. */
@@ -237,6 +270,32 @@ serve_fcgi(const struct cs_config *cfg, cs_handler_fn *handler, void *arg)
 	return 0;
 }
 
+/*
+ * systemd socket activation (sd_listen_fds(3)): a socket unit hands the
+ * listening socket over as fd 3 with LISTEN_PID/LISTEN_FDS set; libfcgi
+ * listens on fd 0.  Only a socket meant for this very process is taken,
+ * and the variables are dropped so a child never takes it for its own.
+ */
+static void
+adopt_activated_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char *end;
+	long p;
+
+	if (pid == NULL || fds == NULL || strcmp(fds, "1") != 0)
+		return;
+	errno = 0;
+	p = strtol(pid, &end, 10);
+	if (errno != 0 || *end != '\0' || p != (long)getpid())
+		return;
+	if (dup2(3, 0) == 0)
+		close(3);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+}
+
 int
 cs_serve(cs_handler_fn *handler, void *arg)
 {
@@ -249,6 +308,7 @@ cs_serve(cs_handler_fn *handler, void *arg)
 		handler = config_error;
 		arg = NULL;
 	}
+	adopt_activated_socket();
 	if (FCGX_IsCGI())
 		status = serve_cgi(&cfg, handler, arg);
 	else

@@ -12,35 +12,20 @@
 
 #include "session_impl.h"
 
-/* Cookie values of the signed_cookies engine: base64url, ':' and '.'. */
-#define SIGNED_KEY_MAX	4096
-#define SIGNED_KEY_CHARS \
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_:."
-
-static bool
-engine_is(const struct cs_config *cfg, const char *name)
-{
-	return cfg != NULL && cfg->session_engine != NULL &&
-	    strcmp(cfg->session_engine, name) == 0;
-}
-
 /*
- * Check an incoming key before it reaches any engine.  Django only asks
- * for 8 characters; csess asks for its own key shape, so that a lookup is
- * never made with attacker-chosen bytes.
+ * Check an incoming key before it reaches any engine, in the shape the
+ * engine gives its keys (store NULL: the per-process store's).  Django
+ * only asks for 8 characters; csess asks for the engine's own shape, so
+ * that a lookup is never made with attacker-chosen bytes.
  */
 bool
-cs_session_key_acceptable(const struct cs_config *cfg, const char *key)
+cs_session_key_acceptable(const struct cs_store *store,
+    const struct cs_config *cfg, const char *key)
 {
-	size_t n;
-
 	if (key == NULL)
 		return false;
-	if (!engine_is(cfg, "signed_cookies"))
-		return cs_session_key_valid(key);
-	n = strlen(key);
-	return n >= 8 && n <= SIGNED_KEY_MAX &&
-	    strspn(key, SIGNED_KEY_CHARS) == n;
+	return cs_store_key_ok(store != NULL ? store->ops :
+	    cs_store_for_process_ops(cfg), key);
 }
 
 void
@@ -80,7 +65,8 @@ cs_session_new(struct cs_session **out, struct cs_store *store,
 		return CS_ERR_NOMEM;
 	s->store = store;
 	s->cfg = cfg;
-	if (cs_session_key_acceptable(cfg, key) && (s->key = strdup(key)) == NULL) {
+	if (cs_session_key_acceptable(store, cfg, key) &&
+	    (s->key = strdup(key)) == NULL) {
 		free(s);
 		return CS_ERR_NOMEM;
 	}
@@ -107,7 +93,20 @@ cs_session_store_of(struct cs_session *s, struct cs_store **st)
 		*st = s->store;
 		return CS_OK;
 	}
-	return cs_session_store(s->cfg, st, NULL, 0);
+	return cs_store_for_process(s->cfg, st, NULL, 0);
+}
+
+int
+cs_session_store(const struct cs_config *cfg, struct cs_store **out,
+    char *err, size_t errlen)
+{
+	return cs_store_for_process(cfg, out, err, errlen);
+}
+
+void
+cs_session_store_set(struct cs_store *store)
+{
+	cs_store_for_process_set(store);
 }
 
 /* ---- flags ----------------------------------------------------------- */
@@ -193,7 +192,7 @@ cs_session_fetch(struct cs_session *s, json_t **obj)
 	if ((rc = cs_session_store_of(s, &st)))
 		return rc;
 	memset(&rec, 0, sizeof(rec));
-	if ((rc = st->ops->load(st, s->key, cs_now(), &rec))) {
+	if ((rc = cs_store_load(st, s->key, cs_now(), &rec))) {
 		cs_record_free(&rec);
 		return rc;
 	}

@@ -1,6 +1,6 @@
 /*
  * session_impl.h -- internal: the session object's fields, shared by
- * session.c, session_expiry.c, session_process.c and middleware.c.
+ * session.c, session_expiry.c, session_record.c and middleware.c.
  */
 #ifndef CSESS_SESSION_IMPL_H
 #define CSESS_SESSION_IMPL_H
@@ -41,7 +41,8 @@ struct cs_session {
 };
 
 /* session.c */
-bool	 cs_session_key_acceptable(const struct cs_config *, const char *key);
+bool	 cs_session_key_acceptable(const struct cs_store *,
+	    const struct cs_config *, const char *key);
 /* Drop this request's change log (after a write, or when data is replaced). */
 void	 cs_session_log_reset(struct cs_session *);
 void	 cs_session_forget_key(struct cs_session *);

@@ -16,8 +16,7 @@
 static bool
 stateless(const struct cs_store *st)
 {
-	return st->ops->name != NULL &&
-	    strcmp(st->ops->name, "signed_cookies") == 0;
+	return cs_store_has(st, CS_STORE_STATELESS);
 }
 
 static void
@@ -46,15 +45,15 @@ write_record(struct cs_session *s, struct cs_store *st, enum cs_save_mode mode)
 	rec.expire = cs_session_expire_for_store(s, cs_now());
 	rec.version = mode == CS_SAVE_UPDATE ? s->version : 0;
 	rec.user = s->user;
-	rc = st->ops->save(st, &key, &rec, mode);
-	/* signed_cookies derives the key from the data: it frees the old
-	 * one and hands back a new malloc'd one. */
+	rc = cs_store_save(st, &key, &rec, mode);
+	/* A stateless engine derives the key from the data: it frees the
+	 * old one and hands back a new malloc'd one. */
 	s->key = key;
 	free(rec.data);
 	if (rc == CS_OK)
 		written(s, &rec);
 	/* Django's signed_cookies save() sets modified: the key is new and
-	 * the cookie must carry it. */
+	 * the cookie must carry it (so for every stateless engine). */
 	if (rc == CS_OK && stateless(st))
 		s->modified = true;
 	return rc;
@@ -189,7 +188,7 @@ cs_session_delete_record(struct cs_session *s, const char *key)
 		return CS_OK;
 	if ((rc = cs_session_store_of(s, &st)))
 		return rc;
-	return st->ops->del(st, key);
+	return cs_store_del(st, key);
 }
 
 int
@@ -198,11 +197,11 @@ cs_session_exists(struct cs_session *s, const char *key)
 	struct cs_store *st;
 	int rc;
 
-	if (key == NULL || !cs_session_key_acceptable(s->cfg, key))
+	if (key == NULL || !cs_session_key_acceptable(s->store, s->cfg, key))
 		return CS_ERR_NOT_FOUND;
 	if ((rc = cs_session_store_of(s, &st)))
 		return rc;
-	return st->ops->exists(st, key);
+	return cs_store_exists(st, key);
 }
 
 int
@@ -255,11 +254,10 @@ cs_session_clear_expired(struct cs_session *s, size_t batch, bool dry_run,
 
 	if ((rc = cs_session_store_of(s, &st)))
 		return rc;
-	if (st->ops->clear_expired == NULL)
-		return CS_OK;
-	memset(&tmp, 0, sizeof(tmp));
-	return st->ops->clear_expired(st, cs_now(), batch ? batch : 1000,
-	    dry_run, stats != NULL ? stats : &tmp);
+	rc = cs_store_clear_expired(st, cs_now(), batch, dry_run,
+	    stats != NULL ? stats : &tmp);
+	/* An engine that cannot sweep keeps nothing a sweep would find. */
+	return rc == CS_ERR_UNSUPPORTED ? CS_OK : rc;
 }
 
 /* Unchanged session, save-every-request: move the expiry when it is due. */
@@ -280,11 +278,11 @@ lazy_touch(struct cs_session *s, struct cs_store *st)
 	expire = cs_session_expire_for_store(s, cs_now());
 	if (expire - s->stored_expire <= s->cfg->session_touch_interval)
 		return CS_OK;
-	if (st->ops->touch == NULL) {
+	rc = cs_store_touch(st, s->key, expire, s->version);
+	if (rc == CS_ERR_UNSUPPORTED) {
 		s->dirty = true;
 		return cs_session_save(s);
 	}
-	rc = st->ops->touch(st, s->key, expire, s->version);
 	if (rc == CS_OK) {
 		s->stored_expire = expire;
 		return CS_OK;

@@ -1,6 +1,7 @@
 /*
- * store.c -- choosing the session engine, and what all engines share:
- * session key shape and generation, record lifetime.
+ * store.c -- choosing the session engine, what all engines share (session
+ * key shape and generation, record lifetime), and the calls that reach an
+ * engine's capabilities and optional operations (csess/store.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,31 +15,48 @@
  * out of every program linked against libcsess.a.  (signed_cookies pulls
  * in the signing code, not libcrypto: that is loaded on first use.)
  */
-static const struct {
+static const struct engine {
 	const char		*name;
 	cs_engine_open_fn	*open;
+	const struct cs_store_ops *ops;
 } engines[] = {
-	{ "lmdb", cs_store_lmdb_open },
-	{ "signed_cookies", cs_store_signed_cookies_open },
+	{ "lmdb", cs_store_lmdb_open, &cs_store_lmdb_ops },
+	{ "signed_cookies", cs_store_signed_cookies_open,
+	    &cs_store_signed_cookies_ops },
 };
+
+static const struct engine *
+engine_of(const struct cs_config *cfg)
+{
+	const char *name = cfg->session_engine ? cfg->session_engine : "lmdb";
+	size_t i;
+
+	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++)
+		if (strcmp(name, engines[i].name) == 0)
+			return &engines[i];
+	return NULL;
+}
 
 int
 cs_store_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
-	const char *name = cfg->session_engine ? cfg->session_engine : "lmdb";
-	size_t i;
+	const struct engine *e = engine_of(cfg);
 
 	*out = NULL;
-	for (i = 0; i < sizeof(engines) / sizeof(engines[0]); i++) {
-		if (strcmp(name, engines[i].name) != 0)
-			continue;
-		if (engines[i].open == NULL)
-			break;
-		return engines[i].open(out, cfg, err, errlen);
-	}
-	snprintf(err, errlen, "SESSION_ENGINE: engine '%s' is not built in", name);
+	if (e != NULL)
+		return e->open(out, cfg, err, errlen);
+	snprintf(err, errlen, "SESSION_ENGINE: engine '%s' is not built in",
+	    cfg->session_engine);
 	return CS_ERR_CONFIG;
+}
+
+const struct cs_store_ops *
+cs_store_engine(const struct cs_config *cfg)
+{
+	const struct engine *e = engine_of(cfg);
+
+	return e != NULL ? e->ops : NULL;
 }
 
 void
@@ -80,4 +98,150 @@ int
 cs_session_key_new(char out[CS_SESSION_KEY_LEN + 1])
 {
 	return cs_random_string(out, CS_SESSION_KEY_LEN, CS_SESSION_KEY_CHARS);
+}
+
+bool
+cs_store_key_ok(const struct cs_store_ops *ops, const char *key)
+{
+	if (ops != NULL && ops->key_valid != NULL)
+		return key != NULL && ops->key_valid(key);
+	return cs_session_key_valid(key);
+}
+
+unsigned
+cs_store_caps(const struct cs_store *st)
+{
+	return st->ops->caps;
+}
+
+bool
+cs_store_ops_has(const struct cs_store_ops *ops, unsigned want)
+{
+	return ops != NULL && (ops->caps & want) == want;
+}
+
+bool
+cs_store_has(const struct cs_store *st, unsigned want)
+{
+	return cs_store_ops_has(st->ops, want);
+}
+
+const char *
+cs_store_name(const struct cs_store *st)
+{
+	return st->ops->name ? st->ops->name : "(unnamed)";
+}
+
+/* ---- optional operations: CS_ERR_UNSUPPORTED when the engine has none */
+
+int
+cs_store_clear_expired(struct cs_store *st, int64_t now, size_t batch,
+    bool dry_run, struct cs_sweep_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (st->ops->clear_expired != NULL)
+		return st->ops->clear_expired(st, now, batch ? batch : 1000,
+		    dry_run, stats);
+	/* Nothing of ours to sweep: the server does it, or nothing is kept. */
+	if (st->ops->caps & (CS_STORE_SELF_EXPIRE | CS_STORE_STATELESS))
+		return CS_OK;
+	return CS_ERR_UNSUPPORTED;
+}
+
+int
+cs_store_get(struct cs_store *st, const char *key, struct cs_record *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (st->ops->get == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->get(st, key, out);
+}
+
+int
+cs_store_delete(struct cs_store *st, const char *key)
+{
+	if (st->ops->remove == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->remove(st, key);
+}
+
+int
+cs_store_foreach(struct cs_store *st, cs_store_session_fn *fn, void *arg)
+{
+	if (st->ops->foreach == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->foreach(st, fn, arg);
+}
+
+int
+cs_store_foreach_user(struct cs_store *st, const char *user,
+    cs_store_session_fn *fn, void *arg)
+{
+	if (st->ops->foreach_user == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->foreach_user(st, user, fn, arg);
+}
+
+int
+cs_store_revoke_user(struct cs_store *st, const char *user, uint64_t *count)
+{
+	*count = 0;
+	if (st->ops->revoke_user == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->revoke_user(st, user, count);
+}
+
+int
+cs_store_stats(struct cs_store *st, int64_t now, cs_store_stat_fn *fn,
+    void *arg)
+{
+	if (st->ops->stats == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->stats(st, now, fn, arg);
+}
+
+int
+cs_store_verify(struct cs_store *st, cs_store_report_fn *report, void *arg,
+    uint64_t *problems)
+{
+	*problems = 0;
+	if (st->ops->verify == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->verify(st, report, arg, problems);
+}
+
+int
+cs_store_export(struct cs_store *st, FILE *f)
+{
+	if (st->ops->export_jsonl == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->export_jsonl(st, f);
+}
+
+int
+cs_store_import(struct cs_store *st, FILE *f, uint64_t *count,
+    size_t *bad_line, char *err, size_t errlen)
+{
+	*count = 0;
+	*bad_line = 0;
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (st->ops->import_jsonl == NULL)
+		return CS_ERR_UNSUPPORTED;
+	return st->ops->import_jsonl(st, f, count, bad_line, err, errlen);
+}
+
+void
+cs_store_sync(struct cs_store *st)
+{
+	if (st != NULL && st->ops->sync != NULL)
+		st->ops->sync(st);
+}
+
+const char *
+cs_store_error(struct cs_store *st)
+{
+	if (st == NULL || st->ops->error == NULL)
+		return "";
+	return st->ops->error(st);
 }

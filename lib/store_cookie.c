@@ -38,7 +38,7 @@ cs_of(struct cs_store *st)
 /*
  * The signer points into cfg's strings (SECRET_KEY, fallbacks).  The
  * per-process store outlives a cfg that is freed and loaded again at the
- * same address (session_process.c), so take them afresh on every use
+ * same address (store_process.c), so take them afresh on every use
  * rather than keep pointers into freed memory.
  */
 static int
@@ -170,7 +170,22 @@ cookie_close(struct cs_store *st)
 	free(st);
 }
 
-static const struct cs_store_ops cookie_ops = {
+/* Cookie values of this engine: base64url, ':' and '.', at least the 8
+ * characters Django asks of any key. */
+#define KEY_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_:."
+
+static bool
+cookie_key_valid(const char *key)
+{
+	size_t n = strlen(key);
+
+	return n >= 8 && n <= COOKIE_MAX && strspn(key, KEY_CHARS) == n;
+}
+
+/* Nothing is kept server-side: no operator operations, no sweep needed
+ * (the clear_expired below only answers "nothing removed"). */
+const struct cs_store_ops cs_store_signed_cookies_ops = {
 	.name = "signed_cookies",
 	.load = cookie_load,
 	.save = cookie_save,
@@ -179,6 +194,8 @@ static const struct cs_store_ops cookie_ops = {
 	.exists = cookie_exists,
 	.clear_expired = cookie_clear_expired,
 	.close = cookie_close,
+	.caps = CS_STORE_STATELESS,
+	.key_valid = cookie_key_valid,
 };
 
 int
@@ -198,7 +215,7 @@ cs_store_signed_cookies_open(struct cs_store **out, const struct cs_config *cfg,
 			    "SESSION_ENGINE = signed_cookies");
 		return CS_ERR_CONFIG;
 	}
-	c->base.ops = &cookie_ops;
+	c->base.ops = &cs_store_signed_cookies_ops;
 	*out = &c->base;
 	return CS_OK;
 }

@@ -163,28 +163,192 @@ cs_throttle_fail(const struct cs_config *cfg, const char *user, const char *addr
 	return cs_lmdb_write(e, fail_fn, &a);
 }
 
+/* Blocked already, or both counters bumped: one transaction, no race. */
 static int
-reset_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+reserve_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
-	struct keys *k = p;
-	MDB_val key = { k->user_len, k->user };
+	struct check_arg *a = p;
 	int rc;
 
-	rc = cs_lmdb_rc(e, mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_THROTTLE), &key, NULL));
+	if ((rc = check_fn(txn, e, a)) || a->retry > 0)
+		return rc;
+	return fail_fn(txn, e, a);
+}
+
+int
+cs_throttle_reserve(const struct cs_config *cfg, const char *user,
+    const char *addr, int64_t *retry_after)
+{
+	struct cs_lmdb_env *e;
+	struct check_arg a = { .cfg = cfg, .now = cs_now() };
+	int rc;
+
+	*retry_after = 0;
+	make_keys(&a.k, user, addr);
+	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_write(e, reserve_fn, &a)))
+		return rc;
+	*retry_after = a.retry;
+	return a.retry > 0 ? CS_ERR_TOO_LARGE : CS_OK;
+}
+
+/* Take back one reserved attempt: the counter goes down, and away at 0. */
+static int
+refund(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, size_t len)
+{
+	MDB_dbi dbi = cs_lmdb_dbi(e, CS_DBI_THROTTLE);
+	MDB_val k = { len, (void *)key }, v = { sizeof(struct counter), NULL };
+	struct counter c;
+	int rc;
+
+	if (len == 0 || (rc = read_counter(txn, e, key, len, &c)) || c.count == 0)
+		return len == 0 ? CS_OK : rc;
+	if (--c.count == 0)
+		rc = cs_lmdb_rc(e, mdb_del(txn, dbi, &k, NULL));
+	else {
+		v.mv_data = &c;
+		rc = cs_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
+	}
 	return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
+}
+
+static int
+succeeded_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	struct check_arg *a = p;
+	MDB_val k = { a->k.user_len, a->k.user };
+	int rc = CS_OK;
+
+	if (a->k.user_len != 0)
+		rc = cs_lmdb_rc(e, mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_THROTTLE), &k, NULL));
+	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND)
+		return rc;
+	return refund(txn, e, a->k.addr, a->k.addr_len);
+}
+
+int
+cs_throttle_succeeded(const struct cs_config *cfg, const char *user,
+    const char *addr)
+{
+	struct cs_lmdb_env *e;
+	struct check_arg a = { .cfg = cfg, .now = cs_now() };
+	int rc;
+
+	make_keys(&a.k, user, addr);
+	if ((rc = cs_users_env(cfg, &e)))
+		return rc;
+	return cs_lmdb_write(e, succeeded_fn, &a);
 }
 
 int
 cs_throttle_reset(const struct cs_config *cfg, const char *user)
 {
+	size_t n;
+
+	if (user == NULL || !cs_username_valid(user))
+		return CS_OK;
+	return cs_throttle_clear(cfg, user, NULL, &n);
+}
+
+struct walk_arg {
+	const struct cs_config	*cfg;
+	struct keys		 k;	/* user_len/addr_len 0 and !all: no match */
+	bool			 all;
+	bool			 del;
+	int			(*fn)(void *, const struct cs_throttle_entry *);
+	void			*arg;
+	size_t			 n;
+};
+
+static bool
+walk_match(const struct walk_arg *a, const MDB_val *k)
+{
+	return a->all ||
+	    (a->k.user_len && k->mv_size == a->k.user_len &&
+	    !memcmp(k->mv_data, a->k.user, a->k.user_len)) ||
+	    (a->k.addr_len && k->mv_size == a->k.addr_len &&
+	    !memcmp(k->mv_data, a->k.addr, a->k.addr_len));
+}
+
+/* One stored counter as the entry fn sees; false for a foreign record. */
+static bool
+walk_entry(const struct walk_arg *a, const MDB_val *k, const MDB_val *v,
+    struct cs_throttle_entry *t, char *name)
+{
+	const char *key = k->mv_data;
+	struct counter c;
+
+	if (k->mv_size < 3 || k->mv_size > KEY_MAX || key[1] != '\0' ||
+	    (key[0] != 'u' && key[0] != 'a') || v->mv_size != sizeof(c))
+		return false;
+	memcpy(&c, v->mv_data, sizeof(c));
+	memcpy(name, key + 2, k->mv_size - 2);
+	name[k->mv_size - 2] = '\0';
+	t->kind = key[0] == 'u' ? "user" : "address";
+	t->name = name;
+	t->failures = c.count;
+	t->window_end = c.start + a->cfg->login_failure_window;
+	return true;
+}
+
+static int
+walk_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	struct walk_arg *a = p;
+	struct cs_throttle_entry t;
+	char name[KEY_MAX];
+	MDB_cursor *c;
+	MDB_val k, v;
+	int mrc, rc = CS_OK;
+
+	a->n = 0;
+	if ((mrc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_THROTTLE), &c)))
+		return cs_lmdb_rc(e, mrc);
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && rc == CS_OK;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (!walk_match(a, &k))
+			continue;
+		if (a->del) {
+			rc = cs_lmdb_rc(e, mdb_cursor_del(c, 0));
+			a->n++;
+		} else if (walk_entry(a, &k, &v, &t, name)) {
+			rc = a->fn(a->arg, &t);
+			a->n++;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc == CS_OK && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = cs_lmdb_rc(e, mrc);
+	return rc;
+}
+
+int
+cs_throttle_each(const struct cs_config *cfg,
+    int (*fn)(void *, const struct cs_throttle_entry *), void *arg)
+{
 	struct cs_lmdb_env *e;
-	struct keys k;
+	struct walk_arg a = { .cfg = cfg, .all = true, .fn = fn, .arg = arg };
 	int rc;
 
-	make_keys(&k, user, NULL);
-	if (k.user_len == 0)
-		return CS_OK;
 	if ((rc = cs_users_env(cfg, &e)))
 		return rc;
-	return cs_lmdb_write(e, reset_fn, &k);
+	return cs_lmdb_read(e, walk_fn, &a);
+}
+
+int
+cs_throttle_clear(const struct cs_config *cfg, const char *user,
+    const char *addr, size_t *cleared)
+{
+	struct cs_lmdb_env *e;
+	struct walk_arg a = { .cfg = cfg, .del = true };
+	int rc;
+
+	*cleared = 0;
+	make_keys(&a.k, user, addr);
+	a.all = user == NULL && addr == NULL;
+	if (!a.all && a.k.user_len == 0 && a.k.addr_len == 0)
+		return CS_OK;	/* no such counter can exist */
+	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_write(e, walk_fn, &a)))
+		return rc;
+	*cleared = a.n;
+	return CS_OK;
 }

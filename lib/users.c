@@ -2,8 +2,11 @@
  * users.c -- users in the LMDB store (see csess/users.h).
  *
  * users DBI: name -> JSON {"password": hash, "auth": hex|null,
+ * "key": fingerprint of the SECRET_KEY that made "auth" (keyfp.h),
  * "created": epoch, "changed": epoch}.  JSON keeps the record readable with
  * mdb_dump and lets later fields be added without a format version.
+ * One more key, COST_KEY (not a username: '#' is refused in names), holds
+ * the highest iteration count any stored hash has had, in decimal.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +15,11 @@
 #include <jansson.h>
 
 #include "csess/store.h"
-#include "csess/lmdb.h"
-#include "csess/session.h"
 #include "csess/users.h"
+#include "keyfp.h"
 #include "users_env.h"
+
+#define COST_KEY	"#iterations"
 
 static struct cs_lmdb_env *users_env;
 static char *users_env_path;
@@ -66,13 +70,14 @@ cs_user_free(struct cs_user *u)
 	free(u->name);
 	free(u->password_hash);
 	free(u->auth_hash);
+	free(u->key_fingerprint);
 	memset(u, 0, sizeof(*u));
 }
 
 static int
 decode_user(const char *name, const MDB_val *v, struct cs_user *out)
 {
-	json_t *j, *pw, *auth;
+	json_t *j, *pw, *auth, *key;
 	json_error_t jerr;
 	int rc = CS_ERR_STORE;
 
@@ -81,14 +86,18 @@ decode_user(const char *name, const MDB_val *v, struct cs_user *out)
 		return CS_ERR_STORE;
 	pw = json_object_get(j, "password");
 	auth = json_object_get(j, "auth");
+	key = json_object_get(j, "key");
 	if (json_is_string(pw)) {
 		out->name = strdup(name);
 		out->password_hash = strdup(json_string_value(pw));
 		out->auth_hash = json_is_string(auth) ? strdup(json_string_value(auth)) : NULL;
+		out->key_fingerprint = json_is_string(key) ?
+		    strdup(json_string_value(key)) : NULL;
 		out->created = json_integer_value(json_object_get(j, "created"));
 		out->password_changed = json_integer_value(json_object_get(j, "changed"));
 		rc = (out->name && out->password_hash &&
-		    (out->auth_hash || !json_is_string(auth))) ? CS_OK : CS_ERR_NOMEM;
+		    (out->auth_hash || !json_is_string(auth)) &&
+		    (out->key_fingerprint || !json_is_string(key))) ? CS_OK : CS_ERR_NOMEM;
 		if (rc)
 			cs_user_free(out);
 	}
@@ -128,13 +137,103 @@ cs_user_get(const struct cs_config *cfg, const char *name, struct cs_user *out)
 	return cs_lmdb_read(e, get_fn, &a);
 }
 
+/* The count of a "algorithm$iterations$..." hash, 0 when there is none. */
+static unsigned long
+hash_iterations(const char *hash)
+{
+	const char *d = strchr(hash, '$');
+
+	return d && d[1] >= '1' && d[1] <= '9' ? strtoul(d + 1, NULL, 10) : 0;
+}
+
+static int
+read_cost(MDB_txn *txn, struct cs_lmdb_env *e, unsigned long *cost)
+{
+	MDB_val k = { sizeof(COST_KEY) - 1, COST_KEY }, v;
+	char text[24];
+	int rc;
+
+	*cost = 0;
+	rc = cs_lmdb_rc(e, mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v));
+	if (rc == CS_OK && v.mv_size < sizeof(text)) {
+		memcpy(text, v.mv_data, v.mv_size);
+		text[v.mv_size] = '\0';
+		*cost = strtoul(text, NULL, 10);
+	}
+	return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
+}
+
+/* Keep COST_KEY at the highest count seen (a high-water mark: a deleted
+ * user's count stays, which costs time, never secrecy). */
+static int
+raise_cost(MDB_txn *txn, struct cs_lmdb_env *e, unsigned long n)
+{
+	MDB_val k = { sizeof(COST_KEY) - 1, COST_KEY }, v;
+	unsigned long have;
+	char text[24];
+	int rc;
+
+	if ((rc = read_cost(txn, e, &have)) || n <= have)
+		return rc;
+	v.mv_size = (size_t)snprintf(text, sizeof(text), "%lu", n);
+	v.mv_data = text;
+	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
+}
+
+static int
+cost_read_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	return read_cost(txn, e, p);
+}
+
+static int
+cost_raise_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	return raise_cost(txn, e, *(unsigned long *)p);
+}
+
+int
+cs_users_wrong_password_cost(const struct cs_config *cfg, long *cost)
+{
+	struct cs_lmdb_env *e;
+	unsigned long high = 0;
+	int rc;
+
+	*cost = cfg->password_iterations;
+	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_read(e, cost_read_fn, &high)))
+		return rc;
+	if (high > (unsigned long)cfg->password_max_iterations)
+		high = (unsigned long)cfg->password_max_iterations;
+	if (high > (unsigned long)*cost)
+		*cost = (long)high;
+	return CS_OK;
+}
+
+int
+cs_users_note_hash(const struct cs_config *cfg, const char *hash, long *cost)
+{
+	struct cs_lmdb_env *e;
+	unsigned long n = hash ? hash_iterations(hash) : 0;
+	int rc;
+
+	if (n <= (unsigned long)*cost ||
+	    n > (unsigned long)cfg->password_max_iterations)
+		return CS_OK;
+	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_write(e, cost_raise_fn, &n)))
+		return rc;
+	*cost = (long)n;
+	return CS_OK;
+}
+
 struct put_arg {
 	const char	*name;
 	const char	*hash;
 	const char	*auth;
+	const char	*key;		/* fingerprint of the key that made auth */
 	bool		 create_only;
 	bool		 auth_only;	/* keep the password, set auth */
 	bool		 replaced;	/* out: an existing password was replaced */
+	long		 max_iterations;	/* counts above never raise COST_KEY */
 };
 
 static int
@@ -158,7 +257,9 @@ put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		if ((rc = decode_user(a->name, &v, &old)))
 			return rc;
 		created = old.created;
-		if (a->auth_only) {
+		if (a->auth_only || !strcmp(old.password_hash, hash)) {
+			/* The same hash again (a re-import) is no change:
+			 * its sessions stay. */
 			changed = old.password_changed;
 			hash = old.password_hash;
 		} else {
@@ -169,7 +270,8 @@ put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	} else if (a->auth_only) {
 		return CS_ERR_NOT_FOUND;
 	}
-	j = json_pack("{s:s, s:s?, s:I, s:I}", "password", hash, "auth", a->auth,
+	j = json_pack("{s:s, s:s?, s:s?, s:I, s:I}", "password", hash,
+	    "auth", a->auth, "key", a->auth ? a->key : NULL,
 	    "created", (json_int_t)created, "changed", (json_int_t)changed);
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
@@ -180,10 +282,18 @@ put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	v.mv_data = text;
 	rc = cs_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
 	free(text);
+	/* a->hash, not hash: that may point into the freed old record. */
+	if (rc == CS_OK && !a->auth_only &&
+	    hash_iterations(a->hash) <= (unsigned long)a->max_iterations)
+		rc = raise_cost(txn, e, hash_iterations(a->hash));
 	return rc;
 }
 
-/* Revoke a user's sessions when they live in this LMDB store. */
+/*
+ * End a user's sessions where the engine can find them.  Without a user
+ * index the stored auth hash no longer matching logs them out; the store
+ * is not even opened then (a signed_cookies site has none to open).
+ */
 static int
 revoke_sessions(const struct cs_config *cfg, const char *name)
 {
@@ -191,23 +301,32 @@ revoke_sessions(const struct cs_config *cfg, const char *name)
 	uint64_t n;
 	int rc;
 
-	if (strcmp(cfg->session_engine, "lmdb"))
-		return CS_OK;	/* other engines: the auth hash check logs them out */
-	if ((rc = cs_session_store(cfg, &store, NULL, 0)))
+	if (!cs_store_ops_has(cs_store_for_process_ops(cfg),
+	    CS_STORE_USER_INDEX))
+		return CS_OK;
+	if ((rc = cs_store_for_process(cfg, &store, NULL, 0)))
 		return rc;
-	return cs_lmdb_revoke_user(store, name, &n);
+	rc = cs_store_revoke_user(store, name, &n);
+	return rc == CS_ERR_UNSUPPORTED ? CS_OK : rc;
 }
 
 static int
 put(const struct cs_config *cfg, struct put_arg *a)
 {
 	struct cs_lmdb_env *e;
+	char key[CS_KEY_FP_LEN + 1];
 	int rc;
 
 	if (!cs_username_valid(a->name))
 		return CS_ERR_INVALID;
 	if ((rc = cs_users_env(cfg, &e)))
 		return rc;
+	a->max_iterations = cfg->password_max_iterations;
+	/* The callers make auth with SECRET_KEY: name that key beside it. */
+	if (a->auth && cfg->secret_key && *cfg->secret_key) {
+		cs_keyfp(cfg->secret_key, key);
+		a->key = key;
+	}
 	if ((rc = cs_lmdb_write(e, put_fn, a)))
 		return rc;
 	return a->replaced ? revoke_sessions(cfg, a->name) : CS_OK;
@@ -217,7 +336,8 @@ int
 cs_user_put(const struct cs_config *cfg, const char *name,
     const char *password_hash, const char *auth_hash, bool create_only)
 {
-	struct put_arg a = { name, password_hash, auth_hash, create_only, false, false };
+	struct put_arg a = { name, password_hash, auth_hash, NULL, create_only,
+	    false, false, 0 };
 
 	if (password_hash == NULL || *password_hash == '\0')
 		return CS_ERR_INVALID;
@@ -228,7 +348,7 @@ int
 cs_user_set_auth_hash(const struct cs_config *cfg, const char *name,
     const char *auth_hash)
 {
-	struct put_arg a = { name, NULL, auth_hash, false, true, false };
+	struct put_arg a = { name, NULL, auth_hash, NULL, false, true, false, 0 };
 
 	return put(cfg, &a);
 }
@@ -280,6 +400,8 @@ each_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 			continue;
 		memcpy(name, k.mv_data, k.mv_size);
 		name[k.mv_size] = '\0';
+		if (!cs_username_valid(name))
+			continue;	/* COST_KEY */
 		if ((rc = decode_user(name, &v, &u)))
 			break;
 		rc = a->fn(a->arg, &u);

@@ -24,6 +24,7 @@ int	cli_password(int argc, char **argv);
 int	cli_user(int argc, char **argv);
 int	cli_sessions(int argc, char **argv);
 int	cli_check(int argc, char **argv);
+int	cli_throttle(int argc, char **argv);
 
 /* Print "csess: <msg>" as one line on stderr (control bytes as \xHH);
  * returns CLI_USAGE, or status for cli_msg. */

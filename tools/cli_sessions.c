@@ -5,8 +5,10 @@
  *   clear-expired [--batch N] [--dry-run] [--verbose] | export | import FILE
  *
  * Exit 0 on success, 1 for a negative answer (no such session, an
- * inconsistent store, a sweep that stopped part-way), 2 for usage errors
- * and a store that cannot be opened or fails.
+ * inconsistent store, a sweep that stopped part-way), 2 for usage errors,
+ * a store that cannot be opened or fails, and an engine that cannot do
+ * what was asked ("engine X cannot list sessions").  Every command goes
+ * through the engine interface (csess/store.h), never to an engine.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,23 +24,40 @@ struct ctx {
 	struct cs_config	 cfg;
 	struct cs_store		*store;
 	bool			 cfg_loaded;
+	const char		*cmd;
+	const char		*what;	/* "list sessions": for "cannot ..." */
 };
 
 static int
-ctx_open(struct ctx *c, const char *cmd, bool lmdb_only)
+unsupported(const struct ctx *c, const char *engine)
 {
+	return cli_fail("sessions %s: engine %s cannot %s", c->cmd, engine,
+	    c->what);
+}
+
+/*
+ * Load the settings and open the store.  An engine that lacks the
+ * capabilities need says so before anything is opened; one that lacks an
+ * optional operation answers CS_ERR_UNSUPPORTED later (store_fail).
+ */
+static int
+ctx_open(struct ctx *c, const char *cmd, unsigned need, const char *what)
+{
+	const struct cs_store_ops *ops;
 	char err[512];
 	int rc;
 
 	memset(c, 0, sizeof(*c));
+	c->cmd = cmd;
+	c->what = what;
 	if ((rc = cli_config(&c->cfg)) != CLI_OK) {
 		cs_config_free(&c->cfg);
 		return rc;
 	}
 	c->cfg_loaded = true;
-	if (lmdb_only && strcmp(c->cfg.session_engine, "lmdb") != 0)
-		return cli_fail("sessions %s: SESSION_ENGINE is %s; this command "
-		    "needs lmdb", cmd, c->cfg.session_engine);
+	if ((ops = cs_store_engine(&c->cfg)) != NULL &&
+	    !cs_store_ops_has(ops, need))
+		return unsupported(c, ops->name);
 	if (cs_store_open(&c->store, &c->cfg, err, sizeof(err)) != CS_OK)
 		return cli_fail("sessions %s: %s", cmd, err);
 	return CLI_OK;
@@ -56,8 +75,10 @@ ctx_close(struct ctx *c)
 static int
 store_fail(struct ctx *c, const char *cmd, int rc)
 {
-	const char *why = cs_lmdb_error(c->store);
+	const char *why = cs_store_error(c->store);
 
+	if (rc == CS_ERR_UNSUPPORTED)
+		return unsupported(c, cs_store_name(c->store));
 	if (rc == CS_ERR_STORE && why && *why)
 		return cli_fail("sessions %s: %s: %s", cmd, cs_strerror(rc), why);
 	return cli_fail("sessions %s: %s", cmd, cs_strerror(rc));
@@ -78,7 +99,7 @@ put_field(const char *v)
 }
 
 static int
-list_one(void *arg, const struct cs_lmdb_session *s)
+list_one(void *arg, const struct cs_store_session *s)
 {
 	(void)arg;
 	printf("%s\t%lld\t", s->key, (long long)s->expire);
@@ -96,8 +117,9 @@ cmd_list(int argc, char **argv)
 
 	if (argc != 1)
 		return cli_fail("usage: csess sessions list");
-	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK &&
-	    (rc = cs_lmdb_foreach(c.store, list_one, NULL)) != CS_OK)
+	if ((rc = ctx_open(&c, argv[0], CS_STORE_ENUMERATE,
+	    "list sessions")) == CLI_OK &&
+	    (rc = cs_store_foreach(c.store, list_one, NULL)) != CS_OK)
 		rc = store_fail(&c, argv[0], rc);
 	ctx_close(&c);
 	return rc;
@@ -134,11 +156,11 @@ cmd_show(int argc, char **argv)
 		return cli_fail("usage: csess sessions show KEY");
 	if ((rc = check_key(argv[0], argv[1])))
 		return rc;
-	if ((rc = ctx_open(&c, argv[0], true)) != CLI_OK) {
+	if ((rc = ctx_open(&c, argv[0], 0, "show a session")) != CLI_OK) {
 		ctx_close(&c);
 		return rc;
 	}
-	rc = cs_lmdb_get(c.store, argv[1], &r);
+	rc = cs_store_get(c.store, argv[1], &r);
 	if (rc == CS_ERR_NOT_FOUND) {
 		fprintf(stderr, "csess: sessions show: no such session\n");
 		rc = CLI_NO;
@@ -167,8 +189,9 @@ cmd_delete(int argc, char **argv)
 		return cli_fail("usage: csess sessions delete KEY");
 	if ((rc = check_key(argv[0], argv[1])))
 		return rc;
-	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
-		rc = cs_lmdb_delete(c.store, argv[1]);
+	if ((rc = ctx_open(&c, argv[0], 0, "delete a session by key")) ==
+	    CLI_OK) {
+		rc = cs_store_delete(c.store, argv[1]);
 		if (rc == CS_ERR_NOT_FOUND) {
 			fprintf(stderr, "csess: sessions delete: no such session\n");
 			rc = CLI_NO;
@@ -191,8 +214,9 @@ cmd_revoke_user(int argc, char **argv)
 	if (argv[1][0] == '\0' || strlen(argv[1]) > CS_LMDB_USER_MAX)
 		return cli_fail("sessions revoke-user: user name must be 1 to %d "
 		    "bytes", CS_LMDB_USER_MAX);
-	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
-		if ((rc = cs_lmdb_revoke_user(c.store, argv[1], &n)) != CS_OK)
+	if ((rc = ctx_open(&c, argv[0], CS_STORE_USER_INDEX,
+	    "find a user's sessions")) == CLI_OK) {
+		if ((rc = cs_store_revoke_user(c.store, argv[1], &n)) != CS_OK)
 			rc = store_fail(&c, argv[0], rc);
 		else
 			printf("%llu\n", (unsigned long long)n);
@@ -201,30 +225,24 @@ cmd_revoke_user(int argc, char **argv)
 	return rc;
 }
 
+static void
+print_stat(void *arg, const char *name, uint64_t value)
+{
+	(void)arg;
+	printf("%s\t%llu\n", name, (unsigned long long)value);
+}
+
 static int
 cmd_stats(int argc, char **argv)
 {
-	struct cs_lmdb_stats st;
 	struct ctx c;
 	int rc;
 
 	if (argc != 1)
 		return cli_fail("usage: csess sessions stats");
-	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
-		if ((rc = cs_lmdb_stats(c.store, cs_now(), &st)) != CS_OK)
-			rc = store_fail(&c, argv[0], rc);
-		else
-			printf("sessions\t%llu\nexpired\t%llu\n"
-			    "expiry_entries\t%llu\nuser_entries\t%llu\n"
-			    "map_size\t%zu\nmap_used\t%zu\nmax_size\t%zu\n"
-			    "file_size\t%zu\nreaders\t%u\nmax_readers\t%u\n",
-			    (unsigned long long)st.sessions,
-			    (unsigned long long)st.expired,
-			    (unsigned long long)st.expiry_entries,
-			    (unsigned long long)st.user_entries,
-			    st.map_size, st.map_used, st.max_size, st.file_size,
-			    st.readers, st.max_readers);
-	}
+	if ((rc = ctx_open(&c, argv[0], 0, "report statistics")) == CLI_OK &&
+	    (rc = cs_store_stats(c.store, cs_now(), print_stat, NULL)) != CS_OK)
+		rc = store_fail(&c, argv[0], rc);
 	ctx_close(&c);
 	return rc;
 }
@@ -245,8 +263,8 @@ cmd_verify(int argc, char **argv)
 
 	if (argc != 1)
 		return cli_fail("usage: csess sessions verify");
-	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
-		rc = cs_lmdb_verify(c.store, print_problem, NULL, &problems);
+	if ((rc = ctx_open(&c, argv[0], 0, "verify its store")) == CLI_OK) {
+		rc = cs_store_verify(c.store, print_problem, NULL, &problems);
 		if (rc != CS_OK)
 			rc = store_fail(&c, argv[0], rc);
 		else if (problems > 0) {
@@ -299,16 +317,17 @@ cmd_clear_expired(int argc, char **argv)
 			return cli_fail("usage: clear-expired [--batch N] "
 			    "[--dry-run] [--verbose]");
 	}
-	if ((rc = ctx_open(&c, argv[0], false)) != CLI_OK) {
+	if ((rc = ctx_open(&c, argv[0], 0, "clear expired sessions")) !=
+	    CLI_OK) {
 		ctx_close(&c);
 		return CLI_USAGE;
 	}
-	if (c.store->ops->clear_expired == NULL) {
+	rc = cs_store_clear_expired(c.store, cs_now(), batch, dry, &st);
+	if (rc == CS_ERR_UNSUPPORTED) {
 		ctx_close(&c);
 		return cli_fail("clear-expired: engine %s keeps no expired "
-		    "sessions", c.store->ops->name);
+		    "sessions", cs_store_name(c.store));
 	}
-	rc = c.store->ops->clear_expired(c.store, cs_now(), batch, dry, &st);
 	if (rc != CS_OK) {
 		store_fail(&c, argv[0], rc);
 		fprintf(stderr, "csess: clear-expired: stopped after removing "
@@ -331,8 +350,9 @@ cmd_export(int argc, char **argv)
 
 	if (argc != 1)
 		return cli_fail("usage: csess sessions export");
-	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK &&
-	    (rc = cs_lmdb_export(c.store, stdout)) != CS_OK)
+	if ((rc = ctx_open(&c, argv[0], CS_STORE_ENUMERATE,
+	    "export sessions")) == CLI_OK &&
+	    (rc = cs_store_export(c.store, stdout)) != CS_OK)
 		rc = store_fail(&c, argv[0], rc);
 	ctx_close(&c);
 	return rc;
@@ -355,9 +375,11 @@ cmd_import(int argc, char **argv)
 	else if ((f = fopen(argv[1], "r")) == NULL)
 		return cli_fail("sessions import: %s: %s", argv[1],
 		    strerror(errno));
-	if ((rc = ctx_open(&c, argv[0], true)) == CLI_OK) {
-		rc = cs_lmdb_import(c.store, f, &n, &bad, err, sizeof(err));
-		if (rc == CS_ERR_INVALID && bad > 0)
+	if ((rc = ctx_open(&c, argv[0], 0, "import sessions")) == CLI_OK) {
+		rc = cs_store_import(c.store, f, &n, &bad, err, sizeof(err));
+		if (rc == CS_ERR_UNSUPPORTED)
+			rc = store_fail(&c, argv[0], rc);
+		else if (rc == CS_ERR_INVALID && bad > 0)
 			rc = cli_fail("sessions import: line %zu: %s (nothing "
 			    "imported)", bad, err);
 		else if (rc != CS_OK)

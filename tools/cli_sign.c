@@ -474,6 +474,7 @@ password_check(int argc, char **argv)
 	struct cs_config cfg;
 	struct cs_buf pw = {0};
 	struct opts o;
+	const char *why;
 	int rc, ex;
 
 	if ((rc = parse_opts(argc, argv, 2, 0, 1, &o)))
@@ -485,12 +486,19 @@ password_check(int argc, char **argv)
 		cs_config_free(&cfg);
 		return rc;
 	}
+	/* A hash no password can match (or over PASSWORD_MAX_ITERATIONS) is
+	 * an input error, said before anything is derived. */
+	if (cs_password_hash_valid(o.words[0], cfg.password_max_iterations,
+	    &why) != CS_OK) {
+		cs_config_free(&cfg);
+		return cli_fail("password check: unusable hash: %s", why);
+	}
 	if ((rc = read_password(&pw)) != CLI_OK) {
 		cs_config_free(&cfg);
 		return rc;
 	}
-	rc = cs_password_check(pw.data, pw.len, o.words[0],
-	    cfg.password_iterations);
+	rc = cs_password_check_bounded(pw.data, pw.len, o.words[0],
+	    cfg.password_iterations, cfg.password_max_iterations);
 	explicit_bzero(pw.data, pw.len);
 	cs_buf_free(&pw);
 	cs_config_free(&cfg);

@@ -67,6 +67,9 @@ set_password(const struct cs_config *cfg, const char *name, bool create_only)
 		authp = auth;
 	rc = cs_user_put(cfg, name, hash.data, authp, create_only);
 	cs_buf_free(&hash);
+	/* A new password is a fresh start: its user is not locked out. */
+	if (rc == CS_OK && !create_only)
+		rc = cs_throttle_reset(cfg, name);
 	return rc ? store_fail(name, rc) : CLI_OK;
 }
 
@@ -78,39 +81,47 @@ print_user(void *arg, const struct cs_user *u)
 	return 0;
 }
 
-/* A hash csess can verify: pbkdf2_sha256 or pbkdf2_sha1, 4 '$' fields. */
+/* No blank or control byte: the line format cannot carry them back out. */
 static bool
-hash_usable(const char *h)
+printable(const char *h)
 {
-	const char *p = h;
-	int dollars = 0;
-
-	if (strncmp(h, "pbkdf2_sha256$", 14) && strncmp(h, "pbkdf2_sha1$", 12))
-		return false;
-	for (; *p; p++) {
-		if (*p == '$')
-			dollars++;
-		else if ((unsigned char)*p <= ' ' || *p == 0x7f)
+	for (; *h; h++)
+		if ((unsigned char)*h <= ' ' || *h == 0x7f)
 			return false;
-	}
-	return dollars == 3;
+	return true;
 }
 
-/* Split "name:hash" in place; false when malformed. */
-static bool
-split_line(char *line, char **name, char **hash)
+/*
+ * Split "name:hash" in place and check both: a hash no login can match
+ * (or one over PASSWORD_MAX_ITERATIONS) would lock its user out, so it is
+ * refused here.  Returns CLI_OK, or CLI_USAGE after naming the line.
+ */
+static int
+split_line(const struct cs_config *cfg, const char *path, long lineno,
+    char *line, char **name, char **hash)
 {
 	char *colon = strchr(line, ':');
 	size_t n = strlen(line);
+	const char *why = NULL;
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	if (colon == NULL)
-		return false;
+		return cli_fail("%s:%ld: expected name:pbkdf2_sha256$iterations$salt$hash",
+		    path, lineno);
 	*colon = '\0';
 	*name = line;
 	*hash = colon + 1;
-	return cs_username_valid(*name) && hash_usable(*hash);
+	if (!cs_username_valid(*name))
+		return cli_fail("%s:%ld: invalid username: use 1-150 of A-Z a-z 0-9 @ . + - _",
+		    path, lineno);
+	if (!printable(*hash))
+		why = "blank or control character";
+	else if (cs_password_hash_valid(*hash, cfg->password_max_iterations,
+	    &why) == CS_OK)
+		return CLI_OK;
+	return cli_fail("%s:%ld: user %s: unusable hash: %s", path, lineno,
+	    *name, why ? why : "unusable");
 }
 
 /* Validate every line first, so a bad file changes nothing. */
@@ -118,7 +129,8 @@ static int
 import_users(const struct cs_config *cfg, const char *path)
 {
 	FILE *f;
-	char line[8192], *name, *hash, auth[65];
+	char line[8192], *name = NULL, *hash = NULL, auth[65];
+	const char *authp;
 	long lineno = 0;
 	int rc = CLI_OK, pass;
 
@@ -138,14 +150,10 @@ import_users(const struct cs_config *cfg, const char *path)
 			}
 			if (line[0] == '\n' || line[0] == '#')
 				continue;
-			if (!split_line(line, &name, &hash)) {
-				rc = cli_fail("%s:%ld: expected name:pbkdf2_sha256$iterations$salt$hash",
-				    path, lineno);
-				break;
-			}
-			if (pass == 0)
+			if ((rc = split_line(cfg, path, lineno, line, &name, &hash)) ||
+			    pass == 0)
 				continue;
-			const char *authp = cfg->secret_key &&
+			authp = cfg->secret_key &&
 			    cs_session_auth_hash(auth, hash, cfg->secret_key) == CS_OK ? auth : NULL;
 			if ((rc = cs_user_put(cfg, name, hash, authp, false)))
 				rc = store_fail(name, rc);

@@ -20,6 +20,7 @@ static const struct {
 	{ "password", cli_password, "password hash [--iterations N] [--salt S] | check HASH" },
 	{ "user", cli_user, "user add|passwd|del NAME | list | import FILE" },
 	{ "sessions", cli_sessions, "sessions list|show|delete|revoke-user|stats|verify|clear-expired|export|import" },
+	{ "throttle", cli_throttle, "throttle list | reset [--user NAME] [--address ADDR]" },
 	{ "check", cli_check, "check [--strict]" },
 };
 

@@ -54,10 +54,20 @@ int	 cs_auth_logout(struct cs_req *);
 bool	 cs_auth_safe_next(const char *next);
 
 /*
- * This page's own path as a form action.  A request for "//host/login"
- * (which servers may route to the program) must not make a form that
- * posts to "//host": extra leading slashes and backslashes are dropped.
+ * This page's own path as a form action, one that can only post to this
+ * site: see cs_auth_local_path.  Kept with the request; NULL when out of
+ * memory.
  */
 const char *cs_auth_form_action(struct cs_req *);
+
+/*
+ * Append path (len bytes, no NUL needed) to out as a same-origin path:
+ * one leading '/' (extra leading slashes and backslashes dropped, so
+ * "//host/x" and "/\\host/x" are "/host/x"), and every byte that is not
+ * an RFC 3986 path character or '%' percent-encoded -- backslashes,
+ * whitespace, controls, quotes, '?', '#', non-ASCII -- so no URL parser
+ * reads another host into it.  On error out may hold part of the path.
+ */
+int	 cs_auth_local_path(struct cs_buf *out, const char *path, size_t len);
 
 #endif

@@ -47,6 +47,7 @@ enum cs_err {
 	CS_ERR_BAD_REQUEST,	/* malformed request input (400) */
 	CS_ERR_MEDIA_TYPE,	/* unsupported Content-Type (415) */
 	CS_ERR_CRYPTO,		/* the crypto library failed or is missing */
+	CS_ERR_UNSUPPORTED,	/* the session engine cannot do this */
 	CS_ERR__MAX
 };
 

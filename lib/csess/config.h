@@ -30,6 +30,12 @@ enum cs_sync {
 	CS_SYNC_NONE		/* MDB_NOSYNC + periodic sync: an OS crash may lose recent commits */
 };
 
+/* X_FRAME_OPTIONS, also sent as CSP frame-ancestors ('none' or 'self'). */
+enum cs_frame_options {
+	CS_FRAME_DENY = 0,
+	CS_FRAME_SAMEORIGIN
+};
+
 struct cs_config {
 	char		*secret_key;		/* NULL when unset */
 	char	       **secret_key_fallbacks;	/* NULL-terminated, may be empty */
@@ -55,11 +61,18 @@ struct cs_config {
 	char		*logout_redirect_url;
 	char		*csrf_cookie_name;
 	long		 password_iterations;
+	long		 password_max_iterations;	/* PASSWORD_MAX_ITERATIONS: a stored hash's bound */
 	long		 login_failures_per_user;
 	long		 login_failures_per_address;
 	int64_t		 login_failure_window;
 	char		*template_dir;		/* NULL: built-in pages */
 	size_t		 data_upload_max_memory_size;
+	/* Django's XFrameOptionsMiddleware and SecurityMiddleware headers,
+	 * sent on every response that does not set its own (cs_serve). */
+	enum cs_frame_options x_frame_options;		/* DENY */
+	bool		 secure_content_type_nosniff;		/* true */
+	char		*secure_referrer_policy;		/* same-origin; NULL: omitted */
+	char		*secure_cross_origin_opener_policy;	/* same-origin; NULL: omitted */
 
 	/* csess's own settings (not Django's) */
 	size_t		 cookie_header_max_size;	/* COOKIE_HEADER_MAX_SIZE, 8192 */
@@ -68,6 +81,7 @@ struct cs_config {
 	size_t		 session_store_max_size;	/* SESSION_STORE_MAX_SIZE, growth cap, 4 GiB */
 	bool		 signing_accept_sha1;		/* SIGNING_ACCEPT_SHA1: Django 3.2 legacy, false */
 	bool		 signed_cookie_salt_v2;		/* SIGNED_COOKIE_SALT: legacy (false) or v2 */
+	char		*trusted_proxies;		/* TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed, NULL: none */
 };
 
 /*
@@ -82,6 +96,11 @@ int	 cs_config_load_env(struct cs_config *cfg, char *const *envp,
 	    char *err, size_t errlen);
 
 void	 cs_config_free(struct cs_config *cfg);
+
+/* True when addr (IPv4 or IPv6 text) is one of the comma-separated
+ * addresses in list (TRUSTED_PROXIES); compared as addresses, so "::1"
+ * matches "0::1" and "::ffff:127.0.0.1" matches "127.0.0.1". */
+bool	 cs_config_addr_listed(const char *list, const char *addr);
 
 /*
  * Deployment warnings (like django-admin check --deploy): weak secret,

@@ -18,6 +18,8 @@
  *
  * Every function here takes a store opened by cs_store_open() with
  * SESSION_ENGINE=lmdb and returns CS_ERR_INVALID for any other engine.
+ * They are also the lmdb engine's optional operations (store.h): code that
+ * should work on any engine calls cs_store_foreach() and the like instead.
  * Reads are snapshot-consistent per transaction; iteration below renews its
  * read transaction every 1000 records so an export of a large store never
  * pins old pages (the file would grow meanwhile), at the price of not
@@ -54,18 +56,12 @@
 /* Largest session data accepted (bytes of JSON). */
 #define CS_LMDB_DATA_MAX	(1024 * 1024)
 
-/* One session as the iterator sees it; pointers valid during the call. */
-struct cs_lmdb_session {
-	char		 key[CS_SESSION_KEY_LEN + 1];
-	int64_t		 expire;
-	uint64_t	 version;
-	const char	*user;		/* NULL when none */
-	const char	*data;		/* not NUL-terminated */
-	size_t		 data_len;
-};
-
-/* Return 0 to go on, non-zero to stop (that value is returned). */
-typedef int cs_lmdb_session_fn(void *arg, const struct cs_lmdb_session *);
+/*
+ * The iterator's types are the engine interface's (store.h); these names
+ * are kept for the callers of this header.
+ */
+#define cs_lmdb_session		cs_store_session
+typedef cs_store_session_fn	cs_lmdb_session_fn;
 
 /* Every session, expired or not, in key order. */
 int	cs_lmdb_foreach(struct cs_store *, cs_lmdb_session_fn *, void *arg);

@@ -163,7 +163,8 @@ int	 cs_session_new(struct cs_session **out, struct cs_store *store,
 void	 cs_session_free(struct cs_session *);
 
 /*
- * The per-process store for cfg: opened on first use, reopened when the
+ * The per-process store for cfg: cs_store_for_process() (store.h), under
+ * the session API's older name.  Opened on first use, reopened when the
  * pid changed (after fork the parent's store is abandoned, never used or
  * closed in the child) or when cfg names another engine or path; closed at
  * exit.  CS_ERR_STORE (and one line in err, when given) if it cannot open.
@@ -171,7 +172,8 @@ void	 cs_session_free(struct cs_session *);
 int	 cs_session_store(const struct cs_config *cfg, struct cs_store **out,
 	    char *err, size_t errlen);
 /* Use store for every session of this process (embedding, tests); NULL
- * returns to SESSION_ENGINE.  The caller keeps ownership. */
+ * returns to SESSION_ENGINE.  The caller keeps ownership.  The same as
+ * cs_store_for_process_set(). */
 void	 cs_session_store_set(struct cs_store *store);
 
 /* ---- state ----------------------------------------------------------- */

@@ -199,16 +199,43 @@ int	 cs_password_hash(struct cs_buf *out, const char *pw, size_t pwlen,
 	    long iterations, const char *salt);
 
 /*
+ * PASSWORD_MAX_ITERATIONS' default: the most rounds a stored hash may ask
+ * for.  Ten times Django 5.2's 1,000,000, so the next decade of Django
+ * defaults still fits, while one check stays within seconds (a hash of
+ * 2,000,000,000 rounds made one login run for minutes).
+ */
+#define CS_PASSWORD_MAX_ITERATIONS	10000000L
+
+/*
  * check_password: CS_OK when pw matches encoded (pbkdf2_sha256 or
  * pbkdf2_sha1), CS_ERR_BAD_SIGNATURE when it does not.  encoded NULL (no
  * such user), unusable ("!...") or malformed still runs one hash of
  * `iterations` rounds before answering, so the answer takes as long as for
  * a real user; malformed answers CS_ERR_INVALID, NULL/unusable
- * CS_ERR_BAD_SIGNATURE.  On a mismatch against a hash weaker than
- * `iterations`, the missing rounds are run too (Django's harden_runtime).
+ * CS_ERR_BAD_SIGNATURE.  On a mismatch against a hash of fewer rounds,
+ * SHA-256 rounds are run up to `iterations` in all (Django's
+ * harden_runtime, for sha1 hashes too).  A stored count over
+ * CS_PASSWORD_MAX_ITERATIONS (or over `iterations` when that is larger)
+ * is never derived: CS_ERR_TOO_LARGE after the dummy hash.
  */
 int	 cs_password_check(const char *pw, size_t pwlen, const char *encoded,
 	    long iterations);
+/*
+ * The same with the bound given: a wrong password costs `cost` rounds,
+ * and a stored count over max_iterations (PASSWORD_MAX_ITERATIONS; 0: no
+ * bound) answers CS_ERR_TOO_LARGE without deriving it.
+ */
+int	 cs_password_check_bounded(const char *pw, size_t pwlen,
+	    const char *encoded, long cost, long max_iterations);
+/*
+ * CS_OK when encoded is a hash a check can match: pbkdf2_sha256 or
+ * pbkdf2_sha1, a decimal count without sign or leading zero, a non-empty
+ * salt, the base64 of the digest, as Django writes them.  CS_ERR_INVALID
+ * otherwise, CS_ERR_TOO_LARGE for a count over max_iterations (0: no
+ * bound); *why (may be NULL) then says what is wrong (static text).
+ */
+int	 cs_password_hash_valid(const char *encoded, long max_iterations,
+	    const char **why);
 /* True when encoded should be replaced after a successful check: not
  * pbkdf2_sha256, fewer than iterations rounds, or a salt under 128 bits. */
 bool	 cs_password_needs_rehash(const char *encoded, long iterations);

@@ -158,10 +158,44 @@ else
 	t_fail "mdb_load (lmdb-utils) is needed for the verify tests"
 fi
 
+# A record damaged from outside (a user length of 65535, over the 255 a
+# session may hold) is skipped by list and export and reported by verify.
+export CSESS_SESSION_STORE=$T/db3/s.mdb
+if command -v mdb_load >/dev/null; then
+	"$CSESS" sessions import - <<<"{\"key\": \"$A\", \"expire\": $((now + 3600)), \"data\": {}}" >/dev/null
+	{ printf '%s\n' eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+	  printf '\\00%.0s' $(seq 20); printf '\\ff\\ff'
+	  head -c 65537 /dev/zero | tr '\0' u; echo; } |
+	    mdb_load -n -T -s sessions "$CSESS_SESSION_STORE"
+	out=$("$CSESS" sessions list)
+	t_eq "list skips a record whose user length is damaged" "0 1" \
+	    "$? $(printf '%s\n' "$out" | wc -l)"
+	out=$("$CSESS" sessions export)
+	t_eq "export skips it too" "0 1" "$? $(printf '%s\n' "$out" | wc -l)"
+	out=$("$CSESS" sessions verify 2>/dev/null)
+	t_eq "verify exits 1 on it" "1" "$?"
+	t_match "and names it undecodable" "session e{32}: undecodable record" "$out"
+fi
+
 # Commands that need the lmdb engine say so.
 err=$(CSESS_SESSION_ENGINE=signed_cookies "$CSESS" sessions list 2>&1)
 t_eq "list under another engine exits 2" "2" "$?"
 t_match "and names the engine" "signed_cookies" "$err"
+t_match "and says what it cannot do" \
+    "sessions list: engine signed_cookies cannot list sessions" "$err"
+err=$(CSESS_SESSION_ENGINE=signed_cookies "$CSESS" sessions revoke-user alice 2>&1)
+t_eq "revoke-user on an engine without a user index exits 2" "2" "$?"
+t_match "and says so" "engine signed_cookies cannot find a user's sessions" "$err"
+out=$(CSESS_SESSION_ENGINE=signed_cookies "$CSESS" sessions export 2>/dev/null)
+t_eq "export on an engine that cannot enumerate exits 2, printing nothing" \
+    "2 " "$? $out"
+err=$(CSESS_SESSION_ENGINE=signed_cookies CSESS_SECRET_KEY=k "$CSESS" \
+    sessions show "$A" 2>&1)
+t_eq "show on an engine that keeps nothing exits 2" "2" "$?"
+t_match "and says so" "engine signed_cookies cannot show a session" "$err"
+t_status "clear-expired on it has nothing to do" 0 \
+    env CSESS_SESSION_ENGINE=signed_cookies CSESS_SECRET_KEY=k \
+    "$CSESS" sessions clear-expired
 t_status "unknown subcommand exits 2" 2 "$CSESS" sessions frobnicate
 t_status "no subcommand exits 2" 2 "$CSESS" sessions
 

@@ -53,6 +53,40 @@ t_match "...naming the line" "bad.txt:2" "$err"
 t_eq "...and nothing of that file is stored" "alice dave erin" "$(echo $("$CSESS" user list))"
 printf 'gina:bcrypt$whatever\n' > "$T/bcrypt.txt"
 t_status "hashes csess cannot verify are refused" 2 "$CSESS" user import "$T/bcrypt.txt"
+
+# Hashes that can never match would lock their user out: each is refused,
+# the line named, and nothing of the file stored.
+b64='Au5zmYh1w5TY28Cf771sujpB2DHaWs9lKuSCiZ/D40k='
+i=0
+for bad in 'pbkdf2_sha256$$$' "pbkdf2_sha256\$abc\$abcdefgh12345678\$$b64" \
+	"pbkdf2_sha256\$0\$abcdefgh12345678\$$b64" "pbkdf2_sha256\$007\$abcdefgh12345678\$$b64" \
+	"pbkdf2_sha256\$99999999999\$abcdefgh12345678\$$b64" "pbkdf2_sha256\$1000\$\$$b64" \
+	'pbkdf2_sha256$1000$abcdefgh12345678$' 'pbkdf2_sha256$1000$abcdefgh12345678$not*base64' \
+	"pbkdf2_sha1\$1000\$abcdefgh12345678\$$b64" "pbkdf2_sha256\$2000000000\$abcdefgh12345678\$$b64"; do
+	i=$((i + 1))
+	printf 'hank:%s\nivy:%s\n' "$django_hash" "$bad" > "$T/never$i.txt"
+	err=$("$CSESS" user import "$T/never$i.txt" 2>&1); rc=$?
+	t_eq "import refuses $bad (2)" "2:1" "$rc:$(printf '%s\n' "$err" | wc -l)"
+	t_match "...naming the line and the user" "never$i.txt:2: user ivy: unusable hash" "$err"
+done
+t_match "...saying when the count is over the bound" "PASSWORD_MAX_ITERATIONS" "$err"
+t_eq "...and nothing of those files is stored" "alice dave erin" "$(echo $("$CSESS" user list))"
+printf 'hank:pbkdf2_sha256$20000$abcdefgh12345678$%s\n' "$b64" > "$T/bounded.txt"
+t_status "PASSWORD_MAX_ITERATIONS bounds what import accepts" 2 \
+	env CSESS_PASSWORD_MAX_ITERATIONS=10000 "$CSESS" user import "$T/bounded.txt"
+err=$(echo pw | "$CSESS" password check "pbkdf2_sha256\$2000000000\$abcdefgh12345678\$$b64" 2>&1); rc=$?
+t_eq "password check of an absurd count is an input error at once (2)" 2 "$rc"
+t_match "...saying why" "PASSWORD_MAX_ITERATIONS" "$err"
+t_status "password check of an empty salt is an input error (2)" 2 \
+	sh -c "echo pw | '$CSESS' password check 'pbkdf2_sha256\$1000\$\$$b64'"
+
+# Re-importing an unchanged hash is no password change: sessions stay.
+"$CSESS" sessions import - <<'EOF2' >/dev/null 2>&1
+{"key": "keepmekeepmekeepmekeepmekeepme01", "expire": 4102444800, "user": "dave", "data": {}}
+EOF2
+t_status "(a session of dave)" 0 "$CSESS" sessions show keepmekeepmekeepmekeepmekeepme01
+t_status "re-import of the same hashes succeeds" 0 "$CSESS" user import "$T/users.txt"
+t_status "...and dave's session stays" 0 "$CSESS" sessions show keepmekeepmekeepmekeepmekeepme01
 t_status "usage without a subcommand (2)" 2 "$CSESS" user
 t_status "import of a missing file (2)" 2 "$CSESS" user import "$T/nope.txt"
 t_done

@@ -45,6 +45,8 @@ login_post() { # login_post JAR PREFIX USER PASSWORD TOKEN [NEXT]
 		--data-urlencode "csrfmiddlewaretoken=$5" --data-urlencode "next=${6:-}"
 }
 
+stored_sessions() { srv_csess sessions stats | sed -n 's/^sessions\t//p'; }
+
 flow() { # flow SERVER PREFIX USER
 	local s=$1 p=$2 user=$3 jar="$T/jar-$1-${2//\//}" tok old stolen
 	local tag="$s ${p:-fastcgi}${p:+ cgi}"
@@ -54,10 +56,20 @@ flow() { # flow SERVER PREFIX USER
 	t_eq "$tag: login form answers 200" 200 "$STATUS"
 	t_match "$tag: login form carries next" "name=\"next\" value=\"$p/protected\"" "$(cat "$T/b")"
 	t_match "$tag: login form sets the CSRF cookie" "^csrftoken=" "$(set_cookie_line csrftoken)"
-	t_match "$tag: login form sets the session (test cookie)" "HttpOnly.*SameSite=Lax" \
-		"$(set_cookie_line sessionid)"
+	t_match "$tag: login form sets the test cookie, a plain cookie" \
+		"^sessionid_test=worked; HttpOnly.*SameSite=Lax" "$(set_cookie_line sessionid_test)"
+	t_eq "$tag: ...and no session" "" "$(set_cookie_line sessionid)"
 	[ ${#tok} -eq 64 ] && t_pass "$tag: masked CSRF token in the form" ||
 		t_fail "$tag: masked CSRF token in the form" "got '$tok'"
+
+	# Anonymous visitors of the form write nothing to the store.
+	local before i
+	before=$(stored_sessions)
+	for i in $(seq 1 20); do
+		curl -s -o /dev/null "$BASE_URL$p/login"
+		curl -s -o /dev/null --head "$BASE_URL$p/login"
+	done
+	t_eq "$tag: 20 anonymous GETs and HEADs of the form store no session" "$before" "$(stored_sessions)"
 
 	# Cookies disabled: nothing comes back.
 	req nocookies POST "$BASE_URL$p/login" "" --data "username=$user&password=x&csrfmiddlewaretoken=$tok"

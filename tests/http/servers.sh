@@ -102,7 +102,8 @@ echo_checks() {
 
 # Over the example's HTTPS part the programs see HTTPS=on; over plain HTTP
 # they do not.  With SESSION_COOKIE_SECURE = auto (set for this suite) the
-# login page's session cookie is Secure over HTTPS only.
+# login page's test cookie (set as the session cookie is) is Secure over
+# HTTPS only.
 tls_checks() {
 	local s=$1 mode=$2 prefix=$3
 	local n="${s}_${mode}"
@@ -114,10 +115,10 @@ tls_checks() {
 	[ "$login" -eq 1 ] || return 0
 	http GET "$TLS_URL$prefix/login" -k
 	t_match "${n}_auto_secure_session_cookie_over_https" '; Secure(;|$)' \
-	    "$(grep -i '^set-cookie: sessionid=' <<<"$HEADERS")"
+	    "$(grep -i '^set-cookie: sessionid_test=' <<<"$HEADERS")"
 	http GET "$BASE_URL$prefix/login"
 	local c
-	c=$(grep -i '^set-cookie: sessionid=' <<<"$HEADERS")
+	c=$(grep -i '^set-cookie: sessionid_test=' <<<"$HEADERS")
 	t_ok "${n}_auto_plain_session_cookie_over_http" test -n "$c" -a -z "$(grep -i '; Secure' <<<"$c")"
 }
 

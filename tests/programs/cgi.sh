@@ -29,22 +29,50 @@ token() { sed -n 's/.*name="csrfmiddlewaretoken" value="\([A-Za-z0-9]*\)".*/\1/p
 login_as() {
 	cgi login GET
 	local c s tok
-	c=$(cookie_of csrftoken); s=$(cookie_of sessionid); tok=$(token)
+	c=$(cookie_of csrftoken); s=$(cookie_of sessionid_test); tok=$(token)
 	JAR="$c; $s"
 	HTTP_COOKIE="$JAR" cgi login POST "username=$1&password=$2&csrfmiddlewaretoken=$tok${3:+&$3}"
 	[ -n "$(cookie_of sessionid)" ] && JAR="$c; $(cookie_of sessionid)"
 }
 
+sessions() { "$CSESS" sessions stats | sed -n 's/^sessions\t//p'; }
+
+# --- anonymous visitors write nothing to the store ----------------------------
+cgi login HEAD
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	cgi login GET
+done
+t_eq "anonymous GETs and HEADs of the login form store no session" 0 "$(sessions)"
+t_eq "...and set no session cookie" "" "$(cookie_of sessionid)"
+t_match "the test cookie is a plain cookie, with the session cookie's flags" \
+	'^sessionid_test=worked; HttpOnly; Path=/; SameSite=Lax$' "$(setcookie_line sessionid_test)"
+c=$(cookie_of csrftoken); tok=$(token)
+HTTP_COOKIE="$c" cgi login POST "username=alice&password=wrong&csrfmiddlewaretoken=$tok"
+t_eq "POST without the test cookie: the form again (200)" 200 "$STATUS"
+t_match "...asking to enable cookies" 'Please enable cookies and try again\.' "$(cat "$T/out")"
+HTTP_COOKIE="$c; sessionid_test=worked" cgi login POST "username=alice&password=wrong&csrfmiddlewaretoken=$tok"
+t_match "a wrong password with the test cookie: the form again" 'Please enter a correct username' "$(cat "$T/out")"
+t_eq "...and still nothing stored" 0 "$(sessions)"
+HTTP_COOKIE="$c; sessionid_test=worked" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$tok"
+t_eq "with the test cookie the login succeeds" 302 "$STATUS"
+t_eq "...storing one session" 1 "$(sessions)"
+t_match "...and deleting the test cookie" '^sessionid_test=""; expires=Thu, 01 Jan 1970' "$(setcookie_line sessionid_test)"
+CSESS_SESSION_COOKIE_NAME=sid CSESS_SESSION_COOKIE_PATH=/app CSESS_SESSION_COOKIE_SAMESITE=Strict \
+	CSESS_SESSION_COOKIE_SECURE=true cgi login GET
+t_match "the test cookie follows the session cookie's settings" \
+	'^sid_test=worked; HttpOnly; Path=/app; SameSite=Strict; Secure$' "$(setcookie_line sid_test)"
+
 # --- cookie flags ----------------------------------------------------------
-cgi login GET
+login_as alice pw
 line=$(setcookie_line sessionid)
 t_match "session cookie is HttpOnly and SameSite=Lax" 'HttpOnly.*SameSite=Lax' "$line"
 [[ "$line" == *Secure* ]] && t_fail "no Secure by default over HTTP" "$line" || t_pass "no Secure by default over HTTP"
 export CSESS_SESSION_COOKIE_SECURE=auto
 HTTPS=on cgi login GET
-t_match "auto: Secure when the request came over HTTPS" '; Secure' "$(setcookie_line sessionid)"
+t_match "auto: the test cookie is Secure when the request came over HTTPS" '; Secure' \
+	"$(setcookie_line sessionid_test)"
 cgi login GET
-[[ "$(setcookie_line sessionid)" == *Secure* ]] && t_fail "auto: no Secure over plain HTTP" ||
+[[ "$(setcookie_line sessionid_test)" == *Secure* ]] && t_fail "auto: no Secure over plain HTTP" ||
 	t_pass "auto: no Secure over plain HTTP"
 HTTPS=on cgi login GET
 t_match "auto: the CSRF cookie is Secure over HTTPS too" '; Secure' "$(setcookie_line csrftoken)"
@@ -52,12 +80,13 @@ unset CSESS_SESSION_COOKIE_SECURE
 
 # --- HTTPS CSRF: Referer required without Origin ----------------------------
 HTTPS=on cgi login GET
-c=$(cookie_of csrftoken); s=$(cookie_of sessionid); tok=$(token)
+c=$(cookie_of csrftoken); s=$(cookie_of sessionid_test); tok=$(token)
 HTTPS=on HTTP_COOKIE="$c; $s" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$tok"
 t_eq "HTTPS POST without Origin or Referer is 403" 403 "$STATUS"
-HTTPS=on HTTP_REFERER=https://example.test/login HTTP_COOKIE="$c; $s" \
+CSESS_SESSION_COOKIE_SECURE=auto HTTPS=on HTTP_REFERER=https://example.test/login HTTP_COOKIE="$c; $s" \
 	cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$tok"
 t_eq "HTTPS POST with a same-origin Referer logs in" 302 "$STATUS"
+t_match "auto: the session cookie is Secure over HTTPS" '; Secure' "$(setcookie_line sessionid)"
 HTTPS=on HTTP_ORIGIN=https://evil.test HTTP_COOKIE="$c; $s" \
 	cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$tok"
 t_eq "a foreign Origin is 403" 403 "$STATUS"
@@ -79,6 +108,37 @@ t_eq "protected refuses PUT (405)" 405 "$STATUS"
 t_match "...with Allow" 'Allow: GET, HEAD' "$(cat "$T/out")"
 cgi login DELETE
 t_eq "login refuses DELETE (405)" 405 "$STATUS"
+
+# --- secrets stay out of the page ----------------------------------------------
+# What HttpOnly hides from scripts must not be printed where a same-site
+# script can read it: the session key, the CSRF secret, the auth hash.
+login_as alice pw
+key=${JAR##*sessionid=}; csrf=${JAR%%;*}; csrf=${csrf#csrftoken=}
+hash=$("$CSESS" sessions export | python3 -c '
+import json, sys
+for l in sys.stdin:
+    s = json.loads(l)
+    if s["key"] == sys.argv[1]: print(s["data"]["_auth_user_hash"])' "$key")
+t_match "the session holds an auth hash to hide" '^[0-9a-f]{64}$' "$hash"
+HTTP_COOKIE="$JAR; remember=me; csess_username=alice:1r31eq:sig" REQUEST_URI=/protected cgi protected GET
+body=$(sed '1,/^$/d' "$T/out")
+t_eq "the page is shown" 200 "$STATUS"
+[[ "$body" == *"$key"* ]] && t_fail "the session key is not in the page" || t_pass "the session key is not in the page"
+[[ "$body" == *"$hash"* ]] && t_fail "the auth hash is not in the page" || t_pass "the auth hash is not in the page"
+[[ "$body" == *"$csrf"* ]] && t_fail "the CSRF cookie is not in the page" || t_pass "the CSRF cookie is not in the page"
+[[ "$body" == *"1r31eq:sig"* ]] && t_fail "the HttpOnly remember cookie is not in the page" ||
+	t_pass "the HttpOnly remember cookie is not in the page"
+t_match "...the cookies are still listed, masked" 'csrftoken=\*{20}.sessionid=\*{20}.remember=me.csess_username=\*{20}' \
+	"$(tr '\n' '.' <<< "$body")"
+t_match "...and the session's contents, the hash masked" '&quot;_auth_user_id&quot;: &quot;alice&quot;.*&quot;_auth_user_hash&quot;: &quot;\*{20}&quot;' \
+	"$(tr -d '\n' <<< "$body")"
+export CSESS_SESSION_COOKIE_NAME=sid CSESS_CSRF_COOKIE_NAME=xsrf
+cgi login GET
+c=$(cookie_of xsrf); s=$(cookie_of sid_test); tok=$(token)
+HTTP_COOKIE="$c; $s" cgi login POST "username=alice&password=pw&csrfmiddlewaretoken=$tok"
+HTTP_COOKIE="$c; $(cookie_of sid)" REQUEST_URI=/protected cgi protected GET
+unset CSESS_SESSION_COOKIE_NAME CSESS_CSRF_COOKIE_NAME
+t_match "renamed cookies are masked too" 'xsrf=\*{20}.sid=\*{20}' "$(sed '1,/^$/d' "$T/out" | tr '\n' '.')"
 
 # --- a password change logs out other sessions -------------------------------
 old_jar=$JAR

@@ -96,7 +96,7 @@ t_eq "a demo starts on a hand-made csess.conf" 0 $?
 t_match "...and does not reset a demo user it did not make" "log in as: demo \\(its password was set elsewhere" "$(cat "$T/run3.log")"
 t_eq "...whose password still holds" 302 "$(login_status demo pw-for-demo-1234)"
 hdrs=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/login")
-t_match "...and whose settings the programs read" "sharedsid=" "$hdrs"
+t_match "...and whose settings the programs read (the cookie name)" "Set-Cookie: sharedsid" "$hdrs"
 stop_demo
 
 t_done

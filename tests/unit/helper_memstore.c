@@ -223,6 +223,9 @@ static const struct cs_store_ops memstore_ops = {
 	.exists = ms_exists,
 	.clear_expired = ms_clear_expired,
 	.close = ms_close,
+	/* One process, no threads: create and update-if-present are one
+	 * step.  No operator operations. */
+	.caps = CS_STORE_ATOMIC,
 };
 
 struct cs_store *

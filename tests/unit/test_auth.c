@@ -342,6 +342,34 @@ Test(auth, safe_next_allows_only_local_paths)
 	cr_assert_not(cs_auth_safe_next("/caf\xc3\xa9"));
 }
 
+static void
+local_path_is(const char *path, const char *want)
+{
+	struct cs_buf b = { 0 };
+
+	cr_assert_eq(cs_auth_local_path(&b, path, strlen(path)), CS_OK);
+	cr_assert_str_eq(b.data, want, "%s -> %s, want %s", path, b.data, want);
+	cr_assert(cs_auth_safe_next(b.data), "%s is a safe local path", b.data);
+	cs_buf_free(&b);
+}
+
+Test(auth, local_path_can_only_name_this_site)
+{
+	local_path_is("/login", "/login");
+	local_path_is("/a/b;c=d/%2F", "/a/b;c=d/%2F");
+	local_path_is("//evil.example/login", "/evil.example/login");
+	local_path_is("/\\evil.example/login", "/evil.example/login");
+	local_path_is("/\\/\\evil.example/x", "/evil.example/x");
+	local_path_is("/%5Cevil.example", "/%5Cevil.example");
+	local_path_is("/\t/evil.example", "/%09/evil.example");
+	local_path_is("/\r\n/evil.example", "/%0D%0A/evil.example");
+	local_path_is("/x\\y z", "/x%5Cy%20z");
+	local_path_is("/\"><script>?#", "/%22%3E%3Cscript%3E%3F%23");
+	local_path_is("/caf\xc3\xa9", "/caf%C3%A9");
+	local_path_is("", "/");
+	local_path_is("evil.example", "/evil.example");
+}
+
 /* ---- CSRF on requests ------------------------------------------------ */
 
 #define SECRET	"abcdefghijklmnopqrstuvwxyzABCDEF"

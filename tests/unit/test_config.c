@@ -93,6 +93,10 @@ Test(config, defaults_are_djangos)
 	cr_assert_eq(cfg.data_upload_max_memory_size, 2621440);
 	cr_assert_eq(cfg.cookie_header_max_size, 8192);
 	cr_assert_eq(cfg.cookie_max_pairs, 3000);
+	cr_assert_eq(cfg.x_frame_options, CS_FRAME_DENY);
+	cr_assert(cfg.secure_content_type_nosniff);
+	cr_assert_str_eq(cfg.secure_referrer_policy, "same-origin");
+	cr_assert_str_eq(cfg.secure_cross_origin_opener_policy, "same-origin");
 }
 
 Test(config, null_environment_gives_defaults)
@@ -278,6 +282,16 @@ Test(config, every_kind_of_bad_value_names_the_setting)
 	assert_bad("SESSION_STORE_MAP_SIZE", "1024");
 	assert_bad("SESSION_STORE_MAX_SIZE", "big");
 	assert_bad("SIGNED_COOKIE_SALT", "v3");
+	/* the security headers */
+	assert_bad("X_FRAME_OPTIONS", "ALLOW-FROM https://example.com");
+	assert_bad("X_FRAME_OPTIONS", "");
+	assert_bad("SECURE_CONTENT_TYPE_NOSNIFF", "sniff");
+	assert_bad("SECURE_REFERRER_POLICY", "same-site");
+	assert_bad("SECURE_REFERRER_POLICY", "same-origin,");
+	assert_bad("SECURE_REFERRER_POLICY", "origin, nope");
+	assert_bad("SECURE_REFERRER_POLICY", "same-origin\r\nX-Injected: 1");
+	assert_bad("SECURE_CROSS_ORIGIN_OPENER_POLICY", "same-origin, unsafe-none");
+	assert_bad("SECURE_CROSS_ORIGIN_OPENER_POLICY", "cross-origin");
 }
 
 Test(config, good_values_of_every_kind_are_taken)
@@ -304,6 +318,24 @@ Test(config, good_values_of_every_kind_are_taken)
 	cr_assert_eq(cfg.data_upload_max_memory_size, 0);
 	cr_assert_eq(cfg.password_iterations, 1000);
 	cr_assert_str_eq(cfg.session_cookie_domain, ".example.com");
+}
+
+Test(config, security_header_settings_take_djangos_values)
+{
+	char *env[] = { "CSESS_X_FRAME_OPTIONS=sameorigin", "CSESS_SECURE_CONTENT_TYPE_NOSNIFF=false",
+		"CSESS_SECURE_REFERRER_POLICY=no-referrer, strict-origin-when-cross-origin",
+		"CSESS_SECURE_CROSS_ORIGIN_OPENER_POLICY=same-origin-allow-popups", NULL };
+	char *empty[] = { "CSESS_SECURE_REFERRER_POLICY=", "CSESS_SECURE_CROSS_ORIGIN_OPENER_POLICY=",
+		NULL };
+
+	cr_assert_eq(load(env), CS_OK, "%s", err);
+	cr_assert_eq(cfg.x_frame_options, CS_FRAME_SAMEORIGIN);
+	cr_assert_not(cfg.secure_content_type_nosniff);
+	cr_assert_str_eq(cfg.secure_referrer_policy, "no-referrer, strict-origin-when-cross-origin");
+	cr_assert_str_eq(cfg.secure_cross_origin_opener_policy, "same-origin-allow-popups");
+	cr_assert_eq(load(empty), CS_OK, "%s", err);
+	cr_assert_null(cfg.secure_referrer_policy, "empty: the header is omitted");
+	cr_assert_null(cfg.secure_cross_origin_opener_policy, "empty: the header is omitted");
 }
 
 Test(config, empty_samesite_omits_the_attribute)
@@ -349,6 +381,18 @@ Test(config, check_warns_about_weak_keys_and_risky_choices)
 	cr_assert_str_eq(warned, "SECRET_KEY,SESSION_COOKIE_SECURE,SESSION_COOKIE_HTTPONLY,"
 	    "SESSION_COOKIE_SAMESITE,SESSION_SYNC,PASSWORD_ITERATIONS,SESSION_COOKIE_NAME,"
 	    "SESSION_COOKIE_NAME,");
+}
+
+Test(config, check_warns_when_the_security_headers_are_weakened)
+{
+	char *env[] = { "CSESS_SECRET_KEY=4f9c1e0b7a2d8f6e3c5b9a1d7e2f8c4b6a0d3e9f1c7b5a2e8d4f6c0b3a9e1d7f",
+		"CSESS_SESSION_COOKIE_SECURE=true", "CSESS_X_FRAME_OPTIONS=SAMEORIGIN",
+		"CSESS_SECURE_CONTENT_TYPE_NOSNIFF=false", "CSESS_SECURE_REFERRER_POLICY=", NULL };
+
+	cr_assert_eq(load(env), CS_OK, "%s", err);
+	warned[0] = '\0';
+	cr_assert_eq(cs_config_check(&cfg, collect, NULL), 3);
+	cr_assert_str_eq(warned, "X_FRAME_OPTIONS,SECURE_CONTENT_TYPE_NOSNIFF,SECURE_REFERRER_POLICY,");
 }
 
 Test(config, check_is_quiet_for_a_sound_deployment)

@@ -12,6 +12,8 @@
 #define H260K	"pbkdf2_sha256$260000$abcdefgh12345678$Au5zmYh1w5TY28Cf771sujpB2DHaWs9lKuSCiZ/D40k="
 #define H1	"pbkdf2_sha256$1$abcdefgh12345678$LkHEnjZlTK9W8FlE7s9D7+0J4H0DZGHkXsgI2bgHzrU="
 #define SHA1	"pbkdf2_sha1$260000$abcdefgh12345678$OLKEgmbbVMcEhKbydNbTfnFJVGY="
+/* A digest's base64 for made-up hashes that must parse. */
+#define B64	"LkHEnjZlTK9W8FlE7s9D7+0J4H0DZGHkXsgI2bgHzrU="
 
 static int
 check(const char *pw, const char *enc, long iter)
@@ -38,7 +40,8 @@ Test(password, check_accepts_django_hashes_sha256_and_sha1)
 	cr_expect_eq(check("secret", SHA1, 1), CS_OK);
 	cr_expect_eq(check("Secret", H1, 1), CS_ERR_BAD_SIGNATURE);
 	cr_expect_eq(check("", H1, 1), CS_ERR_BAD_SIGNATURE);
-	cr_expect_eq(check("secret", SHA1 "x", 1), CS_ERR_BAD_SIGNATURE);
+	cr_expect_eq(check("secret", "pbkdf2_sha1$260000$abcdefgh12345678$"
+	    "PLKEgmbbVMcEhKbydNbTfnFJVGY=", 1), CS_ERR_BAD_SIGNATURE);
 }
 
 Test(password, new_hash_has_random_22_char_salt_and_verifies)
@@ -128,19 +131,100 @@ Test(password, wrong_password_on_weak_hash_is_hardened)
 	    "AAAAnjZlTK9W8FlE7s9D7+0J4H0DZGHkXsgI2bgHzrU=", 200000), 200000);
 }
 
+/* Every form Django's encode() cannot write is refused, so an import never
+ * stores a hash that locks its user out. */
+Test(password, hashes_that_can_never_match_are_refused_with_a_reason)
+{
+	const char *bad[] = {
+		"pbkdf2_sha256$$$",
+		"pbkdf2_sha256$abc$abcdefgh12345678$" B64,	/* not a number */
+		"pbkdf2_sha256$0$abcdefgh12345678$" B64,	/* zero rounds */
+		"pbkdf2_sha256$0100$abcdefgh12345678$" B64,	/* leading zero */
+		"pbkdf2_sha256$+100$abcdefgh12345678$" B64,
+		"pbkdf2_sha256$2147483648$abcdefgh12345678$" B64,
+		"pbkdf2_sha256$100$$" B64,			/* empty salt */
+		"pbkdf2_sha256$100$abcdefgh12345678$",		/* empty hash */
+		"pbkdf2_sha256$100$abcdefgh12345678$!!!!",	/* not base64 */
+		"pbkdf2_sha256$100$abcdefgh12345678$"
+		    "LkHEnjZlTK9W8FlE7s9D7+0J4H0DZGHkXsgI2bgHzrU",	/* no padding */
+		"pbkdf2_sha256$100$abcdefgh12345678$"
+		    "LkHEnjZlTK9W8FlE7s9D7+0J4H0DZGHkXsgI2bgHzrV=",	/* stray bits */
+		"pbkdf2_sha256$100$abcdefgh12345678$OLKEgmbbVMcEhKbydNbTfnFJVGY=",
+		"pbkdf2_sha1$100$abcdefgh12345678$" B64,	/* sha256-sized */
+		"pbkdf2_sha256$100$abcdefgh12345678$" B64 "$",
+	};
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		cr_expect_eq(cs_password_hash_valid(bad[i], 0, &why), CS_ERR_INVALID,
+		    "%s", bad[i]);
+		cr_expect_not_null(why, "%s", bad[i]);
+		cr_expect_eq(check("secret", bad[i], 1), CS_ERR_INVALID, "%s", bad[i]);
+	}
+	cr_expect_eq(cs_password_hash_valid(H260K, 0, &why), CS_OK);
+	cr_expect_null(why);
+	cr_expect_eq(cs_password_hash_valid(SHA1, 260000, NULL), CS_OK);
+}
+
+/* A stored count over the bound is refused, and a check never derives it:
+ * the 2,000,000,000-round hash costs the dummy's rounds, not minutes. */
+Test(password, count_over_the_bound_is_refused_and_never_derived)
+{
+	const char *huge = "pbkdf2_sha256$2000000000$abcdefgh12345678$" B64;
+	uint64_t before;
+
+	cr_expect_eq(cs_password_hash_valid(huge, CS_PASSWORD_MAX_ITERATIONS, NULL),
+	    CS_ERR_TOO_LARGE);
+	cr_expect_eq(cs_password_hash_valid(huge, 0, NULL), CS_OK, "0: no bound");
+	cr_expect_eq(cs_password_hash_valid(H260K, 260000, NULL), CS_OK);
+	cr_expect_eq(cs_password_hash_valid(H260K, 259999, NULL), CS_ERR_TOO_LARGE);
+	before = cs_crypto_pbkdf2_rounds();
+	cr_expect_eq(cs_password_check_bounded("secret", 6, huge, 1000, 10000000),
+	    CS_ERR_TOO_LARGE);
+	cr_expect_eq(cs_crypto_pbkdf2_rounds() - before, 1000);
+	before = cs_crypto_pbkdf2_rounds();
+	cr_expect_eq(check("secret", huge, 1000), CS_ERR_TOO_LARGE,
+	    "cs_password_check applies CS_PASSWORD_MAX_ITERATIONS");
+	cr_expect_eq(cs_crypto_pbkdf2_rounds() - before, 1000);
+}
+
+/* Wrong-password rounds for a given cost, whatever the stored hash. */
+static uint64_t
+wrong_rounds(const char *enc, long cost)
+{
+	uint64_t before = cs_crypto_pbkdf2_rounds();
+
+	cs_password_check_bounded("wrong", 5, enc, cost, 0);
+	return cs_crypto_pbkdf2_rounds() - before;
+}
+
+/* harden_runtime for every hasher: no user, a weaker sha256 hash and a
+ * legacy sha1 hash all cost the same rounds for a wrong password. */
+Test(password, wrong_password_costs_the_same_rounds_for_every_hasher)
+{
+	cr_expect_eq(wrong_rounds(NULL, 300000), 300000, "no such user");
+	cr_expect_eq(wrong_rounds(H260K, 300000), 300000, "weaker sha256");
+	cr_expect_eq(wrong_rounds(SHA1, 300000), 300000, "sha1");
+	cr_expect_eq(wrong_rounds(H1, 300000), 300000, "one round");
+	cr_expect_eq(wrong_rounds("pbkdf2_sha256$$$", 300000), 300000, "invalid");
+}
+
 Test(password, needs_rehash_when_weaker_than_settings)
 {
 	cr_expect(cs_password_needs_rehash(H260K, 600000));
 	cr_expect_not(cs_password_needs_rehash(
-	    "pbkdf2_sha256$600000$abcdefghijklmnopqrstuv$x", 600000));
+	    "pbkdf2_sha256$600000$abcdefghijklmnopqrstuv$" B64, 600000));
 	/* A stronger hash (a newer Django's) is kept. */
 	cr_expect_not(cs_password_needs_rehash(
-	    "pbkdf2_sha256$1000000$abcdefghijklmnopqrstuv$x", 600000));
+	    "pbkdf2_sha256$1000000$abcdefghijklmnopqrstuv$" B64, 600000));
 	/* 16-character salt: under 128 bits. */
 	cr_expect(cs_password_needs_rehash(
-	    "pbkdf2_sha256$600000$abcdefgh12345678$x", 600000));
+	    "pbkdf2_sha256$600000$abcdefgh12345678$" B64, 600000));
 	cr_expect(cs_password_needs_rehash(
-	    "pbkdf2_sha1$600000$abcdefghijklmnopqrstuv$x", 600000));
+	    "pbkdf2_sha1$600000$abcdefghijklmnopqrstuv$"
+	    "OLKEgmbbVMcEhKbydNbTfnFJVGY=", 600000));
 }
 
 Test(auth_hash, matches_django_get_session_auth_hash)

@@ -37,6 +37,12 @@ heap_in_use(void)
 
 static struct cs_buf out;
 
+/* What every response carries by default (Django's security middleware). */
+#define SECURITY_HEADERS "X-Frame-Options: DENY\r\n" \
+	"Content-Security-Policy: frame-ancestors 'none'\r\n" \
+	"X-Content-Type-Options: nosniff\r\nReferrer-Policy: same-origin\r\n" \
+	"Cross-Origin-Opener-Policy: same-origin\r\n"
+
 static void
 teardown(void)
 {
@@ -83,8 +89,8 @@ Test(serve, run_once_writes_a_whole_cgi_response)
 	cr_assert_eq(cs_run_once(NULL, env, NULL, 0, hello, &calls, &out), CS_OK);
 	cr_assert_eq(calls, 1);
 	cr_assert_str_eq(out.data, "Status: 200 OK\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\nContent-Length: 16\r\n\r\n"
-	    "Hello, &lt;b&gt;");
+	    "Content-Type: text/html; charset=utf-8\r\n" SECURITY_HEADERS
+	    "Content-Length: 16\r\n\r\nHello, &lt;b&gt;");
 }
 
 Test(serve, run_once_appends_to_out)
@@ -102,7 +108,8 @@ Test(serve, head_request_gets_no_body)
 
 	cr_assert_eq(cs_run_once(NULL, env, NULL, 0, hello, NULL, &out), CS_OK);
 	cr_assert_str_eq(out.data, "Status: 200 OK\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\nContent-Length: 12\r\n\r\n");
+	    "Content-Type: text/html; charset=utf-8\r\n" SECURITY_HEADERS
+	    "Content-Length: 12\r\n\r\n");
 }
 
 Test(serve, body_without_content_length_is_all_of_body_len)
@@ -211,6 +218,87 @@ Test(serve, hooks_see_headers_set_by_the_handler_and_add_their_own)
 	cs_req_free(req);
 }
 
+/* ---- Django's security middleware headers ------------------------------ */
+
+static void
+own_headers(struct cs_req *req, struct cs_resp *resp, void *arg)
+{
+	(void)req;
+	(void)arg;
+	cs_resp_header(resp, "X-Frame-Options", "SAMEORIGIN");
+	cs_resp_header(resp, "Content-Security-Policy", "default-src 'self'");
+	cs_resp_header(resp, "Referrer-Policy", "no-referrer");
+	cs_resp_puts(resp, "x");
+}
+
+static void
+fails(struct cs_req *req, struct cs_resp *resp, void *arg)
+{
+	(void)req;
+	(void)arg;
+	cs_resp_error(resp, 403, NULL);
+}
+
+static void
+run_with(char **settings, cs_handler_fn *handler)
+{
+	struct cs_config cfg;
+	char *env[] = { "REQUEST_METHOD=GET", NULL };
+	char err[256];
+
+	cs_buf_reset(&out);
+	cr_assert_eq(cs_config_load_env(&cfg, settings, err, sizeof(err)), CS_OK, "%s", err);
+	cr_assert_eq(cs_run_once(&cfg, env, NULL, 0, handler, NULL, &out), CS_OK);
+	cs_config_free(&cfg);
+}
+
+Test(serve, every_response_forbids_framing_and_sniffing_as_django)
+{
+	char *env[] = { NULL };
+
+	run_with(env, hello);
+	cr_assert(strstr(out.data, "\r\n" SECURITY_HEADERS), "%s", out.data);
+	run_with(env, fails);
+	cr_assert(strncmp(out.data, "Status: 403", 11) == 0);
+	cr_assert(strstr(out.data, "\r\n" SECURITY_HEADERS), "an error too: %s", out.data);
+}
+
+Test(serve, a_handlers_own_security_header_wins)
+{
+	char *env[] = { NULL };
+
+	run_with(env, own_headers);
+	cr_assert(strstr(out.data, "\r\nX-Frame-Options: SAMEORIGIN\r\n"), "%s", out.data);
+	cr_assert(strstr(out.data, "\r\nContent-Security-Policy: default-src 'self'\r\n"));
+	cr_assert(strstr(out.data, "\r\nReferrer-Policy: no-referrer\r\n"));
+	cr_assert_null(strstr(out.data, "DENY"), "one header each: %s", out.data);
+	cr_assert_null(strstr(out.data, "frame-ancestors"));
+	cr_assert_null(strstr(out.data, "same-origin\r\nCross"));
+	cr_assert(strstr(out.data, "\r\nX-Content-Type-Options: nosniff\r\n"));
+}
+
+Test(serve, security_headers_follow_the_settings)
+{
+	char *same[] = { "CSESS_X_FRAME_OPTIONS=SAMEORIGIN",
+		"CSESS_SECURE_REFERRER_POLICY=no-referrer,strict-origin",
+		"CSESS_SECURE_CROSS_ORIGIN_OPENER_POLICY=same-origin-allow-popups", NULL };
+	char *off[] = { "CSESS_SECURE_CONTENT_TYPE_NOSNIFF=false", "CSESS_SECURE_REFERRER_POLICY=",
+		"CSESS_SECURE_CROSS_ORIGIN_OPENER_POLICY=", NULL };
+
+	run_with(same, hello);
+	cr_assert(strstr(out.data, "\r\nX-Frame-Options: SAMEORIGIN\r\n"
+	    "Content-Security-Policy: frame-ancestors 'self'\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Referrer-Policy: no-referrer,strict-origin\r\n"
+	    "Cross-Origin-Opener-Policy: same-origin-allow-popups\r\n"), "%s", out.data);
+	run_with(off, hello);
+	cr_assert(strstr(out.data, "\r\nX-Frame-Options: DENY\r\n"
+	    "Content-Security-Policy: frame-ancestors 'none'\r\nContent-Length"), "%s", out.data);
+	cr_assert_null(strstr(out.data, "nosniff"));
+	cr_assert_null(strstr(out.data, "Referrer-Policy"));
+	cr_assert_null(strstr(out.data, "Cross-Origin-Opener-Policy"));
+}
+
 /* ---- many requests: nothing kept between them ------------------------- */
 
 static void
@@ -241,20 +329,28 @@ Test(serve, thousands_of_requests_leave_nothing_behind)
 		"CONTENT_LENGTH=5", NULL };
 	struct cs_config cfg;
 	char err[128];
-	int i;
-
+	int i, failed = 0;
 	size_t before = 0;
 
 	cr_assert_eq(cs_config_load_env(&cfg, NULL, err, sizeof(err)), CS_OK);
-	for (i = 0; i < 5000; i++) {
-		/* After a warm-up (out has grown to size), the heap must not move. */
-		if (i == 10)
+	/*
+	 * glibc's per-thread cache keeps up to 7 freed chunks of each small
+	 * size, and mallinfo counts them as in use: the count drifts by up to
+	 * a few hundred KiB as requests touch new sizes, then stops.  A leak
+	 * does not stop: one lost chunk per request (32 bytes at least) is
+	 * 640,000 bytes over the 20,000 measured requests, twice the bound.
+	 */
+	for (i = 0; i < 25000; i++) {
+		if (i == 5000)
 			before = heap_in_use();
 		cs_buf_reset(&out);
 		trace[0] = '\0';
-		cr_assert_eq(cs_run_once(&cfg, env, "v=abc", 5, busy, NULL, &out), CS_OK);
+		if (cs_run_once(&cfg, env, "v=abc", 5, busy, NULL, &out) != CS_OK)
+			failed++;
 	}
-	cr_assert_eq(heap_in_use(), before, "bytes in use grew over 4990 requests");
+	cr_assert_eq(failed, 0, "every request answered");
+	cr_assert_lt(heap_in_use(), before + 20000 * 16,
+	    "bytes in use grew over 20000 requests: %zu -> %zu", before, heap_in_use());
 	cr_assert(strncmp(out.data, "Status: 418", 11) == 0);
 	cs_config_free(&cfg);
 }
@@ -326,7 +422,7 @@ Test(serve, cgi_reads_environ_and_exactly_content_length_from_stdin)
 	close(outp[0]);
 	cr_assert_eq(wait_exit(pid), 0);
 	cr_assert_str_eq(out.data, "Status: 200 OK\r\nContent-Type: text/plain\r\n"
-	    "Content-Length: 7\r\n\r\nv=hello");
+	    SECURITY_HEADERS "Content-Length: 7\r\n\r\nv=hello");
 }
 
 static void
@@ -485,7 +581,7 @@ Test(serve, fastcgi_serves_many_requests_from_one_process_and_stops_on_sigterm)
 		"CONTENT_TYPE=application/x-www-form-urlencoded", "CONTENT_LENGTH=5", NULL };
 	char *env[] = { "PATH=/usr/bin:/bin", NULL };
 	struct cs_buf resp = { 0 };
-	char want[128];
+	char want[512];
 	pid_t pid;
 	int lfd, i;
 
@@ -502,7 +598,8 @@ Test(serve, fastcgi_serves_many_requests_from_one_process_and_stops_on_sigterm)
 		cs_buf_reset(&resp);
 		fcgi_request(sock, params, "v=abc", &resp);
 		snprintf(want, sizeof(want), "Status: 200 OK\r\nContent-Type: text/plain\r\n"
-		    "Content-Length: %d\r\n\r\nn=%d path=/app v=abc", 19 + (i >= 10), i);
+		    SECURITY_HEADERS "Content-Length: %d\r\n\r\nn=%d path=/app v=abc",
+		    19 + (i >= 10), i);
 		cr_assert_str_eq(resp.data, want);
 	}
 	kill(pid, SIGTERM);

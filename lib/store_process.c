@@ -1,5 +1,6 @@
 /*
- * session_process.c -- one store per process, opened on first use.
+ * store_process.c -- one store per process, opened on first use
+ * (cs_store_for_process, csess/store.h).
  *
  * An LMDB environment must not be used across fork(), and opening it per
  * request would cost a CGI program nothing but a FastCGI one a lot: so the
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "session_impl.h"
+#include "csess/store.h"
 
 static struct {
 	struct cs_store		*store;
@@ -29,9 +30,19 @@ static struct cs_store *override;
 static pthread_mutex_t proc_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
-cs_session_store_set(struct cs_store *store)
+cs_store_for_process_set(struct cs_store *store)
 {
 	override = store;
+}
+
+const struct cs_store_ops *
+cs_store_for_process_ops(const struct cs_config *cfg)
+{
+	struct cs_store *o = override;
+
+	if (o != NULL)
+		return o->ops;
+	return cfg != NULL ? cs_store_engine(cfg) : NULL;
 }
 
 static bool
@@ -87,7 +98,7 @@ static int	proc_open(const struct cs_config *, struct cs_store **, char *,
 		    size_t);
 
 int
-cs_session_store(const struct cs_config *cfg, struct cs_store **out,
+cs_store_for_process(const struct cs_config *cfg, struct cs_store **out,
     char *err, size_t errlen)
 {
 	int rc;
