@@ -40,7 +40,7 @@ token() { sed -n 's/.*name="csrfmiddlewaretoken" value="\([A-Za-z0-9]*\)".*/\1/p
 login() {
 	local c s
 	cgi login GET
-	c=$(cookie_of csrftoken); s=$(cookie_of sessionid)
+	c=$(cookie_of csrftoken); s=$(cookie_of sessionid_test)
 	HTTP_COOKIE="$c; $s" cgi login POST "username=$1&password=$2&csrfmiddlewaretoken=$(token)"
 	JAR="$c; $(cookie_of sessionid)"
 }
