@@ -7,12 +7,14 @@
 # visits go to the login with next, a login lets them through, logout,
 # a password change and revoke-user end access, forged and expired cookies
 # are anonymous, and the gate never writes the store.
-# Usage: tests/http/gate.sh [SERVER...]   (default: every available server)
+# Then `make demo` (scripts/demo): its private/ directory behind the gate.
+# Usage: tests/http/gate.sh [SERVER...|demo]   (default: every server and the demo)
 source "$(dirname "$0")/../lib/harness.sh"
 source "$(dirname "$0")/../lib/servers.sh"
 
-servers=("$@")
-[ ${#servers[@]} -gt 0 ] || servers=(lighttpd apache nginx)
+servers=()
+for a in "$@"; do [ "$a" = demo ] || servers+=("$a"); done
+[ $# -gt 0 ] || servers=(lighttpd apache nginx)
 PASSWORD='correct horse battery staple'
 
 # req METHOD URL JAR [curl args...]: one request (redirects not followed);
@@ -131,4 +133,35 @@ for s in "${servers[@]}"; do
 	[ "$_t_fail" -gt "$fails_before" ] && srv_logs 2>&1 | tail -n 40 | sed 's/^/    log: /'
 	srv_stop && t_pass "$s stops cleanly" || t_fail "$s stops cleanly" "$(srv_leftovers)"
 done
+# make demo: $DEMO_DIR/private/ at /private/ behind the gate.
+demo_checks() {
+	local dpid port log=$T/demo.log jar=$T/jar-demo
+	port=$(t_port)
+	setsid env DEMO_DIR="$T/demo" PORT="$port" "$ROOT/scripts/demo" >"$log" 2>&1 </dev/null &
+	dpid=$!
+	t_cleanup_pid "$dpid"
+	for _ in $(seq 1 150); do
+		grep -q '^csess demo on' "$log" && break
+		kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	t_match "demo: the banner names /private/" "private +http://127.0.0.1:$port/private/" "$(cat "$log")"
+	BASE_URL=http://127.0.0.1:$port
+	req GET "$BASE_URL/private/" ""
+	t_eq "demo: anonymous /private/ goes to the login" "302 /login?next=/private/" "$STATUS $LOCATION"
+	login "$jar" demo "$(cat "$T/demo/demo-password")" /private/
+	t_eq "demo: the login sends back to /private/" "302 /private/" "$STATUS $LOCATION"
+	req GET "$BASE_URL/private/" "$jar"
+	t_match "demo: ...which shows private/index.html, made by the demo" \
+		"^200 .*You see this because you are logged in" "$STATUS $(tr -d '\n' < "$T/b")"
+	kill -TERM "$dpid" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$dpid" 2>/dev/null
+}
+if [ ${#@} -eq 0 ] || [[ " $* " == *" demo "* ]]; then
+	command -v lighttpd >/dev/null && [ -x "$ROOT/cgi-bin/gate" ] && demo_checks
+fi
 t_done
