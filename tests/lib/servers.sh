@@ -287,6 +287,11 @@ _srv_start_nginx() {
 		    "ssl_certificate_key $SRV_TOP/tls/key.pem;" || return 1
 	fi
 	_srv_check_paths "$conf" || return 1
+	# Without the gate among the programs, its part goes (as lighttpd-conf
+	# drops it): its locations would answer 500 with no gate to ask.
+	if [[ "|$_srv_names|" != *"|gate|"* ]]; then
+		sed -i '/# ---- the gate /,/# ---- end of the gate/d' "$conf" || return 1
+	fi
 	[ "$(id -u)" -eq 0 ] || _srv_replace "$conf" "user $SRV_USER $SRV_GROUP;" "" || return 1
 	SRV_LOGS=("$SRV_DIR/state/error.log" "$SRV_DIR/server.log" "$SRV_DIR/programs.log")
 
