@@ -133,7 +133,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/csess \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man3
+	    $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 644 lib/libcsess.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(SOLIB) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libcsess.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libcsess.so.$(SOMAJOR)
@@ -144,7 +144,7 @@ install: all
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/csess.pc
 	install -m 755 bin/csess bin/clear-expired $(DESTDIR)$(PREFIX)/bin/
 	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin/; done
-	for m in man/*.[13]; do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
+	for m in man/*.[138]; do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
 
 clean:
 	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS) \

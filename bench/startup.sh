@@ -2,7 +2,9 @@
 # Whole-process CPU of one CGI request, side by side with a hello-world C CGI:
 # the protected page with a logged-in LMDB session (the path that must stay
 # free of libcrypto), the same page anonymous (a redirect), the login form,
-# and a login POST's first half (it loads libcrypto for the password).
+# and a login POST's first half (it loads libcrypto for the password), and
+# the gate (cgi-bin/gate as CGI) logged in and anonymous: its target is
+# 1.25x hello at most.
 # CPU is user+sys of the children (getrusage), rounds interleaved so machine
 # noise hits every command alike.  Prints microseconds and ratios to hello.
 set -eu
@@ -43,6 +45,9 @@ cases = [
      dict(base, REQUEST_METHOD="GET", HTTP_COOKIE=f"sessionid={sid}; csrftoken={csrf}")),
     ("protected, anonymous", ["cgi-bin/protected"], dict(base, REQUEST_METHOD="GET")),
     ("login form (GET)", ["cgi-bin/login"], dict(base, REQUEST_METHOD="GET", REQUEST_URI="/login")),
+    ("gate, logged in", ["cgi-bin/gate"],
+     dict(base, REQUEST_METHOD="GET", REQUEST_URI="/private/x", HTTP_COOKIE=f"sessionid={sid}; csrftoken={csrf}")),
+    ("gate, anonymous", ["cgi-bin/gate"], dict(base, REQUEST_METHOD="GET", REQUEST_URI="/private/x")),
 ]
 devnull = open(os.devnull, "wb")
 cpu = {name: 0.0 for name, _, _ in cases}

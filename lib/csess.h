@@ -29,6 +29,7 @@ extern "C" {
 #include "csess/template.h"
 #include "csess/users.h"
 #include "csess/auth.h"
+#include "csess/gate.h"
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "http_int.h"
@@ -210,6 +211,24 @@ fcgx_write_all(FCGX_Stream *s, const char *p, size_t n)
 	return CS_OK;
 }
 
+/*
+ * The request body of a FastCGI request.  An Authorizer (FCGI_AUTHORIZER:
+ * mod_fcgid's FcgidAuthorizer and FcgidAccessChecker, lighttpd's "mode" =>
+ * "authorizer") gets none: FastCGI 1.0, 6.3 has the server send no
+ * CONTENT_LENGTH and no stdin, yet a server may pass the original
+ * request's CONTENT_LENGTH on, and waiting for that body would hang the
+ * request.  So an Authorizer reads nothing, whatever the params say.
+ */
+static struct cs_body_src
+fcgx_body(FCGX_Request *fr)
+{
+	struct cs_body_src src = { fcgx_read, fr->in, 0, false };
+
+	if (fr->role == FCGI_AUTHORIZER)
+		src.read = NULL;
+	return src;
+}
+
 static void
 on_term(int sig)
 {
@@ -239,7 +258,7 @@ serve_fcgi(const struct cs_config *cfg, cs_handler_fn *handler, void *arg)
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
 		return 1;
 	while (FCGX_Accept_r(&fr) >= 0) {
-		struct cs_body_src src = { fcgx_read, fr.in, 0, false };
+		struct cs_body_src src = fcgx_body(&fr);
 
 		cs_buf_reset(&out);
 		run(cfg, fr.envp, &src, handler, arg, &out);

@@ -9,7 +9,8 @@
  *   mode, pid, config (CSESS_CONFIG as the process found it at start:
  *   where a FastCGI program reads its configuration; under CGI that is the
  *   request's environment), method, uri, script, query, cookie, https,
- *   content_length, body_bytes (the whole body was read), body (its first 255 bytes).
+ *   content_length, body_bytes (the whole body was read), body (its first 255 bytes),
+ *   remote_user (REMOTE_USER: the user a gate in front let through).
  * Sets "echo_count" to one more than the request's echo_count cookie.
  */
 #include <fcgi_stdio.h>	/* before stdio users: redirects stdio to FastCGI */
@@ -66,11 +67,11 @@ answer(const char *mode, const char *config)
 	printf("mode=%s\npid=%ld\nconfig=%s\nmethod=%s\nuri=%s\n"
 	    "script=%s\nquery=%s\ncookie=%s\nhttps=%s\ncontent_length=%s\n"
 	    "body_bytes=%lu\n"
-	    "body=%s\n",
+	    "body=%s\nremote_user=%s\n",
 	    mode, (long)getpid(), config, param("REQUEST_METHOD"),
 	    param("REQUEST_URI"), param("SCRIPT_NAME"), param("QUERY_STRING"),
 	    param("HTTP_COOKIE"), param("HTTPS"), param("CONTENT_LENGTH"),
-	    (unsigned long)got, body);
+	    (unsigned long)got, body, param("REMOTE_USER"));
 }
 
 int

@@ -28,6 +28,12 @@
 #                              (nothing when clean)
 #   srv_logs                   prints the server's error logs (for failures)
 #
+# The gate: when "gate" is one of the PROGs, the example's gate part is on:
+# /private/ serves the files of $SRV_PRIVATE ($SRV_DIR/private, made by
+# srv_start, readable by the server) and the CGI programs named in
+# $SRV_GATED ('|'-separated, default echo; they must be PROGs too) run at
+# /cgi-bin/NAME behind the gate.
+#
 # One server runs at a time.  The programs' configuration ($SRV_CONF, with a
 # random SECRET_KEY and an LMDB store in $SRV_DATA) is shared by every server
 # a suite starts, so a session made under one is seen by the next.
@@ -63,6 +69,8 @@ TLS_PORT=
 TLS_URL=
 _srv_pids=()
 _srv_seq=0
+SRV_GATED=${SRV_GATED:-echo}
+SRV_PRIVATE=
 
 srv_available() {
 	case "$1" in
@@ -237,6 +245,8 @@ _srv_start_apache() {
 	_srv_define "$conf" CSESS_FCGI_DIR "$SRV_DIR/fcgi" &&
 	_srv_define "$conf" CSESS_CONFIG "$SRV_CONF" &&
 	_srv_define "$conf" CSESS_PROGRAMS "$_srv_names" &&
+	_srv_define "$conf" CSESS_PRIVATE_DIR "$SRV_PRIVATE" &&
+	_srv_define "$conf" CSESS_GATED "$SRV_GATED" &&
 	_srv_define "$conf" CSESS_STATE "$SRV_DIR/state" &&
 	_srv_define "$conf" CSESS_DOCROOT "$SRV_DIR/htdocs" &&
 	_srv_define "$conf" CSESS_USER "$SRV_USER" &&
@@ -265,6 +275,8 @@ _srv_start_nginx() {
 	_srv_replace "$conf" "/usr/local/lib/csess/cgi-bin/" "$SRV_DIR/cgi-bin/" &&
 	_srv_replace "$conf" "/etc/csess/csess.conf" "$SRV_CONF" &&
 	_srv_replace "$conf" "(login|protected|logout)" "($_srv_names)" &&
+	_srv_replace "$conf" "^/cgi-bin/(hello)\$" "^/cgi-bin/($SRV_GATED)\$" &&
+	_srv_replace "$conf" "/var/www/private/" "$SRV_PRIVATE/" &&
 	_srv_replace "$conf" "user www-data;" "user $SRV_USER $SRV_GROUP;" || return 1
 	if [ "$SRV_TLS" = 1 ]; then
 		# As a user would: uncomment the example's three ssl lines.
@@ -275,6 +287,11 @@ _srv_start_nginx() {
 		    "ssl_certificate_key $SRV_TOP/tls/key.pem;" || return 1
 	fi
 	_srv_check_paths "$conf" || return 1
+	# Without the gate among the programs, its part goes (as lighttpd-conf
+	# drops it): its locations would answer 500 with no gate to ask.
+	if [[ "|$_srv_names|" != *"|gate|"* ]]; then
+		sed -i '/# ---- the gate /,/# ---- end of the gate/d' "$conf" || return 1
+	fi
 	[ "$(id -u)" -eq 0 ] || _srv_replace "$conf" "user $SRV_USER $SRV_GROUP;" "" || return 1
 	SRV_LOGS=("$SRV_DIR/state/error.log" "$SRV_DIR/server.log" "$SRV_DIR/programs.log")
 
@@ -314,6 +331,7 @@ _srv_start_lighttpd() {
 	    --cgi-dir "$SRV_DIR/cgi-bin" --fcgi-dir "$SRV_DIR/fcgi" --config "$SRV_CONF" \
 	    --logs "$SRV_DIR/state" --state "$SRV_DIR/state" --docroot "$SRV_DIR/htdocs" \
 	    --listen 127.0.0.1 --port "$SRV_PORT" "${user[@]}" "${tls[@]}" \
+	    --private-dir "$SRV_PRIVATE" --gated "$SRV_GATED" \
 	    ${_srv_names//|/ } >"$conf" &&
 	_srv_check_paths "$conf" || return 1
 	SRV_LOGS=("$SRV_DIR/state/error.log" "$SRV_DIR/server.log")
@@ -354,6 +372,8 @@ srv_start() {
 	SRV_LOGS=()
 	_srv_pids=()
 	mkdir -p "$SRV_DIR" && chmod 755 "$SRV_DIR" || return 1
+	SRV_PRIVATE=$SRV_DIR/private
+	mkdir -p "$SRV_PRIVATE" && chmod 755 "$SRV_PRIVATE" || return 1
 	_srv_install_programs "$@" || return 1
 	if ! "_srv_start_$server" || ! t_wait_port "$SRV_PORT" ||
 	    { [ -n "$TLS_URL" ] && ! t_wait_port "$TLS_PORT"; } || ! _srv_ready; then
