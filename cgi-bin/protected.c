@@ -15,44 +15,21 @@
 
 #define VISITS_KEY	"visits"
 
-/*
- * One byte of next, percent-encoded for the query string.  A byte that
- * cs_auth_safe_next() refuses (a raw space, control, backslash or non-ASCII
- * byte, which some clients send unencoded) is encoded twice, so next comes
- * back as "%XX": the same page to a browser, and a safe next.
- */
-static int
-put_next_byte(struct cs_buf *url, unsigned char c)
-{
-	if (strchr("/-._~", c) || (c < 0x80 && (c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-	    (c >= '0' && c <= '9'))
-		return cs_buf_putc(url, (char)c);
-	if (c <= ' ' || c >= 0x7f || c == '\\')
-		return cs_buf_printf(url, "%%25%02X", c);
-	return cs_buf_printf(url, "%%%02X", c);
-}
-
 /* LOGIN_URL?next=<path and query, percent-encoded>, as Django's
  * redirect_to_login(request.get_full_path()). */
 static int
 login_redirect(struct cs_req *req, struct cs_resp *resp)
 {
-	const struct cs_config *cfg = cs_req_config(req);
-	const unsigned char *p = (const unsigned char *)cs_req_path(req);
-	const unsigned char *q = (const unsigned char *)cs_req_query_string(req);
-	struct cs_buf url = { 0 };
+	const char *q = cs_req_query_string(req);
+	struct cs_buf uri = { 0 }, url = { 0 };
 	int rc;
 
-	rc = cs_buf_printf(&url, "%s%cnext=", cfg->login_url,
-	    strchr(cfg->login_url, '?') ? '&' : '?');
-	for (; rc == CS_OK && *p; p++)
-		rc = put_next_byte(&url, *p);
-	if (rc == CS_OK && *q)
-		rc = put_next_byte(&url, '?');
-	for (; rc == CS_OK && *q; q++)
-		rc = put_next_byte(&url, *q);
+	rc = cs_buf_printf(&uri, "%s%s%s", cs_req_path(req), *q ? "?" : "", q);
+	if (rc == CS_OK)
+		rc = cs_login_url(cs_req_config(req), uri.data, &url);
 	if (rc == CS_OK)
 		rc = cs_resp_redirect(resp, 302, url.data);
+	cs_buf_free(&uri);
 	cs_buf_free(&url);
 	return rc;
 }

@@ -13,6 +13,9 @@
 
 #include "base.h"
 
+/* What this header declares is the library's interface: exported. */
+#pragma GCC visibility push(default)
+
 struct cs_req;
 struct cs_config;
 
@@ -45,4 +48,6 @@ int	 cs_gate_user(struct cs_req *, char **user);
  */
 int	 cs_login_url(const struct cs_config *, const char *uri, struct cs_buf *out);
 
+
+#pragma GCC visibility pop
 #endif
