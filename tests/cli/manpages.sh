@@ -64,6 +64,13 @@ for p in man/*.[13]; do
 done
 t_eq "every page has NAME, SYNOPSIS, DESCRIPTION (section 3: RETURN VALUES, EXAMPLES, SEE ALSO)" "" "$nosec"
 
+# csess(3) is the index: it names every other section-3 page.
+unlisted=""
+for p in man/cs_*.3; do
+	grep -q "^\.It Xr $(basename "$p" .3) 3\$" man/csess.3 || unlisted="$unlisted $p"
+done
+t_eq "csess(3) lists every page" "" "$unlisted"
+
 # (3) groff renders every page without a warning.
 warned=""
 for p in man/*.[13]; do
