@@ -145,6 +145,12 @@ install: all
 	install -m 755 bin/csess bin/clear-expired $(DESTDIR)$(PREFIX)/bin/
 	for p in $(PROGS); do install -m 755 $$p $(DESTDIR)$(PREFIX)/lib/csess/cgi-bin/; done
 	for m in man/*.[138]; do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$${m##*.}/; done
+	# One link per further name a page lists under NAME: man cs_session_get_int.
+	for m in man/*.3; do p=$${m##*/}; \
+	    for n in $$(sed -n 's/^\.Nm \([A-Za-z_0-9]*\).*/\1/p' $$m | sort -u); do \
+	        [ "$$n.3" = "$$p" ] || ln -sf $$p $(DESTDIR)$(PREFIX)/share/man/man3/$$n.3; \
+	    done; \
+	done
 
 clean:
 	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS) \
