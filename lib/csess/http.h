@@ -99,7 +99,8 @@ int	    cs_req_body(struct cs_req *, const char **data, size_t *len);
 
 /* Per-request storage for modules (the session, CSRF...): a slot per key
  * address, freed with the request by the given destructor (slots are freed
- * in reverse order of creation; setting a slot again frees the old value). */
+ * in reverse order of creation; setting a slot again frees the old value).
+ * CS_ERR_NOMEM leaves value with the caller, who frees it. */
 void	   *cs_req_slot(const struct cs_req *, const void *key);
 int	    cs_req_set_slot(struct cs_req *, const void *key, void *value,
 	        void (*destroy)(void *));
@@ -228,7 +229,7 @@ typedef void cs_handler_fn(struct cs_req *, struct cs_resp *, void *arg);
  * Loads the configuration once per process, from the process environment
  * and CSESS_CONFIG (under FastCGI, never from the request's params: set
  * them in the process manager's environment); a configuration error
- * answers 500 and is logged to stderr.  Under FastCGI, SIGTERM, SIGINT or
+ * answers 500 and is logged (cs_log_set).  Under FastCGI, SIGTERM, SIGINT or
  * SIGUSR1 finishes the request in hand and returns; SIGPIPE is ignored.
  * Returns the process exit status.
  */

@@ -202,7 +202,8 @@ bool	 cs_session_contains(struct cs_session *, const char *name);
 int	 cs_session_set(struct cs_session *, const char *name, json_t *value);
 int	 cs_session_set_new(struct cs_session *, const char *name, json_t *value);
 /* s.setdefault(name, def): inserts def (borrowed) only when absent;
- * *value (may be NULL) gets the borrowed value now under name. */
+ * *value (may be NULL) gets the borrowed value now under name.
+ * CS_ERR_INVALID when name is absent and def is NULL. */
 int	 cs_session_setdefault(struct cs_session *, const char *name,
 	    json_t *def, json_t **value);
 /* del s[name]: CS_ERR_NOT_FOUND when absent, modified untouched then. */

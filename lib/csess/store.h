@@ -321,8 +321,9 @@ const char *cs_store_error(struct cs_store *);
  * lock), reopened when the pid changed (after fork the parent's store is
  * abandoned, never used or closed in the child) or when cfg names another
  * engine or path; closed at exit.  The store is the process's: do not
- * close it.  CS_ERR_STORE (and one line in err, when given; else on
- * stderr) if it cannot open.  cs_session_store() is the same call.
+ * close it.  CS_ERR_STORE if it cannot open: the reason in err when
+ * given, else logged (cs_log_set); cs_errdetail() either way.
+ * CS_ERR_INVALID for a NULL cfg.  cs_session_store() is the same call.
  */
 int	cs_store_for_process(const struct cs_config *cfg, struct cs_store **out,
 	    char *err, size_t errlen);
