@@ -9,9 +9,12 @@
  * Redis and the address, once per outage: a slow or dead Redis must
  * cost a request at most two timeouts, never a hang.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "csess/base.h"
 #include "redis_conn.h"
@@ -216,18 +219,37 @@ cmd_locked(struct cs_redis *r, struct cs_redis_server *s, int argc,
 	return fail(r, s, why);
 }
 
+/*
+ * hiredis writes with write(2): a server that closed the connection would
+ * kill the program with SIGPIPE.  A library must not change the process's
+ * disposition, so the signal is blocked in this thread for the command
+ * and a SIGPIPE it raised is taken back before the mask is restored.
+ */
 int
 cs_redis_cmd(struct cs_redis *r, size_t i, int argc, const char **argv,
     const size_t *lens, redisReply **out)
 {
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe, old, pending;
+	bool was_pending;
 	int rc;
 
 	*out = NULL;
 	if (i >= r->nservers)
 		i = 0;
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &old);
 	pthread_mutex_lock(&r->lock);
 	rc = cmd_locked(r, &r->servers[i], argc, argv, lens, out);
 	pthread_mutex_unlock(&r->lock);
+	sigpending(&pending);
+	if (!was_pending && sigismember(&pending, SIGPIPE))
+		while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR)
+			continue;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 
