@@ -22,33 +22,8 @@ if ! redis_start main --appendonly yes --appendfsync always; then
 	exit 1
 fi
 secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+HOST_REDIS="SESSION_REDIS_URL = redis://127.0.0.1:$REDIS_PORT_main/0"
 
-# host NAME: a csess.conf and a lighttpd for it; sets PORT_<NAME>.
-host() {
-	local h=$1 port pid
-	port=$(t_port)
-	mkdir -p "$T/$h/htdocs" "$T/$h/state/sockets"
-	cat >"$T/$h/csess.conf" <<CONF
-SECRET_KEY = $secret
-SESSION_ENGINE = redis
-SESSION_REDIS_URL = redis://127.0.0.1:$REDIS_PORT_main/0
-SESSION_REDIS_PREFIX = twohosts
-SESSION_REDIS_SOCKET_TIMEOUT = 0.5
-SESSION_STORE = $T/$h/unused.mdb
-PASSWORD_ITERATIONS = 1000
-LOGIN_FAILURES_PER_USER = 3
-CONF
-	chmod 600 "$T/$h/csess.conf"
-	"$ROOT/scripts/lighttpd-conf" --cgi-dir "$ROOT/cgi-bin" --fcgi-dir "$ROOT/fcgi" \
-	    --config "$T/$h/csess.conf" --logs "$T/$h/state" --state "$T/$h/state" \
-	    --docroot "$T/$h/htdocs" --port "$port" --no-user login protected logout \
-	    >"$T/$h/lighttpd.conf" || return 1
-	lighttpd -D -f "$T/$h/lighttpd.conf" 2>"$T/$h/stderr" &
-	pid=$!
-	t_cleanup_pid "$pid"
-	printf -v "PORT_$h" %s "$port"
-	t_wait_port "$port"
-}
 for h in a b; do
 	if ! host $h; then
 		t_fail "lighttpd for host $h starts" "$(cat "$T/$h/stderr" 2>/dev/null)"
@@ -56,24 +31,6 @@ for h in a b; do
 		exit 1
 	fi
 done
-url() { local p="PORT_$1"; echo "http://127.0.0.1:${!p}$2"; }
-
-# req HOST METHOD PATH JAR [curl args]: sets STATUS; body in $T/body.
-req() {
-	local h=$1 m=$2 p=$3 jar=$4
-	shift 4
-	STATUS=$(curl -s -o "$T/body" -D "$T/head" -w '%{http_code}' -X "$m" \
-	    -b "$jar" -c "$jar" "$@" "$(url "$h" "$p")")
-}
-token() { sed -n 's/.*name="csrfmiddlewaretoken" value="\([A-Za-z0-9]*\)".*/\1/p' "$T/body" | head -n 1; }
-# login HOST USER PASSWORD JAR: GET the form, POST it; sets STATUS.
-login() {
-	req "$1" GET /login "$4"
-	local tok
-	tok=$(token)
-	req "$1" POST /login "$4" --data "username=$2&password=$3&csrfmiddlewaretoken=$tok"
-}
-
 echo pw | CSESS_CONFIG=$T/a/csess.conf "$CSESS" user add alice
 t_status "the user is not in host A's LMDB store (there is none)" 1 test -e "$T/a/unused.mdb"
 
