@@ -253,6 +253,34 @@ cs_redis_cmd(struct cs_redis *r, size_t i, int argc, const char **argv,
 	return rc;
 }
 
+int
+cs_redis_scan(struct cs_redis *r, size_t i, const char *pattern,
+    int (*fn)(void *, const char *, size_t), void *arg)
+{
+	char cursor[32] = "0";
+	const char *argv[6] = { "SCAN", cursor, "MATCH", pattern, "COUNT",
+	    "1000" };
+	redisReply *rep, *keys;
+	size_t k;
+	int rc = CS_OK;
+
+	do {
+		if ((rc = cs_redis_cmd(r, i, 6, argv, NULL, &rep)))
+			return rc;
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->len >= sizeof(cursor)) {
+			freeReplyObject(rep);
+			return CS_ERR_STORE;
+		}
+		memcpy(cursor, rep->element[0]->str, rep->element[0]->len + 1);
+		keys = rep->element[1];
+		for (k = 0; rc == CS_OK && k < keys->elements; k++)
+			rc = fn(arg, keys->element[k]->str, keys->element[k]->len);
+		freeReplyObject(rep);
+	} while (rc == CS_OK && strcmp(cursor, "0") != 0);
+	return rc;
+}
+
 size_t
 cs_redis_server_for(const struct cs_redis *r, const char *key)
 {

@@ -48,4 +48,12 @@ size_t	cs_redis_server_for(const struct cs_redis *, const char *key);
 int	cs_redis_cmd(struct cs_redis *, size_t i, int argc, const char **argv,
 	    const size_t *lens, redisReply **reply);
 
+/*
+ * SCAN server i for keys matching the glob pattern; fn gets each name
+ * (NUL-terminated) and may run commands itself.  Stops on fn's non-zero,
+ * which is returned.
+ */
+int	cs_redis_scan(struct cs_redis *, size_t i, const char *pattern,
+	    int (*fn)(void *arg, const char *name, size_t len), void *arg);
+
 #endif

@@ -32,7 +32,6 @@
 #define DATA_MAX	(4u << 20)	/* JSON bytes of one session */
 #define USER_MAX	255
 #define NAME_MAX_LEN	(512 + CS_SESSION_KEY_LEN)
-#define SCAN_COUNT	"1000"
 
 /* GET and PTTL in one step. */
 static const char LOAD_LUA[] =
@@ -289,6 +288,24 @@ create_one(struct redis_store *rs, const char *key, const struct cs_buf *val,
 	return rc;
 }
 
+/* A script that changes key only at the version read: 1 when it did,
+ * else CS_ERR_CONFLICT (vanished, expired or written meanwhile). */
+static int
+guarded(struct redis_store *rs, const char *key, const char *lua, int nargs,
+    const char **args, const size_t *lens)
+{
+	redisReply *rep;
+	int rc;
+
+	if ((rc = script(rs, cs_redis_server_for(&rs->r, key), lua, nargs,
+	    args, lens, &rep)))
+		return rc;
+	rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? CS_OK :
+	    CS_ERR_CONFLICT;
+	freeReplyObject(rep);
+	return rc;
+}
+
 static int
 update_one(struct redis_store *rs, const char *key, uint64_t expect,
     const struct cs_buf *val, const char *ttl)
@@ -296,8 +313,6 @@ update_one(struct redis_store *rs, const char *key, uint64_t expect,
 	char name[NAME_MAX_LEN], ver[17];
 	const char *args[4] = { name, ver, val->data, ttl };
 	size_t lens[4];
-	redisReply *rep;
-	int rc;
 
 	name_of(rs, "", key, name, sizeof(name));
 	snprintf(ver, sizeof(ver), "%016llx", (unsigned long long)expect);
@@ -305,13 +320,7 @@ update_one(struct redis_store *rs, const char *key, uint64_t expect,
 	lens[1] = 16;
 	lens[2] = val->len;
 	lens[3] = strlen(ttl);
-	if ((rc = script(rs, cs_redis_server_for(&rs->r, key), UPDATE_LUA, 4,
-	    args, lens, &rep)))
-		return rc;
-	rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? CS_OK :
-	    CS_ERR_CONFLICT;
-	freeReplyObject(rep);
-	return rc;
+	return guarded(rs, key, UPDATE_LUA, 4, args, lens);
 }
 
 static int
@@ -379,21 +388,13 @@ redis_touch(struct cs_store *st, const char *key, int64_t expire,
 	struct redis_store *rs = rs_of(st);
 	char name[NAME_MAX_LEN], ver[17], ttl[24];
 	const char *args[3] = { name, ver, ttl };
-	redisReply *rep;
-	int rc;
 
 	if (key == NULL || !cs_session_key_valid(key) || expire < 0)
 		return CS_ERR_INVALID;
 	name_of(rs, "", key, name, sizeof(name));
 	snprintf(ver, sizeof(ver), "%016llx", (unsigned long long)version);
 	ttl_text(expire, ttl);
-	if ((rc = script(rs, cs_redis_server_for(&rs->r, key), TOUCH_LUA, 3,
-	    args, NULL, &rep)))
-		return rc;
-	rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? CS_OK :
-	    CS_ERR_CONFLICT;
-	freeReplyObject(rep);
-	return rc;
+	return guarded(rs, key, TOUCH_LUA, 3, args, NULL);
 }
 
 /* A one-key command on the key's server: DEL, EXISTS; *n its integer. */
@@ -425,30 +426,30 @@ redis_del(struct cs_store *st, const char *key)
 	return key_cmd(rs_of(st), "DEL", key, &n);
 }
 
+/* DEL or EXISTS: CS_OK when the key was there, else CS_ERR_NOT_FOUND. */
 static int
-redis_remove(struct cs_store *st, const char *key)
+key_there(struct cs_store *st, const char *cmd, const char *key)
 {
 	long long n;
 	int rc;
 
 	if (key == NULL || !cs_session_key_valid(key))
 		return CS_ERR_NOT_FOUND;
-	if ((rc = key_cmd(rs_of(st), "DEL", key, &n)))
+	if ((rc = key_cmd(rs_of(st), cmd, key, &n)))
 		return rc;
 	return n > 0 ? CS_OK : CS_ERR_NOT_FOUND;
 }
 
 static int
+redis_remove(struct cs_store *st, const char *key)
+{
+	return key_there(st, "DEL", key);
+}
+
+static int
 redis_exists(struct cs_store *st, const char *key)
 {
-	long long n;
-	int rc;
-
-	if (key == NULL || !cs_session_key_valid(key))
-		return CS_ERR_NOT_FOUND;
-	if ((rc = key_cmd(rs_of(st), "EXISTS", key, &n)))
-		return rc;
-	return n > 0 ? CS_OK : CS_ERR_NOT_FOUND;
+	return key_there(st, "EXISTS", key);
 }
 
 /* --- enumeration (SCAN), the user index -------------------------------- */
@@ -515,43 +516,39 @@ scan_pattern(const struct redis_store *rs, char *out, size_t len)
 	out[n] = '\0';
 }
 
+struct scan_arg {
+	struct cs_store		*st;
+	size_t			 srv;
+	cs_store_session_fn	*fn;
+	void			*arg;
+};
+
+static int
+scan_one(void *p, const char *name, size_t len)
+{
+	struct scan_arg *a = p;
+	char key[CS_SESSION_KEY_LEN + 1];
+	const char *k;
+	bool gone;
+
+	k = session_in(rs_of(a->st), name, len);
+	if (k == NULL || !cs_session_key_valid(k))
+		return CS_OK;
+	memcpy(key, k, sizeof(key));
+	/* Only this server's keys: a pool walks each once. */
+	if (cs_redis_server_for(&rs_of(a->st)->r, key) != a->srv)
+		return CS_OK;
+	return visit(a->st, key, a->fn, a->arg, &gone);
+}
+
 static int
 scan_server(struct cs_store *st, size_t srv, cs_store_session_fn *fn, void *arg)
 {
-	struct redis_store *rs = rs_of(st);
-	char cursor[32] = "0", pat[NAME_MAX_LEN * 2], key[CS_SESSION_KEY_LEN + 1];
-	const char *argv[6] = { "SCAN", cursor, "MATCH", pat, "COUNT",
-	    SCAN_COUNT };
-	const char *k;
-	redisReply *rep, *keys;
-	size_t i;
-	bool gone;
-	int rc = CS_OK;
+	struct scan_arg a = { st, srv, fn, arg };
+	char pat[NAME_MAX_LEN * 2];
 
-	scan_pattern(rs, pat, sizeof(pat));
-	do {
-		if ((rc = cs_redis_cmd(&rs->r, srv, 6, argv, NULL, &rep)))
-			return rc;
-		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-		    rep->element[0]->len >= sizeof(cursor)) {
-			freeReplyObject(rep);
-			return CS_ERR_STORE;
-		}
-		memcpy(cursor, rep->element[0]->str, rep->element[0]->len + 1);
-		keys = rep->element[1];
-		for (i = 0; rc == CS_OK && i < keys->elements; i++) {
-			k = session_in(rs, keys->element[i]->str,
-			    keys->element[i]->len);
-			if (k == NULL || !cs_session_key_valid(k))
-				continue;
-			memcpy(key, k, sizeof(key));
-			/* Only this server's keys: a pool walks each once. */
-			if (cs_redis_server_for(&rs->r, key) == srv)
-				rc = visit(st, key, fn, arg, &gone);
-		}
-		freeReplyObject(rep);
-	} while (rc == CS_OK && strcmp(cursor, "0") != 0);
-	return rc;
+	scan_pattern(rs_of(st), pat, sizeof(pat));
+	return cs_redis_scan(&rs_of(st)->r, srv, pat, scan_one, &a);
 }
 
 static int

@@ -325,34 +325,36 @@ cs_rthrottle_succeeded(const struct cs_config *cfg, const char *user,
 	return cmd0(cfg, 5, argv);
 }
 
+struct keys_arg {
+	int	(*fn)(void *, const char *);
+	void	*arg;
+};
+
+static int
+key_of(void *p, const char *name, size_t len)
+{
+	struct keys_arg *a = p;
+
+	(void)len;
+	return a->fn(a->arg, name);
+}
+
 /* Every counter key (SCAN); fn gets each name.  Stops on non-zero. */
 static int
 each_key(const struct cs_config *cfg, int (*fn)(void *, const char *),
     void *arg)
 {
-	char cursor[32] = "0", pat[NAME_MAX_LEN];
-	const char *argv[6] = { "SCAN", cursor, "MATCH", pat, "COUNT", "1000" };
-	redisReply *rep;
-	size_t i;
-	int rc = CS_OK;
+	struct keys_arg a = { fn, arg };
+	char pat[NAME_MAX_LEN];
+	struct cs_redis *r;
+	int rc;
 
+	if ((rc = conn(cfg, &r)))
+		return rc;
 	/* The prefix is the site's own: glob characters in it would only
-	 * widen the match, and every name is checked again below. */
+	 * widen the match, and every name is checked again by fn. */
 	name_of(cfg, THROTTLE, "*", pat, sizeof(pat));
-	do {
-		if ((rc = cmd(cfg, 6, argv, &rep)))
-			return rc;
-		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-		    rep->element[0]->len >= sizeof(cursor)) {
-			freeReplyObject(rep);
-			return CS_ERR_STORE;
-		}
-		memcpy(cursor, rep->element[0]->str, rep->element[0]->len + 1);
-		for (i = 0; rc == CS_OK && i < rep->element[1]->elements; i++)
-			rc = fn(arg, rep->element[1]->element[i]->str);
-		freeReplyObject(rep);
-	} while (rc == CS_OK && strcmp(cursor, "0"));
-	return rc;
+	return cs_redis_scan(r, 0, pat, key_of, &a);
 }
 
 struct walk {
