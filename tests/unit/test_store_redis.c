@@ -419,14 +419,14 @@ config_error(const char *name, const char *value)
 	char set[600];
 	char *env[] = { set, NULL };
 	struct cs_config cfg;
+	int rc;
 
 	snprintf(set, sizeof(set), "CSESS_%s=%s", name, value);
 	err[0] = '\0';
-	if (cs_config_load_env(&cfg, env, err, sizeof(err)) == CS_OK) {
-		cs_config_free(&cfg);
-		return NULL;
-	}
-	return err;
+	rc = cs_config_load_env(&cfg, env, err, sizeof(err));
+	/* A partial configuration is the caller's to free, as a whole one. */
+	cs_config_free(&cfg);
+	return rc == CS_OK ? NULL : err;
 }
 
 Test(store_redis, settings_refuse_bad_urls_naming_the_setting)
