@@ -91,7 +91,11 @@ main(void)
 	return 0;
 }
 CEOF
-if cc -std=c11 -I"$ROOT/lib" -o "$T/put" "$T/put.c" "$ROOT/lib/libcsess.a" \
+# Under SAN=1 the library needs the sanitizer runtime on the link line.
+san=
+[ "$(cat "$ROOT/build/variant" 2>/dev/null)" = san ] &&
+	san="-fsanitize=address,undefined"
+if cc -std=c11 $san -I"$ROOT/lib" -o "$T/put" "$T/put.c" "$ROOT/lib/libcsess.a" \
     -llmdb -ljansson -lfcgi -lhiredis -ldl -lm -lpthread 2>"$T/cc.err"; then
 	k3=$("$T/put")
 	t_eq "Django reads a session csess's API saved" \
