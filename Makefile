@@ -35,9 +35,11 @@ LDFLAGS_ALL = $(OPT) -Wl,--as-needed $(LDFLAGS)
 # libcrypto and zlib are not linked: lib/crypto.c loads them with dlopen on
 # first use, so programs that never sign do not pay for them at start-up.
 LIBS	 = -llmdb -ljansson -lfcgi -ldl -lm
+LIBS	+= -lhiredis -lpthread
 # The programs link these three statically: each CGI request is a new
 # process, and every shared library costs it loader time (bench/startup.sh).
 PROG_LIBS = -Wl,-Bstatic -llmdb -ljansson -lfcgi -Wl,-Bdynamic -ldl -lm -lpthread
+PROG_LIBS := -Wl,-Bstatic -lhiredis -Wl,-Bdynamic $(PROG_LIBS)
 
 # Switching variant relinks every output from that variant's objects.
 $(shell mkdir -p build; [ "`cat build/variant 2>/dev/null`" = "$(V)" ] || echo $(V) > build/variant)

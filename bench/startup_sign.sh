@@ -14,7 +14,7 @@ runs=${1:-300}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 -Ilib -o "$tmp/nosign_ssl" bench/startup_nosign.c lib/libcsess.a \
-    -llmdb -ljansson -lfcgi -Wl,--no-as-needed -lcrypto -lz -Wl,--as-needed -ldl -lm
+    -llmdb -ljansson -lfcgi -lhiredis -Wl,--no-as-needed -lcrypto -lz -Wl,--as-needed -ldl -lm
 export CSESS_SECRET_KEY=bench-secret-bench-secret-bench-secret-bench-secret
 ms() {
 	perf stat -x, -e task-clock -r "$runs" "$@" 2>&1 >/dev/null |

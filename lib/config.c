@@ -13,6 +13,7 @@
 #include "csess/config.h"
 #include "csess/cookie.h"
 #include "error.h"
+#include "redis_url.h"
 
 enum kind {
 	K_STRING,	/* char *, may be unset (NULL) when default is NULL */
@@ -31,7 +32,8 @@ enum kind {
 	K_FRAME,	/* DENY | SAMEORIGIN */
 	K_REFERRER,	/* comma-separated Referrer-Policy tokens, empty: unset */
 	K_COOP,		/* one Cross-Origin-Opener-Policy value, empty: unset */
-	K_ADDRS		/* char *: comma-separated IP addresses, may be empty */
+	K_ADDRS,	/* char *: comma-separated IP addresses, may be empty */
+	K_MILLIS	/* int64_t milliseconds, given in (decimal) seconds */
 };
 
 struct setting {
@@ -52,6 +54,10 @@ static const struct setting settings[] = {
 	{ "SESSION_STORE", K_NONEMPTY, F(session_store), "/var/lib/csess/sessions.mdb", 0, 0 },
 	{ "SESSION_FILE_PATH", K_STRING, F(session_file_path), NULL, 0, 0 },
 	{ "SESSION_REDIS_URL", K_NONEMPTY, F(session_redis_url), "redis://127.0.0.1:6379/0", 0, 0 },
+	{ "SESSION_REDIS_PREFIX", K_STRING, F(session_redis_prefix), "", 0, 0 },
+	{ "SESSION_REDIS_SOCKET_TIMEOUT", K_MILLIS, F(session_redis_timeout_ms), "0.1", 1, 3600000 },
+	{ "SESSION_REDIS_SENTINEL_LIST", K_STRING, F(session_redis_sentinel_list), "", 0, 0 },
+	{ "SESSION_REDIS_SENTINEL_MASTER_ALIAS", K_STRING, F(session_redis_sentinel_master_alias), "", 0, 0 },
 	{ "SESSION_CACHE_URL", K_NONEMPTY, F(session_cache_url), "memcached://127.0.0.1:11211", 0, 0 },
 	{ "SESSION_COOKIE_NAME", K_NONEMPTY, F(session_cookie_name), "sessionid", 0, 0 },
 	{ "SESSION_COOKIE_AGE", K_INT, F(session_cookie_age), "1209600", 1, 400LL * 86400 * 100 },
@@ -197,6 +203,34 @@ parse_int(const char *v, int64_t min, int64_t max, int64_t *out)
 		return false;
 	*out = n;
 	return true;
+}
+
+/* Seconds with at most three decimals ("0.1", "2") as milliseconds. */
+static bool
+parse_millis(const char *v, int64_t min, int64_t max, int64_t *out)
+{
+	int64_t whole = 0, frac = 0;
+	const char *dot = strchr(v, '.');
+	char buf[24];
+	size_t wl = dot ? (size_t)(dot - v) : strlen(v), fl;
+
+	if (wl >= sizeof(buf))
+		return false;
+	memcpy(buf, v, wl);
+	buf[wl] = '\0';
+	if (wl && !parse_int(buf, 0, 3600, &whole))
+		return false;
+	if (dot) {
+		fl = strlen(dot + 1);
+		if (fl == 0 || fl > 3 || strspn(dot + 1, "0123456789") != fl)
+			return false;
+		snprintf(buf, sizeof(buf), "%s000", dot + 1);
+		buf[3] = '\0';
+		frac = atoi(buf);
+	} else if (wl == 0)
+		return false;
+	*out = whole * 1000 + frac;
+	return *out >= min && *out <= max;
 }
 
 static int
@@ -364,6 +398,8 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 				return fail(err, errlen, s->name, "contains a control character");
 		if (*v && (why = cookie_setting_why(s->off, v)) != NULL)
 			return fail(err, errlen, s->name, why);
+		if (*v && (why = cs_redis_setting_why(s->name, v)) != NULL)
+			return fail(err, errlen, s->name, why);
 		free(*str);
 		/* An empty optional string means "unset", as None in Django. */
 		*str = (*v == '\0') ? NULL : strdup(v);
@@ -433,6 +469,12 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 			*(enum cs_frame_options *)base = CS_FRAME_SAMEORIGIN;
 		else
 			return fail(err, errlen, s->name, "must be DENY or SAMEORIGIN");
+		return CS_OK;
+	case K_MILLIS:
+		if (!parse_millis(v, s->min, s->max, &n))
+			return fail(err, errlen, s->name, "must be seconds from "
+			    "0.001 to 3600 (e.g. 0.1)");
+		*(int64_t *)base = n;
 		return CS_OK;
 	case K_SALT:
 		if (strcmp(v, "legacy") && strcmp(v, "v2"))

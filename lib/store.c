@@ -24,6 +24,7 @@ static const struct engine {
 	{ "lmdb", cs_store_lmdb_open, &cs_store_lmdb_ops },
 	{ "signed_cookies", cs_store_signed_cookies_open,
 	    &cs_store_signed_cookies_ops },
+	{ "redis", cs_store_redis_open, &cs_store_redis_ops },
 };
 
 static const struct engine *

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "csess/users.h"
+#include "userdb.h"
 #include "users_env.h"
 
 #define KEY_MAX	(2 + CS_USERNAME_MAX)
@@ -109,6 +110,9 @@ cs_throttle_check(const struct cs_config *cfg, const char *user,
 	int rc;
 
 	*retry_after = 0;
+	if (cs_userdb_redis(cfg))
+		return cs_rthrottle(cfg, CS_RTHROTTLE_CHECK, user, addr,
+		    retry_after);
 	make_keys(&a.k, user, addr);
 	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_read(e, check_fn, &a)))
 		return rc;
@@ -155,8 +159,11 @@ cs_throttle_fail(const struct cs_config *cfg, const char *user, const char *addr
 {
 	struct cs_lmdb_env *e;
 	struct check_arg a = { .cfg = cfg, .now = cs_now() };
+	int64_t retry;
 	int rc;
 
+	if (cs_userdb_redis(cfg))
+		return cs_rthrottle(cfg, CS_RTHROTTLE_FAIL, user, addr, &retry);
 	make_keys(&a.k, user, addr);
 	if ((rc = cs_users_env(cfg, &e)))
 		return rc;
@@ -184,6 +191,9 @@ cs_throttle_reserve(const struct cs_config *cfg, const char *user,
 	int rc;
 
 	*retry_after = 0;
+	if (cs_userdb_redis(cfg))
+		return cs_rthrottle(cfg, CS_RTHROTTLE_RESERVE, user, addr,
+		    retry_after);
 	make_keys(&a.k, user, addr);
 	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_write(e, reserve_fn, &a)))
 		return rc;
@@ -233,6 +243,8 @@ cs_throttle_succeeded(const struct cs_config *cfg, const char *user,
 	struct check_arg a = { .cfg = cfg, .now = cs_now() };
 	int rc;
 
+	if (cs_userdb_redis(cfg))
+		return cs_rthrottle_succeeded(cfg, user, addr);
 	make_keys(&a.k, user, addr);
 	if ((rc = cs_users_env(cfg, &e)))
 		return rc;
@@ -329,6 +341,8 @@ cs_throttle_each(const struct cs_config *cfg,
 	struct walk_arg a = { .cfg = cfg, .all = true, .fn = fn, .arg = arg };
 	int rc;
 
+	if (cs_userdb_redis(cfg))
+		return cs_rthrottle_each(cfg, fn, arg);
 	if ((rc = cs_users_env(cfg, &e)))
 		return rc;
 	return cs_lmdb_read(e, walk_fn, &a);
@@ -343,6 +357,8 @@ cs_throttle_clear(const struct cs_config *cfg, const char *user,
 	int rc;
 
 	*cleared = 0;
+	if (cs_userdb_redis(cfg))
+		return cs_rthrottle_clear(cfg, user, addr, cleared);
 	make_keys(&a.k, user, addr);
 	a.all = user == NULL && addr == NULL;
 	if (!a.all && a.k.user_len == 0 && a.k.addr_len == 0)

@@ -17,6 +17,7 @@
 #include "csess/store.h"
 #include "csess/users.h"
 #include "keyfp.h"
+#include "userdb.h"
 #include "users_env.h"
 
 #define COST_KEY	"#iterations"
@@ -75,14 +76,15 @@ cs_user_free(struct cs_user *u)
 }
 
 static int
-decode_user(const char *name, const MDB_val *v, struct cs_user *out)
+decode_user_text(const char *name, const char *text, size_t len,
+    struct cs_user *out)
 {
 	json_t *j, *pw, *auth, *key;
 	json_error_t jerr;
 	int rc = CS_ERR_STORE;
 
 	memset(out, 0, sizeof(*out));
-	if ((j = json_loadb(v->mv_data, v->mv_size, 0, &jerr)) == NULL)
+	if ((j = json_loadb(text, len, 0, &jerr)) == NULL)
 		return CS_ERR_STORE;
 	pw = json_object_get(j, "password");
 	auth = json_object_get(j, "auth");
@@ -105,6 +107,12 @@ decode_user(const char *name, const MDB_val *v, struct cs_user *out)
 	return rc;
 }
 
+static int
+decode_user(const char *name, const MDB_val *v, struct cs_user *out)
+{
+	return decode_user_text(name, v->mv_data, v->mv_size, out);
+}
+
 struct get_arg {
 	const char	*name;
 	struct cs_user	*out;
@@ -122,6 +130,19 @@ get_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	return decode_user(a->name, &v, a->out);
 }
 
+static int
+redis_get(const struct cs_config *cfg, const char *name, struct cs_user *out)
+{
+	char *text;
+	int rc;
+
+	if ((rc = cs_rusers_get(cfg, name, &text)))
+		return rc;
+	rc = decode_user_text(name, text, strlen(text), out);
+	free(text);
+	return rc;
+}
+
 int
 cs_user_get(const struct cs_config *cfg, const char *name, struct cs_user *out)
 {
@@ -132,6 +153,8 @@ cs_user_get(const struct cs_config *cfg, const char *name, struct cs_user *out)
 	memset(out, 0, sizeof(*out));
 	if (!cs_username_valid(name))
 		return CS_ERR_NOT_FOUND;
+	if (cs_userdb_redis(cfg))
+		return redis_get(cfg, name, out);
 	if ((rc = cs_users_env(cfg, &e)))
 		return rc;
 	return cs_lmdb_read(e, get_fn, &a);
@@ -200,7 +223,11 @@ cs_users_wrong_password_cost(const struct cs_config *cfg, long *cost)
 	int rc;
 
 	*cost = cfg->password_iterations;
-	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_read(e, cost_read_fn, &high)))
+	if (cs_userdb_redis(cfg))
+		rc = cs_rusers_cost(cfg, &high);
+	else if ((rc = cs_users_env(cfg, &e)) == CS_OK)
+		rc = cs_lmdb_read(e, cost_read_fn, &high);
+	if (rc)
 		return rc;
 	if (high > (unsigned long)cfg->password_max_iterations)
 		high = (unsigned long)cfg->password_max_iterations;
@@ -219,7 +246,11 @@ cs_users_note_hash(const struct cs_config *cfg, const char *hash, long *cost)
 	if (n <= (unsigned long)*cost ||
 	    n > (unsigned long)cfg->password_max_iterations)
 		return CS_OK;
-	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_write(e, cost_raise_fn, &n)))
+	if (cs_userdb_redis(cfg))
+		rc = cs_rusers_raise_cost(cfg, n);
+	else if ((rc = cs_users_env(cfg, &e)) == CS_OK)
+		rc = cs_lmdb_write(e, cost_raise_fn, &n);
+	if (rc)
 		return rc;
 	*cost = (long)n;
 	return CS_OK;
@@ -236,25 +267,25 @@ struct put_arg {
 	long		 max_iterations;	/* counts above never raise COST_KEY */
 };
 
+/*
+ * The record to store for a put over old (NULL: no user of that name);
+ * *text malloc'd.  Shared by the LMDB and Redis user databases.
+ */
 static int
-put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+compose(struct put_arg *a, const char *old_text, size_t old_len, char **text)
 {
-	struct put_arg *a = p;
-	MDB_dbi dbi = cs_lmdb_dbi(e, CS_DBI_USERS);
-	MDB_val k = { strlen(a->name), (void *)a->name }, v;
 	struct cs_user old = { 0 };
 	json_t *j;
-	char *text;
 	int64_t now = cs_now(), created = now, changed = now;
 	const char *hash = a->hash;
 	int rc;
 
 	a->replaced = false;
-	rc = cs_lmdb_rc(e, mdb_get(txn, dbi, &k, &v));
-	if (rc == CS_OK) {
+	*text = NULL;
+	if (old_text != NULL) {
 		if (a->create_only)
 			return CS_ERR_EXISTS;
-		if ((rc = decode_user(a->name, &v, &old)))
+		if ((rc = decode_user_text(a->name, old_text, old_len, &old)))
 			return rc;
 		created = old.created;
 		if (a->auth_only || !strcmp(old.password_hash, hash)) {
@@ -265,27 +296,61 @@ put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		} else {
 			a->replaced = true;
 		}
-	} else if (rc != CS_ERR_NOT_FOUND) {
-		return rc;
 	} else if (a->auth_only) {
 		return CS_ERR_NOT_FOUND;
 	}
 	j = json_pack("{s:s, s:s?, s:s?, s:I, s:I}", "password", hash,
 	    "auth", a->auth, "key", a->auth ? a->key : NULL,
 	    "created", (json_int_t)created, "changed", (json_int_t)changed);
-	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	*text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	cs_user_free(&old);
-	if (text == NULL)
-		return CS_ERR_NOMEM;
+	return *text == NULL ? CS_ERR_NOMEM : CS_OK;
+}
+
+static int
+put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	struct put_arg *a = p;
+	MDB_dbi dbi = cs_lmdb_dbi(e, CS_DBI_USERS);
+	MDB_val k = { strlen(a->name), (void *)a->name }, v;
+	char *text;
+	int rc;
+
+	rc = cs_lmdb_rc(e, mdb_get(txn, dbi, &k, &v));
+	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND)
+		return rc;
+	if ((rc = compose(a, rc == CS_OK ? v.mv_data : NULL, v.mv_size, &text)))
+		return rc;
 	v.mv_size = strlen(text);
 	v.mv_data = text;
 	rc = cs_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
 	free(text);
-	/* a->hash, not hash: that may point into the freed old record. */
 	if (rc == CS_OK && !a->auth_only &&
 	    hash_iterations(a->hash) <= (unsigned long)a->max_iterations)
 		rc = raise_cost(txn, e, hash_iterations(a->hash));
+	return rc;
+}
+
+/* The same in Redis: read, compose, write (HSETNX for a new user). */
+static int
+redis_put(const struct cs_config *cfg, struct put_arg *a)
+{
+	char *old, *text;
+	int rc;
+
+	rc = cs_rusers_get(cfg, a->name, &old);
+	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND)
+		return rc;
+	rc = compose(a, old, old ? strlen(old) : 0, &text);
+	if (rc == CS_OK)
+		rc = cs_rusers_put(cfg, a->name, text, old == NULL);
+	free(old);
+	free(text);
+	if (rc == CS_OK && !a->auth_only &&
+	    hash_iterations(a->hash) <= (unsigned long)a->max_iterations &&
+	    hash_iterations(a->hash) > 0)
+		rc = cs_rusers_raise_cost(cfg, hash_iterations(a->hash));
 	return rc;
 }
 
@@ -319,15 +384,17 @@ put(const struct cs_config *cfg, struct put_arg *a)
 
 	if (!cs_username_valid(a->name))
 		return CS_ERR_INVALID;
-	if ((rc = cs_users_env(cfg, &e)))
-		return rc;
 	a->max_iterations = cfg->password_max_iterations;
 	/* The callers make auth with SECRET_KEY: name that key beside it. */
 	if (a->auth && cfg->secret_key && *cfg->secret_key) {
 		cs_keyfp(cfg->secret_key, key);
 		a->key = key;
 	}
-	if ((rc = cs_lmdb_write(e, put_fn, a)))
+	if (cs_userdb_redis(cfg))
+		rc = redis_put(cfg, a);
+	else if ((rc = cs_users_env(cfg, &e)) == CS_OK)
+		rc = cs_lmdb_write(e, put_fn, a);
+	if (rc)
 		return rc;
 	return a->replaced ? revoke_sessions(cfg, a->name) : CS_OK;
 }
@@ -370,9 +437,11 @@ cs_user_delete(const struct cs_config *cfg, const char *name)
 
 	if (!cs_username_valid(name))
 		return CS_ERR_NOT_FOUND;
-	if ((rc = cs_users_env(cfg, &e)))
-		return rc;
-	if ((rc = cs_lmdb_write(e, del_fn, (void *)name)))
+	if (cs_userdb_redis(cfg))
+		rc = cs_rusers_del(cfg, name);
+	else if ((rc = cs_users_env(cfg, &e)) == CS_OK)
+		rc = cs_lmdb_write(e, del_fn, (void *)name);
+	if (rc)
 		return rc;
 	return revoke_sessions(cfg, name);
 }
@@ -411,6 +480,20 @@ each_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	return rc;
 }
 
+static int
+redis_each_fn(void *p, const char *name, const char *json)
+{
+	struct each_arg *a = p;
+	struct cs_user u;
+	int rc;
+
+	if ((rc = decode_user_text(name, json, strlen(json), &u)))
+		return rc;
+	rc = a->fn(a->arg, &u);
+	cs_user_free(&u);
+	return rc;
+}
+
 int
 cs_user_each(const struct cs_config *cfg, int (*fn)(void *, const struct cs_user *),
     void *arg)
@@ -419,6 +502,8 @@ cs_user_each(const struct cs_config *cfg, int (*fn)(void *, const struct cs_user
 	struct each_arg a = { fn, arg };
 	int rc;
 
+	if (cs_userdb_redis(cfg))
+		return cs_rusers_each(cfg, redis_each_fn, &a);
 	if ((rc = cs_users_env(cfg, &e)))
 		return rc;
 	return cs_lmdb_read(e, each_fn, &a);

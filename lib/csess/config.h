@@ -46,7 +46,11 @@ struct cs_config {
 	char		*session_engine;	/* lmdb, file, signed_cookies, redis, cache, cached_db */
 	char		*session_store;
 	char		*session_file_path;	/* NULL: system temp dir */
-	char		*session_redis_url;
+	char		*session_redis_url;	/* one URL, or a weighted pool */
+	char		*session_redis_prefix;	/* NULL: bare keys */
+	int64_t		 session_redis_timeout_ms;	/* SESSION_REDIS_SOCKET_TIMEOUT */
+	char		*session_redis_sentinel_list;	/* NULL: no Sentinel */
+	char		*session_redis_sentinel_master_alias;
 	char		*session_cache_url;
 	char		*session_cookie_name;
 	int64_t		 session_cookie_age;
