@@ -6,13 +6,16 @@
 #ifndef CSESS_CLI_H
 #define CSESS_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "csess.h"
 
 #define CLI_OK		0
 #define CLI_NO		1	/* bad signature, expired, mismatch, not found */
 #define CLI_USAGE	2	/* usage or input error, one line on stderr */
+#define CLI_HELP	(-1)	/* --help: usage printed on stdout; exit 0 */
 
 int	cli_cookie(int argc, char **argv);
 int	cli_sign(int argc, char **argv);
@@ -50,6 +53,40 @@ int	cli_cookie_options(int argc, char **argv, int first, struct cs_set_cookie *c
  * message.  Other statuses are returned unchanged.
  */
 int	cli_flushed(int status);
+/*
+ * The argument convention of every subcommand (cli_args.c): long options
+ * parsed by getopt_long ("--opt VALUE" or "--opt=VALUE", exact names),
+ * operands anywhere (a single leading '-' is an operand), "--" ends the
+ * options, "--help" prints "usage: <usage>" on stdout.  cli_arg returns
+ * the option's val (options use printable characters) with *val its
+ * value, or CLI_ARG_WORD with *val the operand, CLI_ARG_END, CLI_ARG_HELP,
+ * or CLI_ARG_BAD (one line already on stderr).
+ */
+#define CLI_ARG_END	0
+#define CLI_ARG_WORD	1
+#define CLI_ARG_HELP	2
+#define CLI_ARG_BAD	3
+struct cli_args {
+	int			 argc;
+	char		       **argv;
+	int			 next;
+	bool			 words_only;	/* after "--" */
+	const struct option	*opts;		/* NULL: none */
+	const char		*cmd;		/* "sessions list", for messages */
+	const char		*usage;		/* without "usage: " */
+};
+void	cli_args_init(struct cli_args *, int argc, char **argv, int first,
+	    const struct option *opts, const char *cmd, const char *usage);
+int	cli_arg(struct cli_args *, const char **val);
+/* CLI_ARG_HELP -> CLI_HELP, CLI_ARG_BAD -> CLI_USAGE, else CLI_OK. */
+int	cli_arg_status(int c);
+/* A command without options: min..max operands from argv[first..) into
+ * words.  CLI_OK, CLI_HELP or CLI_USAGE (message printed). */
+int	cli_words(int argc, char **argv, int first, const char *cmd,
+	    const char *usage, int min, int max, const char **words);
+/* "-" as a FILE or VALUE operand means stdin. */
+#define CLI_STDIN(s)	(strcmp((s), "-") == 0)
+
 /* Drop one trailing "\n" or "\r\n" (how a line arrives on stdin). */
 void	cli_chomp(struct cs_buf *);
 

@@ -57,6 +57,8 @@ cli_msg(int status, const char *fmt, ...)
 int
 cli_flushed(int status)
 {
+	if (status == CLI_HELP)
+		status = CLI_OK;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (status == CLI_OK)
 			status = cli_fail("cannot write the output");

@@ -68,8 +68,8 @@ full "sessions list to a full disk exits 2" sessions list
 full "sessions show to a full disk exits 2" sessions show abcdefghijklmnopqrstuvwxyz012345
 full "sessions stats to a full disk exits 2" sessions stats
 full "sessions export to a full disk exits 2" sessions export
-full "sessions revoke-user to a full disk exits 2" sessions revoke-user nobody
 printf 'pw\n' | "$CSESS" user add zoe
+full "sessions revoke-user to a full disk exits 2" sessions revoke-user zoe
 full "user list to a full disk exits 2" user list
 "$CSESS" check </dev/null >/dev/full 2>"$T/err"
 t_eq "check to a full disk exits 2, saying so last (warnings come first)" \
