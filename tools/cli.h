@@ -36,6 +36,13 @@ int	cli_msg(int status, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Load the configuration; on error prints the reason and returns CLI_USAGE. */
 int	cli_config(struct cs_config *cfg);
+/*
+ * For a command that inspects or maintains the store: never create it.
+ * Sets cfg->session_store_existing; a missing SESSION_STORE is CLI_USAGE
+ * with "CMD: SESSION_STORE: no store at PATH" (what the library says too,
+ * for callers whose error detail does not reach us).
+ */
+int	cli_existing_store(struct cs_config *cfg, const char *cmd);
 /* Read all of stdin (up to max bytes; CS_ERR_TOO_LARGE beyond). */
 int	cli_read_stdin(struct cs_buf *out, size_t max);
 /*
