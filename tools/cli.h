@@ -48,11 +48,13 @@ int	cli_read_stdin(struct cs_buf *out, size_t max);
 /*
  * Parse the cookie options shared by "cookie set" and "signed-cookie set"
  * (--max-age N, --expires HTTP-DATE, --path P, --domain D, --secure,
- * --httponly, --samesite S, --partitioned) from argv[first..argc) into c.
+ * --httponly, --samesite S, --partitioned; --salt S into *salt when salt
+ * is not NULL) from argv[first..argc) into c.
  * Non-option words are returned in order through words/nwords (at most
  * maxwords).  Returns CLI_OK or CLI_USAGE (message already printed).
  */
 int	cli_cookie_options(int argc, char **argv, int first, struct cs_set_cookie *c,
+	    const char **salt, const char *cmd, const char *usage,
 	    char **words, int maxwords, int *nwords);
 /*
  * Flush stdout: a result that did not reach it (a full disk, a closed

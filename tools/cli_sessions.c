@@ -398,7 +398,7 @@ parse_count(const char *s, size_t *out)
 	return true;
 }
 
-#define CLEAR_USAGE	"clear-expired [--batch N] [--dry-run] [--verbose]"
+#define CLEAR_USAGE	"csess sessions clear-expired [--batch N] [--dry-run] [--verbose]"
 
 static int
 clear_options(int argc, char **argv, size_t *batch, bool *dry, bool *verbose)
