@@ -315,6 +315,15 @@ cs_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
 		*out = e;
 		return CS_OK;
 	}
+	/* LMDB creates a missing MDB_NOSUBDIR file whatever the flags: an
+	 * inspecting caller must be refused before it gets there. */
+	if (cfg->session_store_existing &&
+	    access(cfg->session_store, F_OK) != 0 && errno == ENOENT) {
+		pthread_mutex_unlock(&envs_mu);
+		snprintf(err, errlen, "SESSION_STORE: no store at %s",
+		    cfg->session_store);
+		return CS_ERR_STORE;
+	}
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->path = strdup(cfg->session_store)) == NULL) {
 		free(e);

@@ -60,6 +60,8 @@ typedef int cs_lmdb_txn_fn(MDB_txn *, struct cs_lmdb_env *, void *arg);
  * Get the process's handle for cfg->session_store, opening (and creating,
  * mode 0600, parent directory 0700) it on first use.  The first opener's
  * SESSION_SYNC and sizes apply to the whole process.  err gets one line.
+ * With cfg->session_store_existing a missing file is CS_ERR_STORE
+ * ("SESSION_STORE: no store at PATH"), nothing created.
  */
 int	cs_lmdb_env_acquire(struct cs_lmdb_env **, const struct cs_config *,
 	    char *err, size_t errlen);

@@ -20,12 +20,15 @@
 
 #include "cli.h"
 
+#define SET_USAGE	"csess cookie set NAME VALUE [--max-age N] " \
+	"[--expires HTTP-DATE] [--path P] [--domain D] [--secure] " \
+	"[--httponly] [--samesite Strict|Lax|None] [--partitioned]"
+#define PARSE_USAGE	"csess cookie parse [HEADER|-] (default: stdin)"
+
 static int
 usage(void)
 {
-	return cli_fail("usage: csess cookie parse | csess cookie set NAME VALUE "
-	    "[--max-age N] [--expires HTTP-DATE] [--path P] [--domain D] "
-	    "[--secure] [--httponly] [--samesite Strict|Lax|None] [--partitioned]");
+	return cli_fail("usage: " PARSE_USAGE " | " SET_USAGE);
 }
 
 /* ---- shared option parsing ----------------------------------------------- */
@@ -63,88 +66,82 @@ parse_samesite(const char *s, enum cs_samesite *ss)
 }
 
 /*
- * Fill c from the options in argv[first..argc); c is not cleared first (the
- * caller zero-initialises it, and may preset defaults).  Options may come
- * before, between or after the words.  Every option is long ("--path");
- * a word may start with a single '-' (cookie names and values may), and
- * "--" ends the options for a word that starts with "--".  Option values are not echoed in
- * messages: they may hold the very bytes (CR, LF) being refused.
+ * Fill c from the options in argv[first..argc) by the shared convention
+ * (cli_args.c); c is not cleared first (the caller zero-initialises it,
+ * and may preset defaults).  salt, when not NULL, also takes --salt (for
+ * signed-cookie set).  Option values are not echoed in messages: they may
+ * hold the very bytes (CR, LF) being refused.
  */
 int
 cli_cookie_options(int argc, char **argv, int first, struct cs_set_cookie *c,
+    const char **salt, const char *cmd, const char *usage,
     char **words, int maxwords, int *nwords)
 {
-	const char *opt, *val;
-	char name[32];
-	size_t nlen;
-	bool no_more_options = false;
-	int i;
+	static const struct option opts[] = {
+		{ "max-age", required_argument, NULL, 'm' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "samesite", required_argument, NULL, 'S' },
+		{ "secure", no_argument, NULL, 's' },
+		{ "httponly", no_argument, NULL, 'h' },
+		{ "partitioned", no_argument, NULL, 'P' },
+		{ "salt", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_args a;
+	const char *val;
+	int o;
 
 	*nwords = 0;
-	for (i = first; i < argc; i++) {
-		opt = argv[i];
-		/* Options are long ("--x"): a word may start with one '-'. */
-		if (no_more_options || strncmp(opt, "--", 2) != 0) {
+	cli_args_init(&a, argc, argv, first, opts, cmd, usage);
+	while ((o = cli_arg(&a, &val)) != CLI_ARG_END) {
+		switch (o) {
+		case CLI_ARG_WORD:
 			if (*nwords >= maxwords)
-				return cli_fail("too many arguments");
-			words[(*nwords)++] = argv[i];
-			continue;
-		}
-		if (strcmp(opt, "--") == 0) {
-			no_more_options = true;
-			continue;
-		}
-		/* "--opt=value" or "--opt value". */
-		val = strchr(opt, '=');
-		nlen = val ? (size_t)(val - opt) : strlen(opt);
-		if (nlen >= sizeof(name))
-			return cli_fail("unknown option (see csess --help)");
-		memcpy(name, opt, nlen);
-		name[nlen] = '\0';
-		if (val)
-			val++;
-
-		if (!strcmp(name, "--secure") || !strcmp(name, "--httponly") ||
-		    !strcmp(name, "--partitioned")) {
-			if (val)
-				return cli_fail("%s takes no value", name);
-			if (!strcmp(name, "--secure"))
-				c->secure = true;
-			else if (!strcmp(name, "--httponly"))
-				c->httponly = true;
-			else
-				c->partitioned = true;
-			continue;
-		}
-		if (strcmp(name, "--max-age") && strcmp(name, "--expires") &&
-		    strcmp(name, "--path") && strcmp(name, "--domain") &&
-		    strcmp(name, "--samesite")) {
-			if (strspn(name + 2, "abcdefghijklmnopqrstuvwxyz-") ==
-			    strlen(name + 2))
-				return cli_fail("unknown option %s", name);
-			return cli_fail("unknown option (see csess --help)");
-		}
-		if (val == NULL) {
-			if (i + 1 >= argc)
-				return cli_fail("%s needs a value", name);
-			val = argv[++i];
-		}
-
-		if (!strcmp(name, "--max-age")) {
+				return cli_fail("%s: too many arguments (usage: %s)",
+				    cmd, usage);
+			words[(*nwords)++] = (char *)val;
+			break;
+		case 's':
+			c->secure = true;
+			break;
+		case 'h':
+			c->httponly = true;
+			break;
+		case 'P':
+			c->partitioned = true;
+			break;
+		case 'm':
 			if (parse_int64(val, &c->max_age))
 				return cli_fail("--max-age needs a whole number of seconds");
 			c->has_max_age = true;
-		} else if (!strcmp(name, "--expires")) {
+			break;
+		case 'e':
 			if (cs_http_date_parse(val, strlen(val), &c->expires))
 				return cli_fail("--expires needs an IMF-fixdate such as "
 				    "'Sun, 06 Nov 1994 08:49:37 GMT' (years 1601-9999)");
 			c->has_expires = true;
-		} else if (!strcmp(name, "--path"))
+			break;
+		case 'p':
 			c->path = val;
-		else if (!strcmp(name, "--domain"))
+			break;
+		case 'd':
 			c->domain = val;
-		else if (parse_samesite(val, &c->samesite))
-			return cli_fail("--samesite must be Strict, Lax or None");
+			break;
+		case 'S':
+			if (parse_samesite(val, &c->samesite))
+				return cli_fail("--samesite must be Strict, Lax or None");
+			break;
+		case 'k':
+			if (salt == NULL)
+				return cli_fail("%s: unknown option --salt (usage: %s)",
+				    cmd, usage);
+			*salt = val;
+			break;
+		default:
+			return cli_arg_status(o);
+		}
 	}
 	return CLI_OK;
 }
@@ -161,10 +158,11 @@ cookie_set(int argc, char **argv)
 	int64_t now = cs_now();
 	int nwords, rc;
 
-	if ((rc = cli_cookie_options(argc, argv, 2, &c, words, 2, &nwords)) != CLI_OK)
+	if ((rc = cli_cookie_options(argc, argv, 2, &c, NULL, "cookie set",
+	    SET_USAGE, words, 2, &nwords)) != CLI_OK)
 		return rc;
 	if (nwords != 2)
-		return cli_fail("usage: csess cookie set NAME VALUE [options]");
+		return cli_fail("usage: " SET_USAGE);
 	c.name = words[0];
 	c.value = words[1];
 	if (cs_set_cookie_validate(&c, now, &why) != CS_OK)
@@ -209,9 +207,11 @@ cookie_parse(int argc, char **argv)
 	struct cs_buf in = { 0 };
 	int rc;
 
-	(void)argv;
-	if (argc != 2)
-		return cli_fail("usage: csess cookie parse (the header value on stdin)");
+	const char *hdr = "-";
+
+	if ((rc = cli_words(argc, argv, 2, "cookie parse", PARSE_USAGE, 0, 1,
+	    &hdr)))
+		return rc;
 	memset(&cfg, 0, sizeof(cfg));
 	if ((rc = cli_config(&cfg)) != CLI_OK) {
 		cs_config_free(&cfg);
@@ -224,7 +224,11 @@ cookie_parse(int argc, char **argv)
 	cs_config_free(&cfg);
 
 	/* Room for the line ending, which is not part of the header. */
-	rc = cli_read_stdin(&in, lim.max_header + 2);
+	if (!CLI_STDIN(hdr))
+		rc = cs_buf_append(&in, hdr, strlen(hdr)) ? CS_ERR_NOMEM :
+		    strlen(hdr) > lim.max_header ? CS_ERR_TOO_LARGE : CS_OK;
+	else
+		rc = cli_read_stdin(&in, lim.max_header + 2);
 	if (rc == CS_OK)
 		cli_chomp(&in);
 	if (rc == CS_ERR_TOO_LARGE || (rc == CS_OK && in.len > lim.max_header)) {
@@ -252,6 +256,10 @@ cookie_parse(int argc, char **argv)
 int
 cli_cookie(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		puts("usage: " PARSE_USAGE "\n       " SET_USAGE);
+		return CLI_HELP;
+	}
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "parse") == 0)

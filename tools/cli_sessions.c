@@ -1,9 +1,13 @@
 /*
  * cli_sessions.c -- "csess sessions ...": operate on the configured store.
  *
- *   list | show KEY | delete KEY | revoke-user NAME | stats | verify |
- *   clear-expired [--batch N] [--dry-run] [--verbose] | export | import FILE
+ *   list [--epoch] | show KEY | delete KEY | revoke-user NAME | stats |
+ *   verify | clear-expired [--batch N] [--dry-run] [--verbose] | export |
+ *   import FILE|-
  *
+ * Only import may create the store: every other command opens an existing
+ * one (a typo in SESSION_STORE is "no store at PATH", exit 2, not an empty
+ * new store that answers "no sessions").
  * Exit 0 on success, 1 for a negative answer (no such session, an
  * inconsistent store, a sweep that stopped part-way), 2 for usage errors,
  * a store that cannot be opened or fails, and an engine that cannot do
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -55,6 +60,7 @@ ctx_open(struct ctx *c, const char *cmd, unsigned need, const char *what)
 		return rc;
 	}
 	c->cfg_loaded = true;
+	c->cfg.session_store_existing = strcmp(cmd, "import") != 0;
 	if ((ops = cs_store_engine(&c->cfg)) != NULL &&
 	    !cs_store_ops_has(ops, need))
 		return unsupported(c, ops->name);
@@ -98,29 +104,66 @@ put_field(const char *v)
 			putchar(*p);
 }
 
+/* Seconds since the epoch as ISO 8601 UTC, or the number with --epoch. */
+static void
+put_time(int64_t t, bool epoch)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	if (!epoch && gmtime_r(&tt, &tm) &&
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+		fputs(buf, stdout);
+	else
+		printf("%lld", (long long)t);
+}
+
 static int
 list_one(void *arg, const struct cs_store_session *s)
 {
-	(void)arg;
-	printf("%s\t%lld\t", s->key, (long long)s->expire);
+	const bool *epoch = arg;
+
+	printf("%s\t", s->key);
+	put_time(s->expire, *epoch);
+	putchar('\t');
 	if (s->user)
 		put_field(s->user);
 	printf("\t%zu\n", s->data_len);
 	return ferror(stdout) ? CS_ERR_IO : 0;
 }
 
+#define LIST_USAGE	"csess sessions list [--epoch]"
+
 static int
 cmd_list(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "epoch", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_args a;
+	const char *v;
+	bool epoch = false;
 	struct ctx c;
-	int rc;
+	int o, rc;
 
-	if (argc != 1)
-		return cli_fail("usage: csess sessions list");
+	cli_args_init(&a, argc, argv, 1, opts, "sessions list", LIST_USAGE);
+	while ((o = cli_arg(&a, &v)) != CLI_ARG_END) {
+		if (o == 'e')
+			epoch = true;
+		else if (o == CLI_ARG_WORD)
+			return cli_fail("sessions list: unexpected '%s' (usage: "
+			    LIST_USAGE ")", v);
+		else
+			return cli_arg_status(o);
+	}
 	if ((rc = ctx_open(&c, argv[0], CS_STORE_ENUMERATE,
-	    "list sessions")) == CLI_OK &&
-	    (rc = cs_store_foreach(c.store, list_one, NULL)) != CS_OK)
-		rc = store_fail(&c, argv[0], rc);
+	    "list sessions")) == CLI_OK) {
+		printf("key\texpire\tuser\tsize\n");
+		if ((rc = cs_store_foreach(c.store, list_one, &epoch)) != CS_OK)
+			rc = store_fail(&c, argv[0], rc);
+	}
 	ctx_close(&c);
 	return rc;
 }
@@ -148,19 +191,21 @@ print_json_string(const char *prefix, const char *v)
 static int
 cmd_show(int argc, char **argv)
 {
+	const char *key;
 	struct cs_record r;
 	struct ctx c;
 	int rc;
 
-	if (argc != 2)
-		return cli_fail("usage: csess sessions show KEY");
-	if ((rc = check_key(argv[0], argv[1])))
+	if ((rc = cli_words(argc, argv, 1, "sessions show",
+	    "csess sessions show KEY", 1, 1, &key)))
+		return rc;
+	if ((rc = check_key(argv[0], key)))
 		return rc;
 	if ((rc = ctx_open(&c, argv[0], 0, "show a session")) != CLI_OK) {
 		ctx_close(&c);
 		return rc;
 	}
-	rc = cs_store_get(c.store, argv[1], &r);
+	rc = cs_store_get(c.store, key, &r);
 	if (rc == CS_ERR_NOT_FOUND) {
 		fprintf(stderr, "csess: sessions show: no such session\n");
 		rc = CLI_NO;
@@ -168,7 +213,7 @@ cmd_show(int argc, char **argv)
 		rc = store_fail(&c, argv[0], rc);
 	else {
 		printf("{\"key\":\"%s\",\"expire\":%lld,\"version\":%llu",
-		    argv[1], (long long)r.expire, (unsigned long long)r.version);
+		    key, (long long)r.expire, (unsigned long long)r.version);
 		if (r.user)
 			print_json_string(",\"user\":", r.user);
 		printf(",\"data\":%s}\n", r.data_len ? r.data : "{}");
@@ -182,16 +227,18 @@ cmd_show(int argc, char **argv)
 static int
 cmd_delete(int argc, char **argv)
 {
+	const char *key;
 	struct ctx c;
 	int rc;
 
-	if (argc != 2)
-		return cli_fail("usage: csess sessions delete KEY");
-	if ((rc = check_key(argv[0], argv[1])))
+	if ((rc = cli_words(argc, argv, 1, "sessions delete",
+	    "csess sessions delete KEY", 1, 1, &key)))
+		return rc;
+	if ((rc = check_key(argv[0], key)))
 		return rc;
 	if ((rc = ctx_open(&c, argv[0], 0, "delete a session by key")) ==
 	    CLI_OK) {
-		rc = cs_store_delete(c.store, argv[1]);
+		rc = cs_store_delete(c.store, key);
 		if (rc == CS_ERR_NOT_FOUND) {
 			fprintf(stderr, "csess: sessions delete: no such session\n");
 			rc = CLI_NO;
@@ -202,22 +249,44 @@ cmd_delete(int argc, char **argv)
 	return rc;
 }
 
+/* False only when the users table answers that name is not there. */
+static bool
+known_user(const struct cs_config *cfg, const char *name)
+{
+	struct cs_user u;
+	int rc = cs_user_get(cfg, name, &u);
+
+	if (rc == CS_OK)
+		cs_user_free(&u);
+	return rc != CS_ERR_NOT_FOUND;
+}
+
+/*
+ * Revoke every session of NAME; prints how many.  A name that has no
+ * sessions and no user record is a negative answer: most likely a typo,
+ * which "0" would hide.
+ */
 static int
 cmd_revoke_user(int argc, char **argv)
 {
+	const char *name;
 	uint64_t n;
 	struct ctx c;
 	int rc;
 
-	if (argc != 2)
-		return cli_fail("usage: csess sessions revoke-user NAME");
-	if (argv[1][0] == '\0' || strlen(argv[1]) > CS_LMDB_USER_MAX)
+	if ((rc = cli_words(argc, argv, 1, "sessions revoke-user",
+	    "csess sessions revoke-user NAME", 1, 1, &name)))
+		return rc;
+	if (name[0] == '\0' || strlen(name) > CS_LMDB_USER_MAX)
 		return cli_fail("sessions revoke-user: user name must be 1 to %d "
 		    "bytes", CS_LMDB_USER_MAX);
 	if ((rc = ctx_open(&c, argv[0], CS_STORE_USER_INDEX,
 	    "find a user's sessions")) == CLI_OK) {
-		if ((rc = cs_store_revoke_user(c.store, argv[1], &n)) != CS_OK)
+		if ((rc = cs_store_revoke_user(c.store, name, &n)) != CS_OK)
 			rc = store_fail(&c, argv[0], rc);
+		else if (n == 0 && !known_user(&c.cfg, name))
+			rc = cli_msg(CLI_NO, "sessions revoke-user: no such user "
+			    "and no sessions of %s", name);
 		else
 			printf("%llu\n", (unsigned long long)n);
 	}
@@ -238,8 +307,9 @@ cmd_stats(int argc, char **argv)
 	struct ctx c;
 	int rc;
 
-	if (argc != 1)
-		return cli_fail("usage: csess sessions stats");
+	if ((rc = cli_words(argc, argv, 1, "sessions stats",
+	    "csess sessions stats", 0, 0, NULL)))
+		return rc;
 	if ((rc = ctx_open(&c, argv[0], 0, "report statistics")) == CLI_OK &&
 	    (rc = cs_store_stats(c.store, cs_now(), print_stat, NULL)) != CS_OK)
 		rc = store_fail(&c, argv[0], rc);
@@ -254,23 +324,58 @@ print_problem(void *arg, const char *line)
 	printf("%s\n", line);
 }
 
+/* What verify went through, from the engine's figures (when it has any). */
+struct counted {
+	uint64_t	sessions, entries;
+	bool		known;
+};
+
+static void
+count_stat(void *arg, const char *name, uint64_t value)
+{
+	struct counted *k = arg;
+
+	if (!strcmp(name, "sessions")) {
+		k->sessions = value;
+		k->known = true;
+	} else if (!strcmp(name, "expiry_entries") ||
+	    !strcmp(name, "user_entries"))
+		k->entries += value;
+}
+
+/* Problems (one a line), then one summary line; exit 1 when any. */
 static int
 cmd_verify(int argc, char **argv)
 {
+	struct counted k = { 0, 0, false };
 	uint64_t problems;
 	struct ctx c;
 	int rc;
 
-	if (argc != 1)
-		return cli_fail("usage: csess sessions verify");
+	if ((rc = cli_words(argc, argv, 1, "sessions verify",
+	    "csess sessions verify", 0, 0, NULL)))
+		return rc;
 	if ((rc = ctx_open(&c, argv[0], 0, "verify its store")) == CLI_OK) {
 		rc = cs_store_verify(c.store, print_problem, NULL, &problems);
 		if (rc != CS_OK)
 			rc = store_fail(&c, argv[0], rc);
-		else if (problems > 0) {
-			fprintf(stderr, "csess: sessions verify: %llu "
-			    "inconsistencies\n", (unsigned long long)problems);
-			rc = CLI_NO;
+		else {
+			if (cs_store_stats(c.store, cs_now(), count_stat, &k) ==
+			    CS_OK && k.known)
+				printf("%llu sessions, %llu index entries checked: ",
+				    (unsigned long long)k.sessions,
+				    (unsigned long long)k.entries);
+			else
+				printf("store checked: ");
+			if (problems == 0)
+				printf("OK\n");
+			else {
+				printf("%llu problem%s\n",
+				    (unsigned long long)problems,
+				    problems == 1 ? "" : "s");
+				rc = cli_msg(CLI_NO, "sessions verify: %llu "
+				    "inconsistencies", (unsigned long long)problems);
+			}
 		}
 	}
 	ctx_close(&c);
@@ -293,6 +398,39 @@ parse_count(const char *s, size_t *out)
 	return true;
 }
 
+#define CLEAR_USAGE	"csess sessions clear-expired [--batch N] [--dry-run] [--verbose]"
+
+static int
+clear_options(int argc, char **argv, size_t *batch, bool *dry, bool *verbose)
+{
+	static const struct option opts[] = {
+		{ "batch", required_argument, NULL, 'b' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli_args a;
+	const char *v;
+	int o;
+
+	cli_args_init(&a, argc, argv, 1, opts, "clear-expired", CLEAR_USAGE);
+	while ((o = cli_arg(&a, &v)) != CLI_ARG_END) {
+		if (o == 'n')
+			*dry = true;
+		else if (o == 'v')
+			*verbose = true;
+		else if (o == 'b' && !parse_count(v, batch))
+			return cli_fail("clear-expired: --batch takes a number "
+			    "from 1 to 1000000");
+		else if (o == CLI_ARG_WORD)
+			return cli_fail("clear-expired: unexpected '%s' (usage: "
+			    CLEAR_USAGE ")", v);
+		else if (o != 'b')
+			return cli_arg_status(o);
+	}
+	return CLI_OK;
+}
+
 /* For cron: quiet on success; exit 1 when a batch failed part-way, 2 when
  * the store could not be opened at all. */
 static int
@@ -302,21 +440,10 @@ cmd_clear_expired(int argc, char **argv)
 	size_t batch = 1000;
 	bool dry = false, verbose = false;
 	struct ctx c;
-	int i, rc;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--dry-run"))
-			dry = true;
-		else if (!strcmp(argv[i], "--verbose"))
-			verbose = true;
-		else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
-			if (!parse_count(argv[++i], &batch))
-				return cli_fail("clear-expired: --batch takes a "
-				    "number from 1 to 1000000");
-		} else
-			return cli_fail("usage: clear-expired [--batch N] "
-			    "[--dry-run] [--verbose]");
-	}
+	if ((rc = clear_options(argc, argv, &batch, &dry, &verbose)))
+		return rc;
 	if ((rc = ctx_open(&c, argv[0], 0, "clear expired sessions")) !=
 	    CLI_OK) {
 		ctx_close(&c);
@@ -348,8 +475,9 @@ cmd_export(int argc, char **argv)
 	struct ctx c;
 	int rc;
 
-	if (argc != 1)
-		return cli_fail("usage: csess sessions export");
+	if ((rc = cli_words(argc, argv, 1, "sessions export",
+	    "csess sessions export", 0, 0, NULL)))
+		return rc;
 	if ((rc = ctx_open(&c, argv[0], CS_STORE_ENUMERATE,
 	    "export sessions")) == CLI_OK &&
 	    (rc = cs_store_export(c.store, stdout)) != CS_OK)
@@ -361,6 +489,7 @@ cmd_export(int argc, char **argv)
 static int
 cmd_import(int argc, char **argv)
 {
+	const char *path;
 	char err[512];
 	uint64_t n;
 	size_t bad;
@@ -368,12 +497,13 @@ cmd_import(int argc, char **argv)
 	FILE *f;
 	int rc;
 
-	if (argc != 2)
-		return cli_fail("usage: csess sessions import FILE (- for stdin)");
-	if (!strcmp(argv[1], "-"))
+	if ((rc = cli_words(argc, argv, 1, "sessions import",
+	    "csess sessions import FILE (- for stdin)", 1, 1, &path)))
+		return rc;
+	if (CLI_STDIN(path))
 		f = stdin;
-	else if ((f = fopen(argv[1], "r")) == NULL)
-		return cli_fail("sessions import: %s: %s", argv[1],
+	else if ((f = fopen(path, "r")) == NULL)
+		return cli_fail("sessions import: %s: %s", path,
 		    strerror(errno));
 	if ((rc = ctx_open(&c, argv[0], 0, "import sessions")) == CLI_OK) {
 		rc = cs_store_import(c.store, f, &n, &bad, err, sizeof(err));
@@ -410,17 +540,24 @@ static const struct {
 	{ "import", cmd_import },
 };
 
+#define SESSIONS_USAGE	"csess sessions list [--epoch] | show KEY | delete KEY" \
+	" | revoke-user NAME | stats | verify | clear-expired [--batch N]" \
+	" [--dry-run] [--verbose] | export | import FILE|-"
+
 int
 cli_sessions(int argc, char **argv)
 {
 	size_t i;
 
+	if (argc >= 2 && !strcmp(argv[1], "--help")) {
+		puts("usage: " SESSIONS_USAGE);
+		return CLI_HELP;
+	}
 	if (argc < 2)
-		return cli_fail("usage: csess sessions list | show KEY | delete KEY"
-		    " | revoke-user NAME | stats | verify | clear-expired "
-		    "[--batch N] [--dry-run] [--verbose] | export | import FILE");
+		return cli_fail("usage: " SESSIONS_USAGE);
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].run(argc - 1, argv + 1);
-	return cli_fail("sessions: unknown command '%s'", argv[1]);
+	return cli_fail("sessions: unknown command '%s' (usage: "
+	    SESSIONS_USAGE ")", argv[1]);
 }

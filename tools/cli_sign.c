@@ -11,7 +11,16 @@
 #include "cli.h"
 #include "csess_test.h"
 
-#define STDIN_MAX	65536	/* a password, not a file */
+#define STDIN_MAX	65536	/* a password or a value, not a file */
+
+#define SIGN_USAGE	"csess sign [--salt S] [--timestamp] VALUE|-"
+#define UNSIGN_USAGE	"csess unsign [--salt S] [--timestamp] [--max-age N] SIGNED|-"
+#define DUMPS_USAGE	"csess dumps [--salt S] [--compress] JSON|-"
+#define LOADS_USAGE	"csess loads [--salt S] [--max-age N] TOKEN|-"
+#define SCSET_USAGE	"csess signed-cookie set NAME VALUE [--salt S] " \
+	"[--max-age N] [--expires HTTP-DATE] [--path P] [--domain D] " \
+	"[--secure] [--httponly] [--samesite S] [--partitioned]"
+#define SCGET_USAGE	"csess signed-cookie get NAME [--salt S] [--max-age N]"
 
 /* Options the signing commands share; NULL/-1 when not given. */
 struct opts {
@@ -47,82 +56,89 @@ parse_count(const char *opt, const char *s, int64_t max, int64_t *out)
 }
 
 /*
- * Whether a is the option name taking a value, as "--name VALUE" (the value
- * is the next word) or "--name=VALUE", as the cookie options are written.
- * 1 with *val set, 0 when a is another option, -1 when the value is missing
- * (message printed).
- */
-static int
-opt_value(const char *a, const char *name, int argc, char **argv, int *i,
-    const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(a, name, n) != 0)
-		return 0;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		return 1;
-	}
-	if (a[n] != '\0')
-		return 0;
-	if (*i + 1 >= argc) {
-		cli_fail("%s needs a value", name);
-		return -1;
-	}
-	*val = argv[++*i];
-	return 1;
-}
-
-/*
- * argv[first..): the options in allowed, and at most maxwords other words.
- * "--" ends the options, so a VALUE that starts with "--" can be passed.
+ * argv[first..): the options in allowed, and at most maxwords other words,
+ * by the shared convention (cli_args.c).  A word "-" is read from stdin
+ * (one line, its newline dropped) for the commands that take a value.
  */
 static int
 parse_opts(int argc, char **argv, int first, unsigned allowed, int maxwords,
-    struct opts *o)
+    const char *usage, struct opts *o)
 {
-	bool dashdash = false;
+	static const struct { struct option opt; unsigned bit; } all[] = {
+		{ { "salt", required_argument, NULL, 's' }, O_SALT },
+		{ { "timestamp", no_argument, NULL, 't' }, O_TIMESTAMP },
+		{ { "max-age", required_argument, NULL, 'm' }, O_MAX_AGE },
+		{ { "compress", no_argument, NULL, 'c' }, O_COMPRESS },
+		{ { "iterations", required_argument, NULL, 'i' }, O_ITERATIONS },
+	};
+	struct option opts[sizeof(all) / sizeof(all[0]) + 1];
+	struct cli_args a;
 	const char *v;
 	int64_t n;
-	int i, m;
+	size_t i, k = 0;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->max_age = -1;
 	o->iterations = -1;
-	for (i = first; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (dashdash || strncmp(a, "--", 2) != 0) {
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (allowed & all[i].bit)
+			opts[k++] = all[i].opt;
+	memset(&opts[k], 0, sizeof(opts[k]));
+	cli_args_init(&a, argc, argv, first, opts, argv[0], usage);
+	while ((c = cli_arg(&a, &v)) != CLI_ARG_END) {
+		switch (c) {
+		case CLI_ARG_WORD:
 			if (o->nwords >= maxwords)
-				return cli_fail("%s: too many arguments", argv[0]);
-			o->words[o->nwords++] = a;
-		} else if (!strcmp(a, "--"))
-			dashdash = true;
-		else if ((allowed & O_SALT) &&
-		    (m = opt_value(a, "--salt", argc, argv, &i, &v)) != 0) {
-			if (m < 0)
-				return CLI_USAGE;
+				return cli_fail("%s: too many arguments (usage: %s)",
+				    argv[0], usage);
+			o->words[o->nwords++] = v;
+			break;
+		case 's':
 			o->salt = v;
-		} else if ((allowed & O_TIMESTAMP) && !strcmp(a, "--timestamp"))
+			break;
+		case 't':
 			o->timestamp = true;
-		else if ((allowed & O_COMPRESS) && !strcmp(a, "--compress"))
+			break;
+		case 'c':
 			o->compress = true;
-		else if ((allowed & O_MAX_AGE) &&
-		    (m = opt_value(a, "--max-age", argc, argv, &i, &v)) != 0) {
-			if (m < 0 || parse_count("--max-age", v, INT64_MAX / 2,
-			    &o->max_age))
+			break;
+		case 'm':
+			if (parse_count("--max-age", v, INT64_MAX / 2, &o->max_age))
 				return CLI_USAGE;
-		} else if ((allowed & O_ITERATIONS) &&
-		    (m = opt_value(a, "--iterations", argc, argv, &i, &v)) != 0) {
-			if (m < 0 || parse_count("--iterations", v, 100000000, &n))
+			break;
+		case 'i':
+			if (parse_count("--iterations", v, 100000000, &n))
 				return CLI_USAGE;
 			if (n < 1)
 				return cli_fail("--iterations must be at least 1");
 			o->iterations = (long)n;
-		} else
-			return cli_fail("%s: unknown option %s", argv[0], a);
+			break;
+		default:
+			return cli_arg_status(c);
+		}
 	}
+	return CLI_OK;
+}
+
+/* The value operand: itself, or for "-" one line of stdin (kept in buf). */
+static int
+value_of(const char *cmd, const char *word, struct cs_buf *buf,
+    const char **val, size_t *len)
+{
+	int rc;
+
+	if (!CLI_STDIN(word)) {
+		*val = word;
+		*len = strlen(word);
+		return CLI_OK;
+	}
+	if ((rc = cli_read_stdin(buf, STDIN_MAX)) != CS_OK)
+		return cli_fail("%s: cannot read the value from stdin: %s", cmd,
+		    cs_strerror(rc));
+	cli_chomp(buf);
+	*val = buf->data;
+	*len = buf->len;
 	return CLI_OK;
 }
 
@@ -193,22 +209,28 @@ int
 cli_sign(int argc, char **argv)
 {
 	struct cs_config cfg;
+	struct cs_buf in = {0};
+	const char *val;
+	size_t len;
 	struct cs_signer s;
 	struct cs_buf out = {0};
 	struct opts o;
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_TIMESTAMP, 1, &o)))
+	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_TIMESTAMP, 1,
+	    SIGN_USAGE, &o)))
 		return rc;
 	if (o.nwords != 1)
-		return cli_fail("usage: csess sign [--salt S] [--timestamp] VALUE");
-	if ((rc = load_signer(&cfg, &s))) {
+		return cli_fail("usage: " SIGN_USAGE);
+	if ((rc = load_signer(&cfg, &s)) ||
+	    (rc = value_of("sign", o.words[0], &in, &val, &len))) {
 		cs_config_free(&cfg);
 		return rc;
 	}
 	s.salt = o.salt;
 	s.timestamp = o.timestamp;
-	rc = cs_sign(&s, o.words[0], strlen(o.words[0]), &out);
+	rc = cs_sign(&s, val, len, &out);
+	cs_buf_free(&in);
 	return finish("sign", rc, &out, &cfg);
 }
 
@@ -216,27 +238,31 @@ int
 cli_unsign(int argc, char **argv)
 {
 	struct cs_config cfg;
+	struct cs_buf in = {0};
+	const char *val;
+	size_t len;
 	struct cs_signer s;
 	struct cs_buf out = {0};
 	struct opts o;
 	int rc;
 
 	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_TIMESTAMP | O_MAX_AGE,
-	    1, &o)))
+	    1, UNSIGN_USAGE, &o)))
 		return rc;
 	if (o.nwords != 1)
-		return cli_fail("usage: csess unsign [--salt S] [--timestamp] "
-		    "[--max-age N] SIGNED");
+		return cli_fail("usage: " UNSIGN_USAGE);
 	/* Django's plain Signer has no max_age: say so rather than ignore it. */
 	if (o.max_age >= 0 && !o.timestamp)
 		return cli_fail("unsign: --max-age needs --timestamp");
-	if ((rc = load_signer(&cfg, &s))) {
+	if ((rc = load_signer(&cfg, &s)) ||
+	    (rc = value_of("unsign", o.words[0], &in, &val, &len))) {
 		cs_config_free(&cfg);
 		return rc;
 	}
 	s.salt = o.salt;
 	s.timestamp = o.timestamp;
-	rc = cs_unsign(&s, o.words[0], strlen(o.words[0]), o.max_age, &out);
+	rc = cs_unsign(&s, val, len, o.max_age, &out);
+	cs_buf_free(&in);
 	return finish("unsign", rc, &out, &cfg);
 }
 
@@ -244,21 +270,27 @@ int
 cli_dumps(int argc, char **argv)
 {
 	struct cs_config cfg;
+	struct cs_buf in = {0};
+	const char *val;
+	size_t len;
 	struct cs_signer s;
 	struct cs_buf out = {0};
 	struct opts o;
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_COMPRESS, 1, &o)))
+	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_COMPRESS, 1,
+	    DUMPS_USAGE, &o)))
 		return rc;
 	if (o.nwords != 1)
-		return cli_fail("usage: csess dumps [--salt S] [--compress] JSON");
-	if ((rc = load_signer(&cfg, &s))) {
+		return cli_fail("usage: " DUMPS_USAGE);
+	if ((rc = load_signer(&cfg, &s)) ||
+	    (rc = value_of("dumps", o.words[0], &in, &val, &len))) {
 		cs_config_free(&cfg);
 		return rc;
 	}
 	s.salt = o.salt;
-	rc = cs_dumps(&s, o.words[0], strlen(o.words[0]), o.compress, &out);
+	rc = cs_dumps(&s, val, len, o.compress, &out);
+	cs_buf_free(&in);
 	if (rc == CS_ERR_INVALID) {
 		cs_config_free(&cfg);
 		return cli_fail("dumps: not valid JSON");
@@ -270,21 +302,27 @@ int
 cli_loads(int argc, char **argv)
 {
 	struct cs_config cfg;
+	struct cs_buf in = {0};
+	const char *val;
+	size_t len;
 	struct cs_signer s;
 	struct cs_buf out = {0};
 	struct opts o;
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_MAX_AGE, 1, &o)))
+	if ((rc = parse_opts(argc, argv, 1, O_SALT | O_MAX_AGE, 1,
+	    LOADS_USAGE, &o)))
 		return rc;
 	if (o.nwords != 1)
-		return cli_fail("usage: csess loads [--salt S] [--max-age N] TOKEN");
-	if ((rc = load_signer(&cfg, &s))) {
+		return cli_fail("usage: " LOADS_USAGE);
+	if ((rc = load_signer(&cfg, &s)) ||
+	    (rc = value_of("loads", o.words[0], &in, &val, &len))) {
 		cs_config_free(&cfg);
 		return rc;
 	}
 	s.salt = o.salt;
-	rc = cs_loads(&s, o.words[0], strlen(o.words[0]), o.max_age, &out);
+	rc = cs_loads(&s, val, len, o.max_age, &out);
+	cs_buf_free(&in);
 	if (rc == CS_ERR_INVALID) {
 		/* It verified, so it is ours, but it does not decode. */
 		cs_config_free(&cfg);
@@ -307,11 +345,11 @@ signed_cookie_get(int argc, char **argv)
 	const char *hdr;
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, 2, O_SALT | O_MAX_AGE, 1, &o)))
+	if ((rc = parse_opts(argc, argv, 2, O_SALT | O_MAX_AGE, 1,
+	    SCGET_USAGE, &o)))
 		return rc;
 	if (o.nwords != 1)
-		return cli_fail("usage: csess signed-cookie get NAME [--salt S] "
-		    "[--max-age N]");
+		return cli_fail("usage: " SCGET_USAGE);
 	if ((rc = load_signer(&cfg, &s))) {
 		cs_config_free(&cfg);
 		return rc;
@@ -344,35 +382,19 @@ signed_cookie_set(int argc, char **argv)
 	struct cs_signer s;
 	struct cs_set_cookie c;
 	struct cs_buf val = {0}, out = {0};
-	char **rest, *words[2];
+	char *words[2];
 	const char *salt = NULL;
 	int64_t now;
-	int i, m, n = 0, nwords, rc;
+	int nwords, rc;
 
-	if ((rest = calloc((size_t)argc + 1, sizeof(*rest))) == NULL)
-		return cli_fail("out of memory");
-	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if ((m = opt_value(argv[i], "--salt", argc, argv, &i, &salt)) < 0) {
-			free(rest);
-			return CLI_USAGE;
-		}
-		if (m == 0)
-			rest[n++] = argv[i];
-	}
-	for (; i < argc; i++)
-		rest[n++] = argv[i];
 	memset(&c, 0, sizeof(c));
 	/* Django's set_signed_cookie passes set_cookie's default, path='/'. */
 	c.path = "/";
-	rc = cli_cookie_options(n, rest, 2, &c, words, 2, &nwords);
-	free(rest);
-	if (rc != CLI_OK)
+	if ((rc = cli_cookie_options(argc, argv, 2, &c, &salt,
+	    "signed-cookie set", SCSET_USAGE, words, 2, &nwords)) != CLI_OK)
 		return rc;
 	if (nwords != 2)
-		return cli_fail("usage: csess signed-cookie set NAME VALUE "
-		    "[--salt S] [cookie options]");
+		return cli_fail("usage: " SCSET_USAGE);
 	if (words[0][0] == '\0')
 		return cli_fail("signed-cookie set: the cookie name is empty");
 	if ((rc = load_signer(&cfg, &s))) {
@@ -407,6 +429,10 @@ signed_cookie_set(int argc, char **argv)
 int
 cli_signed_cookie(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		puts("usage: " SCGET_USAGE "\n       " SCSET_USAGE);
+		return CLI_HELP;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "get"))
 		return signed_cookie_get(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "set"))
@@ -446,7 +472,9 @@ password_hash(int argc, char **argv)
 	long iter;
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, 2, O_SALT | O_ITERATIONS, 0, &o)))
+	if ((rc = parse_opts(argc, argv, 2, O_SALT | O_ITERATIONS, 0,
+	    "csess password hash [--iterations N] [--salt S] (password on stdin)",
+	    &o)))
 		return rc;
 	/* No control bytes either: the hash is printed as one line. */
 	if (o.salt && (o.salt[0] == '\0' || strchr(o.salt, '$') ||
@@ -478,7 +506,8 @@ password_check(int argc, char **argv)
 	const char *why;
 	int rc, ex;
 
-	if ((rc = parse_opts(argc, argv, 2, 0, 1, &o)))
+	if ((rc = parse_opts(argc, argv, 2, 0, 1,
+	    "csess password check HASH (password on stdin)", &o)))
 		return rc;
 	if (o.nwords != 1)
 		return cli_fail("usage: csess password check HASH (password on stdin)");
@@ -521,6 +550,12 @@ password_check(int argc, char **argv)
 int
 cli_password(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		puts("usage: csess password hash [--iterations N] [--salt S]\n"
+		    "       csess password check HASH\n"
+		    "(the password on stdin)");
+		return CLI_HELP;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "hash"))
 		return password_hash(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "check"))

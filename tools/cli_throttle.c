@@ -3,11 +3,9 @@
  * the login failure counters in the configured store, for an operator who
  * must see who is locked out, or let someone back in before the window ends.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -51,7 +49,7 @@ reset(const struct cs_config *cfg, const char *user, const char *addr)
 	return CLI_OK;
 }
 
-/* Options of "reset"; CLI_OK, or CLI_USAGE with the message printed. */
+/* Options of "reset"; CLI_OK, CLI_HELP, or CLI_USAGE with the message. */
 static int
 reset_options(int argc, char **argv, const char **user, const char **addr)
 {
@@ -60,23 +58,24 @@ reset_options(int argc, char **argv, const char **user, const char **addr)
 		{ "address", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct cli_args a;
+	const char *v;
 	int c;
 
 	*user = *addr = NULL;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	cli_args_init(&a, argc, argv, 1, opts, "throttle reset",
+	    "csess throttle reset [--user NAME] [--address ADDR]");
+	while ((c = cli_arg(&a, &v)) != CLI_ARG_END) {
 		if (c == 'u')
-			*user = optarg;
+			*user = v;
 		else if (c == 'a')
-			*addr = optarg;
+			*addr = v;
+		else if (c == CLI_ARG_WORD)
+			return cli_fail("throttle reset: unexpected '%s' (" USAGE ")",
+			    v);
 		else
-			return cli_fail("throttle reset: unknown or incomplete option "
-			    "'%s' (" USAGE ")", argv[optind - 1]);
+			return cli_arg_status(c);
 	}
-	if (optind != argc)
-		return cli_fail("throttle reset: unexpected '%s' (" USAGE ")",
-		    argv[optind]);
 	if (*user && !cs_username_valid(*user))
 		return cli_fail("throttle reset: invalid username '%s'", *user);
 	if (*addr && **addr == '\0')
@@ -93,12 +92,16 @@ cli_throttle(int argc, char **argv)
 
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		puts(USAGE);
-		return CLI_OK;
+		return CLI_HELP;
 	}
-	if (!strcmp(cmd, "list") ? argc != 2 : strcmp(cmd, "reset"))
+	if (!strcmp(cmd, "list"))
+		rc = cli_words(argc - 1, argv + 1, 1, "throttle list",
+		    "csess throttle list", 0, 0, NULL);
+	else if (!strcmp(cmd, "reset"))
+		rc = reset_options(argc - 1, argv + 1, &user, &addr);
+	else
 		return cli_fail(USAGE);
-	if (!strcmp(cmd, "reset") &&
-	    (rc = reset_options(argc - 1, argv + 1, &user, &addr)))
+	if (rc)
 		return rc;
 	if ((rc = cli_config(&cfg))) {
 		cs_config_free(&cfg);
@@ -106,9 +109,9 @@ cli_throttle(int argc, char **argv)
 	}
 	/* Inspect or maintain a store, never create one: a typo in the path
 	 * would otherwise list an empty new store. */
-	if (access(cfg.session_store, F_OK))
-		rc = cli_fail("throttle %s: no store at %s (SESSION_STORE)", cmd,
-		    cfg.session_store);
+	if ((rc = cli_existing_store(&cfg, !strcmp(cmd, "list") ?
+	    "throttle list" : "throttle reset")))
+		;
 	else if (!strcmp(cmd, "list"))
 		rc = list(&cfg);
 	else

@@ -1,6 +1,7 @@
 /*
  * cli_util.c -- helpers shared by the csess subcommands.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,8 @@ cli_msg(int status, const char *fmt, ...)
 int
 cli_flushed(int status)
 {
+	if (status == CLI_HELP)
+		status = CLI_OK;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (status == CLI_OK)
 			status = cli_fail("cannot write the output");
@@ -105,4 +108,14 @@ cli_chomp(struct cs_buf *b)
 	b->data[--b->len] = '\0';
 	if (b->len && b->data[b->len - 1] == '\r')
 		b->data[--b->len] = '\0';
+}
+
+int
+cli_existing_store(struct cs_config *cfg, const char *cmd)
+{
+	cfg->session_store_existing = true;
+	if (access(cfg->session_store, F_OK) != 0 && errno == ENOENT)
+		return cli_fail("%s: SESSION_STORE: no store at %s", cmd,
+		    cfg->session_store);
+	return CLI_OK;
 }

@@ -11,17 +11,17 @@ static const struct {
 	int (*run)(int, char **);
 	const char *usage;
 } commands[] = {
-	{ "cookie", cli_cookie, "cookie parse | cookie set NAME VALUE [options]" },
-	{ "sign", cli_sign, "sign [--salt S] [--timestamp] VALUE" },
-	{ "unsign", cli_unsign, "unsign [--salt S] [--timestamp] [--max-age N] SIGNED" },
-	{ "dumps", cli_dumps, "dumps [--salt S] [--compress] JSON" },
-	{ "loads", cli_loads, "loads [--salt S] [--max-age N] TOKEN" },
-	{ "signed-cookie", cli_signed_cookie, "signed-cookie get NAME | set NAME VALUE [options]" },
+	{ "cookie", cli_cookie, "cookie parse [HEADER|-] | cookie set NAME VALUE [cookie options]" },
+	{ "sign", cli_sign, "sign [--salt S] [--timestamp] VALUE|-" },
+	{ "unsign", cli_unsign, "unsign [--salt S] [--timestamp] [--max-age N] SIGNED|-" },
+	{ "dumps", cli_dumps, "dumps [--salt S] [--compress] JSON|-" },
+	{ "loads", cli_loads, "loads [--salt S] [--max-age N] TOKEN|-" },
+	{ "signed-cookie", cli_signed_cookie, "signed-cookie get NAME [--salt S] [--max-age N] | set NAME VALUE [--salt S] [cookie options]" },
 	{ "password", cli_password, "password hash [--iterations N] [--salt S] | check HASH" },
-	{ "user", cli_user, "user add|passwd|del NAME | list | import FILE" },
-	{ "sessions", cli_sessions, "sessions list|show|delete|revoke-user|stats|verify|clear-expired|export|import" },
+	{ "user", cli_user, "user add|passwd|del NAME | list | import FILE|-" },
+	{ "sessions", cli_sessions, "sessions list [--epoch] | show KEY | delete KEY | revoke-user NAME | stats | verify | clear-expired [--batch N] [--dry-run] [--verbose] | export | import FILE|-" },
 	{ "throttle", cli_throttle, "throttle list | reset [--user NAME] [--address ADDR]" },
-	{ "check", cli_check, "check [--strict]" },
+	{ "check", cli_check, "check [--strict] [--deploy]" },
 };
 
 static void
@@ -32,6 +32,8 @@ usage(FILE *f)
 	fputs("usage: csess COMMAND ...\n", f);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  csess %s\n", commands[i].usage);
+	fputs("Options: --opt VALUE or --opt=VALUE, anywhere; -- ends them; "
+	    "- is stdin;\nCOMMAND --help for one command.  See csess(1).\n", f);
 }
 
 int

@@ -89,6 +89,12 @@ struct cs_config {
 	bool		 signing_accept_sha1;		/* SIGNING_ACCEPT_SHA1: Django 3.2 legacy, false */
 	bool		 signed_cookie_salt_v2;		/* SIGNED_COOKIE_SALT: legacy (false) or v2 */
 	char		*trusted_proxies;		/* TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed, NULL: none */
+
+	/* Not a setting: set by a caller that inspects or maintains a store
+	 * (csess sessions list, user list, ...).  Opening then refuses a
+	 * missing SESSION_STORE ("SESSION_STORE: no store at PATH") instead
+	 * of creating an empty one, so a typo in the path is an error. */
+	bool		 session_store_existing;
 };
 
 /*

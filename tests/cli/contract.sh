@@ -68,8 +68,8 @@ full "sessions list to a full disk exits 2" sessions list
 full "sessions show to a full disk exits 2" sessions show abcdefghijklmnopqrstuvwxyz012345
 full "sessions stats to a full disk exits 2" sessions stats
 full "sessions export to a full disk exits 2" sessions export
-full "sessions revoke-user to a full disk exits 2" sessions revoke-user nobody
 printf 'pw\n' | "$CSESS" user add zoe
+full "sessions revoke-user to a full disk exits 2" sessions revoke-user zoe
 full "user list to a full disk exits 2" user list
 "$CSESS" check </dev/null >/dev/full 2>"$T/err"
 t_eq "check to a full disk exits 2, saying so last (warnings come first)" \
@@ -457,5 +457,46 @@ hash_of 'pw\r\n' "password hash drops a trailing CR LF" 'pw'
 hash_of 'pw\r' "password hash keeps a lone trailing CR (it is no line ending)" $'pw\r'
 hash_of 'pw\n\n' "password hash drops only one LF" $'pw\n'
 hash_of 'pw\n\r' "password hash keeps a CR after the LF" $'pw\n\r'
+
+# ---- one input convention -----------------------------------------------------------
+
+# Every command and subcommand: --help prints its usage on stdout, exit 0.
+for cmd in "cookie" "cookie parse" "cookie set" sign unsign dumps loads signed-cookie \
+    "signed-cookie get" "signed-cookie set" password "password hash" "password check" \
+    user "user add" "user passwd" "user del" "user list" "user import" sessions \
+    "sessions list" "sessions show" "sessions delete" "sessions revoke-user" \
+    "sessions stats" "sessions verify" "sessions clear-expired" "sessions export" \
+    "sessions import" throttle "throttle list" "throttle reset" check; do
+	run /dev/null $cmd --help
+	if [ "$RC" -eq 0 ] && grep -q '^usage: csess' "$T/out" && [ ! -s "$T/err" ]; then
+		t_pass "csess $cmd --help prints its usage on stdout, exit 0"
+	else
+		t_fail "csess $cmd --help prints its usage on stdout, exit 0" "exit $RC" \
+		    "out: $(head -c 200 "$T/out")" "err: $(head -c 200 "$T/err")"
+	fi
+done
+
+# A VALUE of - is read from stdin (one line): the same result as the argument.
+printf 'hello\n' >"$T/val"
+signed=$("$CSESS" sign --salt s hello)
+run "$T/val" sign --salt s -
+printed "sign - signs the line on stdin" "$signed"
+printf '%s\n' "$signed" >"$T/val"
+run "$T/val" unsign --salt=s -
+printed "unsign - with --salt=S reads stdin" "hello"
+printf '{"a": [1, 2]}\n' >"$T/val"
+run "$T/val" dumps -
+token=$(cat "$T/out")
+printf '%s\n' "$token" >"$T/val"
+run "$T/val" loads -
+printed "dumps - | loads - round trips" '{"a":[1,2]}'
+run /dev/null sign -- --looks-like-an-option
+printed "-- ends the options" "$("$CSESS" sign -- --looks-like-an-option </dev/null)"
+run /dev/null sign --sal s v
+refused "an abbreviated option is refused"
+run /dev/null sign --timestamp=1 v
+refused "a value for a flag is refused"
+run /dev/null unsign --max-age
+refused "an option without its value is refused"
 
 t_done

@@ -133,8 +133,15 @@ refused "parse honours COOKIE_MAX_PAIRS"
 printf 'a=1' >"$T/in"
 CSESS_COOKIE_MAX_PAIRS=zero run "$T/in" cookie parse
 refused "parse reports a bad limit setting"
-run /dev/null cookie parse extra
-refused "parse takes no arguments"
+run /dev/null cookie parse extra two
+refused "parse takes at most one argument"
+run /dev/null cookie parse 'a=1; b="x y"'
+t_eq "parse HEADER parses the argument instead of stdin" "0 $(printf 'a\t1\nb\tx y')" "$RC $(cat "$T/out")"
+printf 'a=1\n' >"$T/in"
+run "$T/in" cookie parse -
+t_eq "parse - reads stdin" "0 $(printf 'a\t1')" "$RC $(cat "$T/out")"
+run /dev/null cookie parse "$(head -c 9000 /dev/zero | tr '\0' a)=1"
+refused "parse HEADER is bounded like stdin"
 
 # ---- cookie set ----------------------------------------------------------------
 

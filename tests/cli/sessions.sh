@@ -29,12 +29,20 @@ t_eq "store file is created mode 0600" "600" "$(stat -c %a "$CSESS_SESSION_STORE
 t_eq "lock file is created mode 0600" "600" "$(stat -c %a "$CSESS_SESSION_STORE-lock")"
 t_eq "missing store directory is created 0700" "700" "$(stat -c %a "$T/db")"
 
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 out=$("$CSESS" sessions list)
-t_eq "list prints one line per session" "4" "$(printf '%s\n' "$out" | wc -l)"
-t_match "list line is key, expire, user, data size" \
-    "$A	$((now + 3600))	alice	27" "$out"
+t_eq "list prints a header line" "key	expire	user	size" "$(head -n 1 <<<"$out")"
+t_eq "list prints one line per session after it" "5" "$(printf '%s\n' "$out" | wc -l)"
+t_match "list line is key, expiry (ISO 8601 UTC), user, data size" \
+    "$A	$(iso $((now + 3600)))	alice	27" "$out"
 t_match "generated key appears in list with its user" \
-    $'[a-z0-9]{32}\t[0-9]+\tbob\t' "$out"
+    $'[a-z0-9]{32}\t[0-9T:-]+Z\tbob\t' "$out"
+out=$("$CSESS" sessions list --epoch)
+t_match "list --epoch keeps the expiry as epoch seconds" \
+    "$A	$((now + 3600))	alice	27" "$out"
+t_eq "list --help prints its usage on stdout" "usage: csess sessions list [--epoch]" \
+    "$("$CSESS" sessions list --help 2>&1)"
+t_eq "list --help exits 0" "0" "$("$CSESS" sessions list --help >/dev/null; echo $?)"
 
 out=$("$CSESS" sessions show "$A")
 t_match "show prints the full record as JSON" \
@@ -51,7 +59,8 @@ t_match "stats shows the map size" $'(^|\n)map_size\t[0-9]+(\n|$)' "$out"
 t_match "stats shows the file size" $'(^|\n)file_size\t[0-9]+(\n|$)' "$out"
 
 t_status "verify of a consistent store exits 0" 0 "$CSESS" sessions verify
-t_eq "verify of a consistent store prints nothing" "" "$("$CSESS" sessions verify 2>&1)"
+t_eq "verify of a consistent store prints one summary line" \
+    "4 sessions, 7 index entries checked: OK" "$("$CSESS" sessions verify 2>&1)"
 
 # Export, import into a second store, export again: same lines.
 "$CSESS" sessions export > "$T/out1.jsonl"
@@ -67,7 +76,7 @@ err=$(CSESS_SESSION_STORE=$T/db3/s.mdb "$CSESS" sessions import "$T/bad.jsonl" 2
 rc=$?
 t_eq "import of a bad line exits 2" "2" "$rc"
 t_match "import error names the line number" "line 2" "$err"
-t_eq "a failed import leaves nothing behind" "" \
+t_eq "a failed import leaves nothing behind (only list's header)" "key	expire	user	size" \
     "$(CSESS_SESSION_STORE=$T/db3/s.mdb "$CSESS" sessions list)"
 t_status "import of a missing file exits 2" 2 "$CSESS" sessions import "$T/nonexistent"
 
@@ -76,14 +85,19 @@ printf '{"key": "%s", "expire": %d, "user": "ev\\til\\nname\\\\", "data": {}}\n'
     CSESS_SESSION_STORE=$T/db4/s.mdb "$CSESS" sessions import - >/dev/null
 t_eq "list escapes control characters in user names" \
     "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee	$((now + 60))	ev\x09il\x0aname\x5c	2" \
-    "$(CSESS_SESSION_STORE=$T/db4/s.mdb "$CSESS" sessions list)"
+    "$(CSESS_SESSION_STORE=$T/db4/s.mdb "$CSESS" sessions list --epoch | tail -n +2)"
 
 # delete and revoke-user
 t_status "delete of a present key exits 0" 0 "$CSESS" sessions delete "$B"
 t_status "delete of a missing key exits 1" 1 "$CSESS" sessions delete "$B"
 t_status "delete of a malformed key exits 2" 2 "$CSESS" sessions delete "b"
 t_eq "revoke-user prints how many sessions went" "1" "$("$CSESS" sessions revoke-user alice)"
-t_eq "revoke-user of a user without sessions prints 0" "0" "$("$CSESS" sessions revoke-user alice)"
+out=$("$CSESS" sessions revoke-user alice 2>"$T/err"); rc=$?
+t_eq "revoke-user of a name with no user and no sessions is a negative answer (1)" "1 " "$rc $out"
+t_eq "...with one line on stderr" "csess: sessions revoke-user: no such user and no sessions of alice" \
+    "$(cat "$T/err")"
+echo pw | CSESS_PASSWORD_ITERATIONS=1 "$CSESS" user add carol
+t_eq "revoke-user of a user without sessions prints 0" "0" "$("$CSESS" sessions revoke-user carol)"
 t_status "show of a revoked session exits 1" 1 "$CSESS" sessions show "$A"
 
 # clear-expired: dry run, quiet by default, one summary line when verbose.
@@ -132,7 +146,7 @@ t_eq "clear-expired exits 1 when a batch fails part-way" "1" "$rc"
 t_match "and reports how far it got" "stopped after removing" "$err"
 export CSESS_SESSION_STORE_MAX_SIZE=8388608
 t_status "with room to grow the same sweep succeeds" 0 "$CLEAR"
-t_eq "and leaves no session behind" "" "$("$CSESS" sessions list)"
+t_eq "and leaves no session behind" "" "$("$CSESS" sessions list | tail -n +2)"
 unset CSESS_SESSION_STORE_MAP_SIZE CSESS_SESSION_STORE_MAX_SIZE
 
 # verify finds damage done from outside (here with liblmdb's mdb_load).
@@ -149,8 +163,9 @@ if command -v mdb_load >/dev/null; then
 	    "entry 1 for missing session g{32}" "$out"
 	t_match "verify reports a user entry pointing at another user's session" \
 	    "entry of mallory for session $A of another user" "$out"
-	t_eq "verify reports each inconsistency on its own line" "2" \
+	t_eq "verify reports each inconsistency on its own line, then a summary" "3" \
 	    "$(printf '%s\n' "$out" | wc -l)"
+	t_match "...that counts the problems" "checked: 2 problems$" "$(tail -n 1 <<<"$out")"
 	"$CSESS" sessions clear-expired
 	t_match "the sweep drops the stale expiry entry" \
 	    "entry of mallory" "$("$CSESS" sessions verify 2>/dev/null)"
@@ -168,7 +183,7 @@ if command -v mdb_load >/dev/null; then
 	  head -c 65537 /dev/zero | tr '\0' u; echo; } |
 	    mdb_load -n -T -s sessions "$CSESS_SESSION_STORE"
 	out=$("$CSESS" sessions list)
-	t_eq "list skips a record whose user length is damaged" "0 1" \
+	t_eq "list skips a record whose user length is damaged" "0 2" \
 	    "$? $(printf '%s\n' "$out" | wc -l)"
 	out=$("$CSESS" sessions export)
 	t_eq "export skips it too" "0 1" "$? $(printf '%s\n' "$out" | wc -l)"
@@ -197,6 +212,39 @@ t_status "clear-expired on it has nothing to do" 0 \
     env CSESS_SESSION_ENGINE=signed_cookies CSESS_SECRET_KEY=k \
     "$CSESS" sessions clear-expired
 t_status "unknown subcommand exits 2" 2 "$CSESS" sessions frobnicate
+
+# Inspecting commands open an existing store, never create one.
+for cmd in "list" "show $A" "delete $A" "revoke-user alice" "stats" "verify" \
+    "export" "clear-expired"; do
+	err=$(CSESS_SESSION_STORE=$T/typo/s.mdb "$CSESS" sessions $cmd 2>&1 >/dev/null)
+	t_eq "sessions $cmd on a missing store exits 2 naming it" \
+	    "2 csess: sessions ${cmd%% *}: SESSION_STORE: no store at $T/typo/s.mdb" "$? $err"
+done
+err=$(CSESS_SESSION_STORE=$T/typo/s.mdb "$CLEAR" 2>&1 >/dev/null)
+t_eq "bin/clear-expired on a missing store exits 2 naming it" \
+    "2 csess: sessions clear-expired: SESSION_STORE: no store at $T/typo/s.mdb" "$? $err"
+t_eq "...and none of them created it" "no" "$([ -e "$T/typo" ] && echo yes || echo no)"
+
+# The export | import pipe, and the options convention.
+echo '{"key": "ffffffffffffffffffffffffffffffff", "expire": 4102444800, "data": {}}' |
+    CSESS_SESSION_STORE=$T/p1/s.mdb "$CSESS" sessions import - >/dev/null
+out=$(CSESS_SESSION_STORE=$T/p1/s.mdb "$CSESS" sessions export |
+    CSESS_SESSION_STORE=$T/p2/s.mdb "$CSESS" sessions import -)
+t_eq "sessions export | sessions import - copies a store" "1" "$out"
+t_match "...every session" "^ffffffffffffffffffffffffffffffff	2100-01-01T00:00:00Z	" \
+    "$(CSESS_SESSION_STORE=$T/p2/s.mdb "$CSESS" sessions list | tail -n +2)"
+t_match "clear-expired takes --batch=N" "^removed 0, " \
+    "$(CSESS_SESSION_STORE=$T/p2/s.mdb "$CLEAR" --batch=5 --verbose)"
+t_status "an abbreviated option is not an option (2)" 2 "$CLEAR" --verb
+t_status "a value for a flag is a usage error (2)" 2 "$CLEAR" --dry-run=yes
+t_status "an option missing its value is a usage error (2)" 2 "$CLEAR" --batch
+for sub in list show delete revoke-user stats verify clear-expired export import; do
+	out=$("$CSESS" sessions $sub --help 2>"$T/err"); rc=$?
+	t_eq "sessions $sub --help prints its usage on stdout, exit 0" "0 usage: " \
+	    "$rc ${out:0:7}$(cat "$T/err")"
+done
+t_status "sessions --help exits 0" 0 "$CSESS" sessions --help
+t_status "bin/clear-expired --help exits 0" 0 "$CLEAR" --help
 t_status "no subcommand exits 2" 2 "$CSESS" sessions
 
 t_done

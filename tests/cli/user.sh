@@ -89,4 +89,88 @@ t_status "re-import of the same hashes succeeds" 0 "$CSESS" user import "$T/user
 t_status "...and dave's session stays" 0 "$CSESS" sessions show keepmekeepmekeepmekeepmekeepme01
 t_status "usage without a subcommand (2)" 2 "$CSESS" user
 t_status "import of a missing file (2)" 2 "$CSESS" user import "$T/nope.txt"
+# On a terminal: two prompts without echo (a pty stands in for the operator).
+cat > "$T/ttyask.py" <<'PY'
+import os, pty, sys, time
+first, second = sys.argv[1], sys.argv[2]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[3], sys.argv[3:])
+seen = b""
+def until(text):
+    global seen
+    end = time.time() + 10
+    while text not in seen and time.time() < end:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return text in seen
+ok = until(b"Password: ")
+os.write(fd, first.encode() + b"\n")
+ok = ok and until(b"Password (again): ")
+os.write(fd, second.encode() + b"\n")
+until(b"\x00never")
+for _ in range(100):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.1)
+else:
+    os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+sys.stdout.write("%d %s %s\n" % (os.waitstatus_to_exitcode(status), "prompted" if ok else "no-prompt",
+                 "echoed" if first.encode() in seen else "hidden"))
+sys.stdout.write(seen.decode(errors="replace").replace("\r", "").replace("\n", "|") + "\n")
+PY
+out=$(python3 "$T/ttyask.py" tty-secret-1 tty-secret-1 "$CSESS" user add tina)
+t_eq "user add on a terminal prompts twice without echo" "0 prompted hidden" "$(head -n 1 <<<"$out")"
+stored_hash() {
+	mdb_dump -n -s users -p "$CSESS_SESSION_STORE" | python3 -c '
+import json, sys
+lines = [l.strip() for l in sys.stdin]
+for i, l in enumerate(lines):
+    if l == sys.argv[1]:
+        print(json.loads(lines[i + 1].replace("\\\\", "\\"))["password"])' "$1"
+}
+t_status "...and the password it read is the one stored" 0 \
+    sh -c "echo tty-secret-1 | '$CSESS' password check '$(stored_hash tina)'"
+out=$(python3 "$T/ttyask.py" tty-secret-2 tty-secret-2 "$CSESS" user passwd tina)
+t_eq "user passwd on a terminal prompts twice too" "0 prompted hidden" "$(head -n 1 <<<"$out")"
+out=$(python3 "$T/ttyask.py" one-thing another "$CSESS" user passwd tina)
+t_eq "different answers are refused (2)" "2 prompted hidden" "$(head -n 1 <<<"$out")"
+t_match "...saying the passwords do not match" "csess: passwords do not match" "$(tail -n 1 <<<"$out")"
+out=$(python3 "$T/ttyask.py" "" "" "$CSESS" user add tom)
+t_eq "an empty password on the terminal is refused (2)" "2" "${out%% *}"
+t_status "...and no user was added" 1 "$CSESS" user del tom
+
+# "-" is stdin wherever a FILE is taken.
+printf 'uma:%s\n' "$django_hash" | "$CSESS" user import - 2>"$T/err"
+t_eq "user import - reads stdin" "0 " "$? $(cat "$T/err")"
+t_match "...and stores its users" "uma" "$("$CSESS" user list)"
+printf 'vic:%s\nbad line\n' "$django_hash" | "$CSESS" user import - 2>"$T/err"
+t_eq "a bad line on stdin is named as stdin:N (2)" "2 csess: stdin:2: expected name:pbkdf2_sha256\$iterations\$salt\$hash" \
+    "$? $(cat "$T/err")"
+t_eq "...and nothing of it is stored" "" "$("$CSESS" user list | grep -x vic)"
+
+# Inspecting or maintaining users never creates a store; adding may.
+for cmd in "list" "del alice" "passwd alice"; do
+	err=$(echo pw | CSESS_SESSION_STORE=$T/typo/s.mdb "$CSESS" user $cmd 2>&1 >/dev/null)
+	t_eq "user $cmd on a missing store exits 2 naming it" \
+	    "2 csess: user ${cmd%% *}: SESSION_STORE: no store at $T/typo/s.mdb" "$? $err"
+done
+t_eq "...and none of them created it" "no" "$([ -e "$T/typo" ] && echo yes || echo no)"
+echo pw | CSESS_SESSION_STORE=$T/new/s.mdb "$CSESS" user add wes
+t_eq "user add creates a new store" "0 wes" "$? $(CSESS_SESSION_STORE=$T/new/s.mdb "$CSESS" user list)"
+
+for sub in add passwd del list import; do
+	out=$("$CSESS" user $sub --help 2>"$T/err"); rc=$?
+	t_eq "user $sub --help prints its usage on stdout, exit 0" "0 usage: csess user $sub" \
+	    "$rc ${out:0:$((18 + ${#sub}))}$(cat "$T/err")"
+done
+t_status "user --help exits 0" 0 "$CSESS" user --help
+t_status "user add with two names is a usage error (2)" 2 sh -c "echo pw | '$CSESS' user add a b"
 t_done

@@ -454,6 +454,34 @@ Test(lmdb, unopenable_store_path_is_a_store_error_with_a_reason)
 	fx_close(&f);
 }
 
+Test(lmdb, an_inspecting_open_refuses_a_missing_store_and_creates_nothing)
+{
+	char err[512] = "", dir[400];
+	struct cs_store *st = NULL;
+	struct stat sb;
+	struct fx f;
+
+	fx_init(&f);
+	fx_config(&f, NULL, NULL, NULL);
+	f.cfg.session_store_existing = true;
+	cr_assert_eq(cs_store_open(&st, &f.cfg, err, sizeof(err)), CS_ERR_STORE);
+	cr_assert_null(st);
+	cr_assert(strstr(err, "no store at ") != NULL, "%s", err);
+	cr_assert(strstr(err, f.path) != NULL, "names the path: %s", err);
+	cr_assert_neq(stat(f.path, &sb), 0, "no store file was created");
+	snprintf(dir, sizeof(dir), "%s", f.path);
+	*strrchr(dir, '/') = '\0';
+	cr_assert_neq(stat(dir, &sb), 0, "no directory was created");
+	/* Once the store exists, the same configuration opens it. */
+	f.cfg.session_store_existing = false;
+	cr_assert_eq(cs_store_open(&st, &f.cfg, err, sizeof(err)), CS_OK);
+	cs_store_close(st);
+	f.cfg.session_store_existing = true;
+	cr_assert_eq(cs_store_open(&st, &f.cfg, err, sizeof(err)), CS_OK, "%s", err);
+	cs_store_close(st);
+	fx_close(&f);
+}
+
 Test(lmdb, two_stores_in_one_process_share_one_environment)
 {
 	struct cs_store *second;
