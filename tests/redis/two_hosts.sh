@@ -63,8 +63,10 @@ login b alice bad2 "$T/jar3"
 login a alice bad3 "$T/jar3"
 login b alice pw "$T/jar3"
 t_eq "the 4th attempt, on B, after failures on A and B: 429" 429 "$STATUS"
-CSESS_CONFIG=$T/b/csess.conf "$CSESS" throttle reset alice >/dev/null 2>&1 ||
-	echo pw | CSESS_CONFIG=$T/b/csess.conf "$CSESS" user passwd alice
+out=$(CSESS_CONFIG=$T/a/csess.conf "$CSESS" throttle list)
+t_match "throttle list on A shows the counter both hosts filled" "user	alice	3	" "$out"
+CSESS_CONFIG=$T/b/csess.conf "$CSESS" throttle reset --user alice
+t_eq "throttle reset on B (Redis) succeeds" 0 $?
 login a alice pw "$T/jar4"
 t_eq "after the reset on B, A lets alice in" 302 "$STATUS"
 
