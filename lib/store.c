@@ -23,6 +23,9 @@ static const struct engine {
 	{ "lmdb", cs_store_lmdb_open, &cs_store_lmdb_ops },
 	{ "signed_cookies", cs_store_signed_cookies_open,
 	    &cs_store_signed_cookies_ops },
+	{ "file", cs_store_file_open, &cs_store_file_ops },
+	{ "cache", cs_store_cache_open, &cs_store_cache_ops },
+	{ "cached_db", cs_store_cached_db_open, &cs_store_cached_db_ops },
 };
 
 static const struct engine *
