@@ -87,6 +87,7 @@ struct cs_mc {
 	pthread_mutex_t	 lock;
 	char		*url;
 	char		 err[512];
+	bool		 down;		/* the last call failed: logged once */
 };
 
 static int
@@ -221,7 +222,20 @@ failed(struct cs_mc *c, const char *op, memcached_return_t r)
 
 	snprintf(c->err, sizeof(c->err), "SESSION_CACHE_URL %s: %s: %s",
 	    c->url, op, why && *why ? why : mc.strerror(c->m, r));
+	/* One line per outage, not one per request of a FastCGI process. */
+	if (!c->down)
+		fprintf(stderr, "csess: session store: %s\n", c->err);
+	c->down = true;
 	return CS_ERR_STORE;
+}
+
+/* A call that reached the servers ends the outage. */
+static int
+reached(struct cs_mc *c, int rc)
+{
+	if (rc != CS_ERR_STORE)
+		c->down = false;
+	return rc;
 }
 
 static time_t
@@ -254,7 +268,7 @@ cs_mc_get(struct cs_mc *c, const char *key, char **val, size_t *len,
 	res = mc.fetch_result(c->m, NULL, &r);
 	if (res == NULL) {
 		rc = r == MEMCACHED_END || r == MEMCACHED_NOTFOUND ?
-		    CS_ERR_NOT_FOUND : failed(c, "get", r);
+		    reached(c, CS_ERR_NOT_FOUND) : failed(c, "get", r);
 		goto out;
 	}
 	*len = mc.result_length(res);
@@ -266,6 +280,7 @@ cs_mc_get(struct cs_mc *c, const char *key, char **val, size_t *len,
 		rc = CS_OK;
 	}
 	mc.result_free(res);
+	reached(c, rc);
 	/* Drain the end of the reply so the next command starts clean. */
 	while ((res = mc.fetch_result(c->m, NULL, &r)) != NULL)
 		mc.result_free(res);
@@ -300,6 +315,7 @@ store(struct cs_mc *c, enum store_op op, const char *key, const char *val,
 	else if (r != MEMCACHED_SUCCESS)
 		rc = failed(c, op == OP_ADD ? "add" : op == OP_SET ? "set" :
 		    "cas", r);
+	reached(c, rc);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
@@ -337,6 +353,7 @@ cs_mc_del(struct cs_mc *c, const char *key, bool *found)
 		*found = r == MEMCACHED_SUCCESS;
 	if (r != MEMCACHED_SUCCESS && r != MEMCACHED_NOTFOUND)
 		rc = failed(c, "delete", r);
+	reached(c, rc);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }

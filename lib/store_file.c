@@ -54,6 +54,7 @@ struct file_store {
 	char		*dir;		/* for messages */
 	struct cs_signer signer;
 	char		 err[PATH_MAX + 128];
+	bool		 down;		/* the last call failed: logged once */
 };
 
 /* A session file's name: the cookie name, then the key. */
@@ -81,6 +82,10 @@ fail(struct file_store *fs, const char *what, const char *name, int e)
 {
 	snprintf(fs->err, sizeof(fs->err), "SESSION_FILE_PATH %s: %s %s: %s",
 	    fs->dir, what, name, strerror(e));
+	/* One line per outage (a full disk, a directory made read-only). */
+	if (!fs->down)
+		fprintf(stderr, "csess: session store: %s\n", fs->err);
+	fs->down = true;
 	return CS_ERR_STORE;
 }
 
@@ -327,6 +332,7 @@ write_tmp(struct file_store *fs, const struct fname *n, const char *data,
 		goto out;
 	}
 	*version = version_of(&sb);
+	fs->down = false;
 	rc = CS_OK;
 out:
 	cs_buf_free(&tok);
