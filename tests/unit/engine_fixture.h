@@ -185,6 +185,35 @@ eng_close(struct eng *e)
 		fprintf(stderr, "could not remove %s\n", e->dir);
 }
 
+/* Send stderr to a file in e->dir, to count the lines logged. */
+static inline void
+eng_stderr_capture(struct eng *e)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s.stderr", e->dir);
+	fflush(stderr);
+	cr_assert_not_null(freopen(path, "w", stderr));
+}
+
+/* Lines logged since eng_stderr_capture that contain needle. */
+static inline int
+eng_stderr_lines(struct eng *e, const char *needle)
+{
+	char path[300], line[1024];
+	int n = 0;
+	FILE *f;
+
+	fflush(stderr);
+	snprintf(path, sizeof(path), "%s.stderr", e->dir);
+	cr_assert_not_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	unlink(path);
+	return n;
+}
+
 /* Save a new record under key (NULL: generated; returned malloc'd). */
 static inline char *
 eng_create(struct eng *e, const char *key, const char *data, int64_t expire,
