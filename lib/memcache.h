@@ -57,6 +57,13 @@ int	 cs_mc_value_encode(const struct cs_config *, const struct cs_record *,
 int	 cs_mc_value_decode(const struct cs_config *, const char *val,
 	    size_t len, struct cs_record *out);
 
+/* prefix + key into out (CS_MC_KEY_MAX); false for a key of another
+ * shape, which never reaches the server. */
+#define CS_MC_KEY_MAX	(64 + CS_SESSION_KEY_LEN)
+bool	 cs_mc_session_key(const char *prefix, const char *key, char *out);
+/* CS_ERR_CONFIG (err says so) when cfg has no SECRET_KEY to sign with. */
+int	 cs_mc_need_secret(const struct cs_config *, char *err, size_t errlen);
+
 #pragma GCC visibility pop
 
 #endif

@@ -17,6 +17,7 @@
  * memcached "add" (never overwrites), update a "cas" on the version read
  * (never resurrects a deleted session, never loses a concurrent write).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,15 +125,36 @@ struct cache_store {
 	struct cs_mc	*mc;
 };
 
-/* "csess.sessions.cache" + key; false for a key of another shape. */
-static bool
-mkey(const char *key, char out[sizeof(KEY_PREFIX) + CS_SESSION_KEY_LEN])
+bool
+cs_mc_session_key(const char *prefix, const char *key, char *out)
 {
-	if (key == NULL || !cs_session_key_valid(key))
+	size_t n = strlen(prefix);
+
+	if (key == NULL || !cs_session_key_valid(key) ||
+	    n + CS_SESSION_KEY_LEN >= CS_MC_KEY_MAX)
 		return false;
-	memcpy(out, KEY_PREFIX, sizeof(KEY_PREFIX) - 1);
-	memcpy(out + sizeof(KEY_PREFIX) - 1, key, CS_SESSION_KEY_LEN + 1);
+	memcpy(out, prefix, n);
+	memcpy(out + n, key, CS_SESSION_KEY_LEN + 1);
 	return true;
+}
+
+static bool
+mkey(const char *key, char *out)
+{
+	return cs_mc_session_key(KEY_PREFIX, key, out);
+}
+
+int
+cs_mc_need_secret(const struct cs_config *cfg, char *err, size_t errlen)
+{
+	struct cs_signer s;
+
+	if (value_signer(cfg, &s) == CS_OK)
+		return CS_OK;
+	if (err && errlen)
+		snprintf(err, errlen, "SECRET_KEY: required by "
+		    "SESSION_ENGINE = %s", cfg->session_engine);
+	return CS_ERR_CONFIG;
 }
 
 static struct cs_mc *
@@ -147,7 +169,7 @@ static int
 fetch(struct cs_store *st, const char *key, int64_t now,
     struct cs_record *out, uint64_t *cas)
 {
-	char k[sizeof(KEY_PREFIX) + CS_SESSION_KEY_LEN], *val;
+	char k[CS_MC_KEY_MAX], *val;
 	size_t len;
 	int rc;
 
@@ -187,7 +209,7 @@ static int
 put(struct cs_store *st, const char *key, struct cs_record *rec,
     enum cs_save_mode mode)
 {
-	char k[sizeof(KEY_PREFIX) + CS_SESSION_KEY_LEN], *val;
+	char k[CS_MC_KEY_MAX], *val;
 	struct cs_record cur;
 	uint64_t cas = 0, version;
 	size_t len;
@@ -257,7 +279,7 @@ cache_save(struct cs_store *st, char **keyp, struct cs_record *rec,
 static int
 remove_key(struct cs_store *st, const char *key, bool *found)
 {
-	char k[sizeof(KEY_PREFIX) + CS_SESSION_KEY_LEN];
+	char k[CS_MC_KEY_MAX];
 
 	*found = false;
 	if (!mkey(key, k))
@@ -323,16 +345,11 @@ cs_store_cache_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	struct cache_store *c;
-	struct cs_signer s;
 	int rc;
 
 	*out = NULL;
-	if (value_signer(cfg, &s)) {
-		if (err && errlen)
-			snprintf(err, errlen, "SECRET_KEY: required by "
-			    "SESSION_ENGINE = %s", cfg->session_engine);
-		return CS_ERR_CONFIG;
-	}
+	if ((rc = cs_mc_need_secret(cfg, err, errlen)))
+		return rc;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return CS_ERR_NOMEM;
 	if ((rc = cs_mc_open(&c->mc, cfg->session_cache_url, err, errlen))) {

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csess/sign.h"
 #include "engines.h"
 #include "memcache.h"
 
@@ -40,13 +39,9 @@ cdb_of(struct cs_store *st)
 }
 
 static bool
-mkey(const char *key, char out[sizeof(KEY_PREFIX) + CS_SESSION_KEY_LEN])
+mkey(const char *key, char *out)
 {
-	if (key == NULL || !cs_session_key_valid(key))
-		return false;
-	memcpy(out, KEY_PREFIX, sizeof(KEY_PREFIX) - 1);
-	memcpy(out + sizeof(KEY_PREFIX) - 1, key, CS_SESSION_KEY_LEN + 1);
-	return true;
+	return cs_mc_session_key(KEY_PREFIX, key, out);
 }
 
 /* Remember which side failed, for cs_store_error. */
@@ -69,7 +64,7 @@ mc_rc(struct cdb_store *c, int rc)
 static int
 cache_put(struct cdb_store *c, const char *key, const struct cs_record *rec)
 {
-	char k[sizeof(KEY_PREFIX) + CS_SESSION_KEY_LEN], *val;
+	char k[CS_MC_KEY_MAX], *val;
 	size_t len;
 	int rc;
 
@@ -85,7 +80,7 @@ cache_put(struct cdb_store *c, const char *key, const struct cs_record *rec)
 static int
 cache_drop(struct cdb_store *c, const char *key)
 {
-	char k[sizeof(KEY_PREFIX) + CS_SESSION_KEY_LEN];
+	char k[CS_MC_KEY_MAX];
 
 	if (!mkey(key, k))
 		return CS_OK;
@@ -97,7 +92,7 @@ cdb_load(struct cs_store *st, const char *key, int64_t now,
     struct cs_record *out)
 {
 	struct cdb_store *c = cdb_of(st);
-	char k[sizeof(KEY_PREFIX) + CS_SESSION_KEY_LEN], *val;
+	char k[CS_MC_KEY_MAX], *val;
 	uint64_t cas;
 	size_t len;
 	int rc;
@@ -301,16 +296,11 @@ cs_store_cached_db_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	struct cdb_store *c;
-	struct cs_signer s;
 	int rc;
 
 	*out = NULL;
-	if (cs_signer_init(&s, cfg)) {
-		if (err && errlen)
-			snprintf(err, errlen, "SECRET_KEY: required by "
-			    "SESSION_ENGINE = cached_db");
-		return CS_ERR_CONFIG;
-	}
+	if ((rc = cs_mc_need_secret(cfg, err, errlen)))
+		return rc;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return CS_ERR_NOMEM;
 	c->base.ops = &cs_store_cached_db_ops;

@@ -13,27 +13,40 @@
 #include "csess/lmdb.h"
 #include "store_jsonl.h"
 
-static int
-export_one(void *arg, const struct cs_store_session *sv)
+static void
+json_put_string(FILE *f, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char ch;
+	size_t i;
+
+	putc('"', f);
+	for (i = 0; i < n; i++) {
+		ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			putc('\\', f);
+			putc(ch, f);
+		} else if (ch < 0x20 || ch == 0x7f) {
+			fprintf(f, "\\u00%c%c", hex[ch >> 4], hex[ch & 15]);
+		} else
+			putc(ch, f);
+	}
+	putc('"', f);
+}
+
+int
+cs_jsonl_export_one(void *arg, const struct cs_store_session *sv)
 {
 	FILE *f = arg;
-	json_t *u;
-	char *us = NULL;
 
 	fprintf(f, "{\"key\":\"%s\",\"expire\":%lld", sv->key,
 	    (long long)sv->expire);
 	if (sv->user) {
-		if ((u = json_string(sv->user)) == NULL)
-			return CS_ERR_NOMEM;
-		us = json_dumps(u, JSON_ENCODE_ANY);
-		json_decref(u);
-		if (us == NULL)
-			return CS_ERR_NOMEM;
-		fprintf(f, ",\"user\":%s", us);
-		free(us);
+		fputs(",\"user\":", f);
+		json_put_string(f, sv->user, strlen(sv->user));
 	}
 	fputs(",\"data\":", f);
-	/* The data is JSON object text; written as is. */
+	/* The data is stored as JSON object text; written as is. */
 	if (sv->data_len)
 		fwrite(sv->data, 1, sv->data_len, f);
 	else
@@ -47,7 +60,7 @@ cs_jsonl_export(struct cs_store *st, FILE *f)
 {
 	int rc;
 
-	if ((rc = cs_store_foreach(st, export_one, f)))
+	if ((rc = cs_store_foreach(st, cs_jsonl_export_one, f)))
 		return rc;
 	return fflush(f) == 0 ? CS_OK : CS_ERR_IO;
 }

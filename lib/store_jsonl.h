@@ -27,6 +27,9 @@ struct cs_jsonl_rec {
 	size_t		 datalen;
 };
 
+/* One session as a JSON line on the FILE *arg (a foreach callback). */
+int	cs_jsonl_export_one(void *arg, const struct cs_store_session *);
+
 /* Every session of st as a JSON line (cs_store_foreach). */
 int	cs_jsonl_export(struct cs_store *st, FILE *f);
 
