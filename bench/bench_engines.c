@@ -1,17 +1,20 @@
 /*
- * bench_engines.c -- session load and save (UPDATE) per engine, side by
- * side: lmdb (SESSION_SYNC=none and full) and redis over a unix socket and
- * over loopback TCP, each redis-server started here in a temp directory
- * (no persistence) and stopped by its PID.  A typical logged-in session
- * (~200 bytes of JSON).  Prints microseconds per operation.
+ * bench_engines.c -- session load and save (UPDATE) per stored engine,
+ * side by side: lmdb, file, cache and cached_db (a memcached on a
+ * loopback ephemeral port, started here and stopped by its PID; skipped
+ * when /usr/bin/memcached is missing).  Each engine gets the same
+ * sessions (about 200 bytes of data) and the same access pattern; the
+ * ratio column is against lmdb.
  *
- * usage: bench_engines [OPS]   (default 20000)
+ * usage: bench_engines [SESSIONS]   (default 2000)
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,10 +22,10 @@
 
 #include "csess.h"
 
-#define DATA "{\"_auth_user_id\":\"alice\",\"_auth_user_backend\":" \
+#define DATA	"{\"_auth_user_id\":\"alice\",\"_auth_user_backend\":" \
 	"\"django.contrib.auth.backends.ModelBackend\",\"_auth_user_hash\":" \
 	"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"," \
-	"\"cart\":[1,2,3]}"
+	"\"views\":1}"
 
 static double
 now_s(void)
@@ -38,82 +41,128 @@ free_port(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+	int s = socket(AF_INET, SOCK_STREAM, 0), port;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(s, (struct sockaddr *)&a, &len))
+		return -1;
+	port = ntohs(a.sin_port);
+	close(s);
 	return port;
 }
 
+static bool
+listening(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	bool ok;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	ok = connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(s);
+	return ok;
+}
+
 static pid_t
-redis_start(const char *dir, int port, const char *sock)
+memcached_start(int port)
 {
 	char p[16];
 	pid_t pid;
+	int i;
 
+	if (access("/usr/bin/memcached", X_OK) != 0)
+		return -1;
 	snprintf(p, sizeof(p), "%d", port);
-	fflush(stdout);
+	fflush(NULL);
 	if ((pid = fork()) == 0) {
-		if (freopen("/dev/null", "w", stdout) == NULL)
-			_exit(127);
-		execlp("redis-server", "redis-server", "--port", p, "--bind",
-		    "127.0.0.1", "--unixsocket", sock, "--save", "",
-		    "--appendonly", "no", "--dir", dir, (char *)NULL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl("/usr/bin/memcached", "memcached", "-l", "127.0.0.1",
+		    "-p", p, "-U", "0", "-m", "64", "-u",
+		    geteuid() == 0 ? "root" : "nobody", (char *)NULL);
 		_exit(127);
 	}
-	return pid;
+	for (i = 0; i < 300 && !listening(port); i++)
+		usleep(10000);
+	return listening(port) ? pid : -1;
 }
 
-/* Open the engine (retrying while redis-server starts) and measure. */
-static int
-bench(const char *label, char **env, int ops)
-{
-	struct cs_config cfg;
-	struct cs_store *st = NULL;
-	struct cs_record rec = { 0 }, out;
-	char err[256], *key = NULL;
-	double t0, tl, ts;
-	int i, rc = 1;
+struct result {
+	double	load_us, save_us;
+};
 
-	if (cs_config_load_env(&cfg, env, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", label, err);
+static int
+run(const char *engine, const char *dir, int port, size_t n,
+    struct result *res)
+{
+	char e1[64], e2[300], e3[300], e4[80], err[256];
+	char *envp[] = { "CSESS_SECRET_KEY=bench", e1, e2, e3, e4,
+	    "CSESS_SESSION_SYNC=none", NULL };
+	struct cs_config cfg;
+	struct cs_store *st;
+	struct cs_record r;
+	char (*keys)[CS_SESSION_KEY_LEN + 1];
+	uint64_t *ver;
+	double t0;
+	size_t i;
+	char *k;
+	int rc = 1;
+
+	snprintf(e1, sizeof(e1), "CSESS_SESSION_ENGINE=%s", engine);
+	snprintf(e2, sizeof(e2), "CSESS_SESSION_STORE=%s/%s.mdb", dir, engine);
+	snprintf(e3, sizeof(e3), "CSESS_SESSION_FILE_PATH=%s", dir);
+	snprintf(e4, sizeof(e4), "CSESS_SESSION_CACHE_URL=memcached://"
+	    "127.0.0.1:%d", port);
+	if (cs_config_load_env(&cfg, envp, err, sizeof(err)) ||
+	    cs_store_open(&st, &cfg, err, sizeof(err))) {
+		fprintf(stderr, "bench_engines: %s: %s\n", engine, err);
 		return 1;
 	}
-	if (cs_store_open(&st, &cfg, err, sizeof(err)))
-		goto out;
-	rec.data = DATA;
-	rec.data_len = strlen(DATA);
-	rec.expire = cs_now() + 3600;
-	for (i = 0; i < 200; i++) {
-		if (cs_store_save(st, &key, &rec, CS_SAVE_CREATE) == CS_OK)
-			break;
-		usleep(20000);
-	}
-	if (key == NULL) {
-		fprintf(stderr, "%s: %s\n", label, cs_store_error(st));
-		goto out;
+	keys = calloc(n, sizeof(*keys));
+	ver = calloc(n, sizeof(*ver));
+	for (i = 0; keys && ver && i < n; i++) {
+		memset(&r, 0, sizeof(r));
+		r.data = DATA;
+		r.data_len = strlen(DATA);
+		r.expire = cs_now() + 3600;
+		r.user = "alice";
+		k = NULL;
+		if (cs_store_save(st, &k, &r, CS_SAVE_CREATE))
+			goto out;
+		memcpy(keys[i], k, sizeof(keys[i]));
+		ver[i] = r.version;
+		free(k);
 	}
 	t0 = now_s();
-	for (i = 0; i < ops; i++) {
-		if (cs_store_load(st, key, cs_now(), &out))
+	for (i = 0; i < n; i++) {
+		if (cs_store_load(st, keys[i], cs_now(), &r))
 			goto out;
-		cs_record_free(&out);
+		ver[i] = r.version;
+		cs_record_free(&r);
 	}
-	tl = (now_s() - t0) / ops * 1e6;
+	res->load_us = (now_s() - t0) * 1e6 / (double)n;
 	t0 = now_s();
-	for (i = 0; i < ops; i++)
-		if (cs_store_save(st, &key, &rec, CS_SAVE_UPDATE))
+	for (i = 0; i < n; i++) {
+		memset(&r, 0, sizeof(r));
+		r.data = DATA;
+		r.data_len = strlen(DATA);
+		r.expire = cs_now() + 3600;
+		r.user = "alice";
+		r.version = ver[i];
+		k = keys[i];
+		if (cs_store_save(st, &k, &r, CS_SAVE_UPDATE))
 			goto out;
-	ts = (now_s() - t0) / ops * 1e6;
-	printf("%-22s load %8.1f us   save %8.1f us\n", label, tl, ts);
+	}
+	res->save_us = (now_s() - t0) * 1e6 / (double)n;
 	rc = 0;
 out:
 	if (rc)
-		fprintf(stderr, "%s: failed: %s\n", label, cs_store_error(st));
-	free(key);
+		fprintf(stderr, "bench_engines: %s failed: %s\n", engine,
+		    cs_store_error(st));
+	free(keys);
+	free(ver);
 	cs_store_close(st);
 	cs_config_free(&cfg);
 	return rc;
@@ -122,40 +171,41 @@ out:
 int
 main(int argc, char **argv)
 {
-	char dir[256], sock[320], store[400], url[400], tcp[400], cmd[300];
-	char *lmdb_none[] = { "CSESS_SECRET_KEY=bench", store,
-	    "CSESS_SESSION_SYNC=none", NULL };
-	char *lmdb_full[] = { "CSESS_SECRET_KEY=bench", store,
-	    "CSESS_SESSION_SYNC=full", NULL };
-	char *redis_unix[] = { "CSESS_SECRET_KEY=bench",
-	    "CSESS_SESSION_ENGINE=redis", url, NULL };
-	char *redis_tcp[] = { "CSESS_SECRET_KEY=bench",
-	    "CSESS_SESSION_ENGINE=redis", tcp, NULL };
+	static const char *engines[] = { "lmdb", "file", "cache", "cached_db" };
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 2000, i;
 	const char *tmp = getenv("TMPDIR");
-	int ops = argc > 1 ? atoi(argv[1]) : 20000, port, rc = 0;
-	pid_t pid;
+	struct result res[4], base = { 0, 0 };
+	char dir[256], cmd[300];
+	int port = free_port(), status = 0;
+	pid_t mc = memcached_start(port);
 
-	snprintf(dir, sizeof(dir), "%s/csess-bench.XXXXXX", tmp ? tmp : "/tmp");
-	if (ops <= 0 || mkdtemp(dir) == NULL)
-		return 2;
-	snprintf(sock, sizeof(sock), "%s/redis.sock", dir);
-	snprintf(store, sizeof(store), "CSESS_SESSION_STORE=%s/s.mdb", dir);
-	snprintf(url, sizeof(url), "CSESS_SESSION_REDIS_URL=unix://%s", sock);
-	port = free_port();
-	snprintf(tcp, sizeof(tcp), "CSESS_SESSION_REDIS_URL=redis://127.0.0.1:%d/0",
-	    port);
-	printf("session load / save (UPDATE), %d operations each\n", ops);
-	rc |= bench("lmdb (sync none)", lmdb_none, ops);
-	rc |= bench("lmdb (sync full)", lmdb_full, ops / 10 ? ops / 10 : 1);
-	pid = redis_start(dir, port, sock);
-	for (int i = 0; i < 500 && access(sock, F_OK) != 0; i++)
-		usleep(10000);
-	rc |= bench("redis (unix socket)", redis_unix, ops);
-	rc |= bench("redis (loopback TCP)", redis_tcp, ops);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	snprintf(dir, sizeof(dir), "%s/csess-bench-eng.XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp");
+	if (n == 0 || mkdtemp(dir) == NULL)
+		return 1;
+	printf("%-10s %14s %8s %14s %8s   (%zu sessions)\n", "engine",
+	    "load us", "x lmdb", "save us", "x lmdb", n);
+	for (i = 0; i < 4; i++) {
+		if (i >= 2 && mc < 0) {
+			printf("%-10s skipped: no memcached\n", engines[i]);
+			continue;
+		}
+		if (run(engines[i], dir, port, n, &res[i])) {
+			status = 1;
+			continue;
+		}
+		if (i == 0)
+			base = res[0];
+		printf("%-10s %14.2f %8.1f %14.2f %8.1f\n", engines[i],
+		    res[i].load_us, res[i].load_us / base.load_us,
+		    res[i].save_us, res[i].save_us / base.save_us);
+	}
+	if (mc > 0) {
+		kill(mc, SIGTERM);
+		waitpid(mc, NULL, 0);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
-		rc = 1;
-	return rc;
+		status = 1;
+	return status;
 }

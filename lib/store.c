@@ -25,6 +25,9 @@ static const struct engine {
 	{ "signed_cookies", cs_store_signed_cookies_open,
 	    &cs_store_signed_cookies_ops },
 	{ "redis", cs_store_redis_open, &cs_store_redis_ops },
+	{ "file", cs_store_file_open, &cs_store_file_ops },
+	{ "cache", cs_store_cache_open, &cs_store_cache_ops },
+	{ "cached_db", cs_store_cached_db_open, &cs_store_cached_db_ops },
 };
 
 static const struct engine *

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "store_jsonl.h"
 #include "store_lmdb_int.h"
 
 /* Sessions per import transaction: large, because every transaction
@@ -16,54 +17,12 @@
  * 10,000 wrote the tree ~100 times over.  Halved on MDB_TXN_FULL. */
 #define IMPORT_BATCH	100000
 
-static void
-json_put_string(FILE *f, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char ch;
-	size_t i;
-
-	putc('"', f);
-	for (i = 0; i < n; i++) {
-		ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\') {
-			putc('\\', f);
-			putc(ch, f);
-		} else if (ch < 0x20 || ch == 0x7f) {
-			fprintf(f, "\\u00%c%c", hex[ch >> 4], hex[ch & 15]);
-		} else
-			putc(ch, f);
-	}
-	putc('"', f);
-}
-
-static int
-export_one(void *arg, const struct cs_store_session *sv)
-{
-	FILE *f = arg;
-
-	fprintf(f, "{\"key\":\"%s\",\"expire\":%lld", sv->key,
-	    (long long)sv->expire);
-	if (sv->user) {
-		fputs(",\"user\":", f);
-		json_put_string(f, sv->user, strlen(sv->user));
-	}
-	fputs(",\"data\":", f);
-	/* The data is stored as JSON object text; written as is. */
-	if (sv->data_len)
-		fwrite(sv->data, 1, sv->data_len, f);
-	else
-		fputs("{}", f);
-	fputs("}\n", f);
-	return ferror(f) ? CS_ERR_IO : 0;
-}
-
 int
 cs_lmdb_export(struct cs_store *s, FILE *f)
 {
 	int rc;
 
-	if ((rc = cs_lmdb_foreach(s, export_one, f)))
+	if ((rc = cs_lmdb_foreach(s, cs_jsonl_export_one, f)))
 		return rc;
 	return fflush(f) == 0 ? CS_OK : CS_ERR_IO;
 }

@@ -181,3 +181,29 @@ Test(store_caps, the_process_store_set_by_the_embedder_is_the_one_asked)
 	cs_store_close(st);
 	fx_close(&f);
 }
+
+Test(store_caps, file_cache_and_cached_db_declare_what_they_keep)
+{
+	static const struct { const char *env; unsigned caps; } want[] = {
+		{ "CSESS_SESSION_ENGINE=file", CS_STORE_ENUMERATE },
+		{ "CSESS_SESSION_ENGINE=cache",
+		    CS_STORE_SELF_EXPIRE | CS_STORE_ATOMIC },
+		{ "CSESS_SESSION_ENGINE=cached_db", CS_STORE_ENUMERATE |
+		    CS_STORE_USER_INDEX | CS_STORE_ATOMIC },
+	};
+	const struct cs_store_ops *o;
+	struct cs_config cfg;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *env[] = { (char *)want[i].env, NULL };
+
+		cr_assert_eq(cs_config_load_env(&cfg, env, err, sizeof(err)),
+		    CS_OK, "%s", err);
+		cr_assert_not_null(o = cs_store_engine(&cfg), "%s", want[i].env);
+		assert_coherent(o);
+		cr_assert_eq(o->caps, want[i].caps, "%s", o->name);
+		cs_config_free(&cfg);
+	}
+}
