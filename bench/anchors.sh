@@ -26,7 +26,8 @@
 # Then worker RSS of the protected page (SESSION_SYNC=none) after 100,000
 # requests, and what of it is the mapped store.
 #
-# Environment: DURATION (s per wrk run, default 5), ROUNDS (3), CONNS (32),
+# Environment: ONLY (an extended regex: only the rows whose name matches,
+# with the floor), DURATION (s per wrk run, default 5), ROUNDS (3), CONNS (32),
 # SESSIONS (200), RSS_REQUESTS (100000), BENCH_OUT (a directory: writes
 # anchors.tsv and metrics there for bench/run), BENCH_TMP (where the stores
 # live, default /var/tmp: a real disk, as the sync modes need).
@@ -328,6 +329,15 @@ rows=(
 	"django|/django/|django|bench visits"
 )
 
+if [ -n "${ONLY:-}" ]; then
+	kept=()
+	for r in "${rows[@]}"; do
+		n=${r%%|*}
+		[ "$n" = floor ] || [[ $n =~ $ONLY ]] && kept+=("$r")
+	done
+	rows=("${kept[@]}")
+fi
+
 # check PATH COOKIEFILE TEXT: every 10th session gets 200 (and TEXT).
 check() {
 	local path=$1 file=$2 text=$3 line out
@@ -368,6 +378,7 @@ for round in $(seq 1 "$ROUNDS"); do
 		res[$name]="${res[$name]:-} $(wrk_rps "$path" "$T/cookies-$ck")"
 	done
 	for m in full meta none; do
+		[[ "lmdb $m" =~ ${ONLY:-.} ]] || continue
 		res["lmdb $m"]="${res["lmdb $m"]:-} $("$build/bench/lmdb_commit" "$T/commit-$m.mdb" "$m" "$DURATION")"
 	done
 	echo "round $round of $ROUNDS done" >&2
@@ -377,7 +388,9 @@ median() { tr ' ' '\n' | sed '/^$/d' | sort -g | awk '{ a[NR] = $1 } END { print
 floor=$(median <<<"${res[floor]}")
 names=()
 for r in "${rows[@]}"; do names+=("${r%%|*}"); done
-names+=("lmdb full" "lmdb meta" "lmdb none")
+for m in full meta none; do
+	[[ "lmdb $m" =~ ${ONLY:-.} ]] && names+=("lmdb $m")
+done
 [ -z "$OUT" ] || : > "$OUT/anchors.tsv"
 printf '%-16s %12s %9s   %s\n' "row" "per second" "x floor" "(median of $ROUNDS runs of ${DURATION}s, $CONNS connections, $SESSIONS sessions)"
 for n in "${names[@]}"; do
@@ -387,6 +400,7 @@ for n in "${names[@]}"; do
 	[ -z "$OUT" ] || printf '%s\t%.0f\t%s\t%s\n' "$n" "$v" "$ratio" "${res[$n]# }" >> "$OUT/anchors.tsv"
 done
 for m in full meta none; do
+	[ -n "${res["protected $m"]:-}" ] && [ -n "${res["lmdb $m"]:-}" ] || continue
 	p=$(median <<<"${res["protected $m"]}")
 	l=$(median <<<"${res["lmdb $m"]}")
 	awk -v p="$p" -v l="$l" -v m="$m" 'BEGIN {
