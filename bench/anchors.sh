@@ -315,18 +315,20 @@ for f in csess php django; do
 done
 cp "$T/cookies-csess" "$T/cookies-none"
 
-# ---- the rows: name, URL path, cookie file, what a logged-in answer contains
+# ---- the rows: name, URL path, cookie file, what a logged-in answer
+# contains, the processes that serve it (a spawn-fcgi pool, or the children
+# of PHP-FPM's or gunicorn's master): their CPU per request is measured too
 rows=(
-	"floor|/hello|none|hello"
-	"gate|/gate|csess|"
-	"gate+static|/private/doc.html|csess|private file"
-	"static|/static/doc.html|csess|private file"
-	"protected full|/protected-full|csess|bench"
-	"protected meta|/protected-meta|csess|bench"
-	"protected none|/protected-none|csess|bench"
-	"php rw|/php/rw.php|php|bench visits"
-	"php ro|/php/ro.php|php|bench visits"
-	"django|/django/|django|bench visits"
+	"floor|/hello|none|hello|hello"
+	"gate|/gate|csess||gate"
+	"gate+static|/private/doc.html|csess|private file|gate"
+	"static|/static/doc.html|csess|private file|"
+	"protected full|/protected-full|csess|bench|protected-full"
+	"protected meta|/protected-meta|csess|bench|protected-meta"
+	"protected none|/protected-none|csess|bench|protected-none"
+	"php rw|/php/rw.php|php|bench visits|=php-fpm"
+	"php ro|/php/ro.php|php|bench visits|=php-fpm"
+	"django|/django/|django|bench visits|=gunicorn"
 )
 
 if [ -n "${ONLY:-}" ]; then
@@ -352,30 +354,58 @@ check() {
 	done < <(awk 'NR % 10 == 1' "$file")
 }
 for r in "${rows[@]}"; do
-	IFS='|' read -r name path ck text <<<"$r"
+	IFS='|' read -r name path ck text pool <<<"$r"
 	check "$path" "$T/cookies-$ck" "$text"
 done
 curl -s -D - -o /dev/null -H "Cookie: $(head -n 1 "$T/cookies-csess")" "$BASE/gate" |
     grep -qi '^X-Remote-User: bench' || { echo "bench/anchors.sh: the gate let nobody in" >&2; exit 1; }
 
-# wrk_rps PATH COOKIEFILE: requests/s of one run; fails on socket errors
-# or non-2xx/3xx answers.
-wrk_rps() {
-	local out
+# pool_pids POOL: the processes serving a row.
+pool_pids() {
+	case $1 in
+	"") ;;
+	=*) pgrep -P "$(cat "$T/${1#=}.pid")" ;;
+	*) cat "$T/$1.pids" ;;
+	esac
+}
+# cpu_ticks PID...: their user+system CPU so far, in clock ticks.
+cpu_ticks() {
+	local p t=0
+	for p in "$@"; do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+
+# wrk_run PATH COOKIEFILE POOL: "requests/s CPU-us-per-request" of one
+# run; fails on socket errors or non-2xx/3xx answers.
+wrk_run() {
+	local out pids t0 t1 n
+	pids=$(pool_pids "$3")
+	# shellcheck disable=SC2086
+	t0=$(cpu_ticks $pids)
 	out=$(wrk -t 2 -c "$CONNS" -d "${DURATION}s" -s bench/cookies.lua "$BASE$1" -- "$2")
+	# shellcheck disable=SC2086
+	t1=$(cpu_ticks $pids)
 	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
 		echo "bench/anchors.sh: $1: $out" >&2
 		exit 1
 	fi
 	echo "$out" >> "$T/wrk.log"
-	sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out"
+	n=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' <<<"$out")
+	printf '%s %s\n' "$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' <<<"$out")" \
+	    "$(awk -v d=$((t1 - t0)) -v n="$n" -v hz="$HZ" -v p="$pids" \
+	    'BEGIN { if (p == "") print "-"; else printf "%.1f", d / hz * 1e6 / n }')"
 }
 
-declare -A res=()
+declare -A res=() cpu=()
 for round in $(seq 1 "$ROUNDS"); do
 	for r in "${rows[@]}"; do
-		IFS='|' read -r name path ck text <<<"$r"
-		res[$name]="${res[$name]:-} $(wrk_rps "$path" "$T/cookies-$ck")"
+		IFS='|' read -r name path ck text pool <<<"$r"
+		read -r v c < <(wrk_run "$path" "$T/cookies-$ck" "$pool")
+		res[$name]="${res[$name]:-} $v"
+		cpu[$name]="${cpu[$name]:-} $c"
 	done
 	for m in full meta none; do
 		[[ "lmdb $m" =~ ${ONLY:-.} ]] || continue
@@ -392,12 +422,15 @@ for m in full meta none; do
 	[[ "lmdb $m" =~ ${ONLY:-.} ]] && names+=("lmdb $m")
 done
 [ -z "$OUT" ] || : > "$OUT/anchors.tsv"
-printf '%-16s %12s %9s   %s\n' "row" "per second" "x floor" "(median of $ROUNDS runs of ${DURATION}s, $CONNS connections, $SESSIONS sessions)"
+echo "(median of $ROUNDS runs of ${DURATION}s, $CONNS connections, $SESSIONS sessions;"
+echo " CPU: user+system of the serving processes per request, median)"
+printf '%-16s %12s %9s %10s   %s\n' "row" "per second" "x floor" "CPU us/req" "runs"
 for n in "${names[@]}"; do
 	v=$(median <<<"${res[$n]}")
+	c=$(median <<<"${cpu[$n]:-}")
 	ratio=$(awk -v v="$v" -v f="$floor" 'BEGIN { printf "%.2f", v / f }')
-	printf '%-16s %12.0f %9s   %s\n' "$n" "$v" "$ratio" "${res[$n]}"
-	[ -z "$OUT" ] || printf '%s\t%.0f\t%s\t%s\n' "$n" "$v" "$ratio" "${res[$n]# }" >> "$OUT/anchors.tsv"
+	printf '%-16s %12.0f %9s %10s   %s\n' "$n" "$v" "$ratio" "${c:--}" "${res[$n]}"
+	[ -z "$OUT" ] || printf '%s\t%.0f\t%s\t%s\t%s\n' "$n" "$v" "$ratio" "${c:--}" "${res[$n]# }" >> "$OUT/anchors.tsv"
 done
 for m in full meta none; do
 	[ -n "${res["protected $m"]:-}" ] && [ -n "${res["lmdb $m"]:-}" ] || continue
