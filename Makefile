@@ -128,7 +128,12 @@ demo: deps-demo
 	$(MAKE) all
 	scripts/demo
 
-bench: all $(BENCH_BIN)
+# Installs what it compares csess with (PHP-FPM, Django under gunicorn,
+# wrk, gnuplot: scripts/deps bench), then writes bench/RESULTS.md and
+# bench/results.png.
+bench:
+	@scripts/deps bench
+	$(MAKE) all $(BENCH_BIN)
 	CSESS_BUILD=$(O) bench/run
 
 install: all

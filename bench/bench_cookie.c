@@ -4,7 +4,7 @@
  *   build/rel/bench/bench_cookie [top-cookie-headers.json] [rounds]
  *
  * The corpus is a JSON object of site -> Cookie header (default path
- * ../shared/data/top-cookie-headers.json, relative to the repository root).
+ * bench/data/top-cookie-headers.json, relative to the repository root).
  * Each round parses every header many times (parse + free, so the one
  * allocation per header is counted) and divides by the number of parses;
  * the median and the minimum over the rounds are printed in ns/header.
@@ -18,7 +18,7 @@
 
 #include "csess.h"
 
-#define DEFAULT_CORPUS	"../shared/data/top-cookie-headers.json"
+#define DEFAULT_CORPUS	"bench/data/top-cookie-headers.json"
 #define INNER		2000	/* passes over the corpus per round */
 
 struct header {

@@ -6,7 +6,7 @@
 # the gate (cgi-bin/gate as CGI) logged in and anonymous: its target is
 # 1.25x hello at most.
 # CPU is user+sys of the children (getrusage), rounds interleaved so machine
-# noise hits every command alike.  Prints microseconds and ratios to hello.
+# noise hits every command alike; each figure is the median over rounds.  Prints microseconds and ratios to hello.
 set -eu
 cd "$(dirname "$0")/.."
 T=$(mktemp -d)
@@ -36,7 +36,7 @@ sid=$(printf '%s\n' "$post" | sed -n 's/^Set-Cookie: sessionid=\([^;]*\);.*/\1/p
 [ -n "$sid" ] || { echo "bench/startup.sh: login failed" >&2; exit 1; }
 
 python3 - "$N" "$T" "$sid" "$csrf" <<'PY'
-import os, resource, subprocess, sys
+import os, resource, statistics, subprocess, sys
 n, T, sid, csrf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 base = dict(os.environ, REQUEST_URI="/protected", SERVER_PORT="80", HTTP_HOST="localhost")
 cases = [
@@ -50,19 +50,25 @@ cases = [
     ("gate, anonymous", ["cgi-bin/gate"], dict(base, REQUEST_METHOD="GET", REQUEST_URI="/private/x")),
 ]
 devnull = open(os.devnull, "wb")
-cpu = {name: 0.0 for name, _, _ in cases}
 rounds = 10
+per = n // rounds
+samples = {name: [] for name, _, _ in cases}
 for _ in range(rounds):
     for name, cmd, env in cases:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        for _ in range(n // rounds):
+        for _ in range(per):
             subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, stdout=devnull, check=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu[name] += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-runs = (n // rounds) * rounds
-hello = cpu[cases[0][0]] / runs
-print(f"CPU per request (user+sys, {runs} runs each, interleaved):")
+        samples[name].append(((after.ru_utime - before.ru_utime) +
+                              (after.ru_stime - before.ru_stime)) / per)
+med = {name: statistics.median(v) for name, v in samples.items()}
+hello = med[cases[0][0]]
+print(f"CPU per request (user+sys; median of {rounds} interleaved rounds of {per} runs each):")
 for name, _, _ in cases:
-    us = cpu[name] / runs * 1e6
-    print(f"  {name:32s} {us:8.0f} us   {cpu[name] / runs / hello:5.2f}x hello")
+    print(f"  {name:32s} {med[name] * 1e6:8.0f} us   {med[name] / hello:5.2f}x hello")
+out = os.environ.get("BENCH_OUT")
+if out:
+    with open(os.path.join(out, "metrics"), "a") as f:
+        f.write("gate_cgi_vs_hello\t%.2f\n" % (med["gate, logged in"] / hello))
+        f.write("protected_cgi_vs_hello\t%.2f\n" % (med["protected, logged in (LMDB)"] / hello))
 PY
