@@ -12,6 +12,7 @@
 #include "csess/session.h"
 #include "csess/sign.h"
 #include "csess/users.h"
+#include "auth_int.h"
 #include "keyfp.h"
 #include "users_env.h"
 #include "log.h"
@@ -156,6 +157,32 @@ current_auth_hash(const struct cs_config *cfg, struct cs_user *u, char out[65])
 }
 
 /*
+ * cs_keyfp(key), remembered per thread: a FastCGI process checks the same
+ * keys on every request, and the fingerprint is an HMAC worth sparing.
+ */
+static void
+key_fingerprint(const char *key, char out[CS_KEY_FP_LEN + 1])
+{
+	static _Thread_local struct {
+		char	*key;
+		char	 fp[CS_KEY_FP_LEN + 1];
+	} memo[4];
+	static _Thread_local unsigned next;
+	unsigned i;
+
+	for (i = 0; i < 4; i++)
+		if (memo[i].key != NULL && strcmp(memo[i].key, key) == 0) {
+			memcpy(out, memo[i].fp, sizeof(memo[i].fp));
+			return;
+		}
+	cs_keyfp(key, out);
+	i = next++ % 4;
+	free(memo[i].key);
+	if ((memo[i].key = strdup(key)) != NULL)
+		memcpy(memo[i].fp, out, sizeof(memo[i].fp));
+}
+
+/*
  * The key that made the record's auth hash is SECRET_KEY or one of
  * SECRET_KEY_FALLBACKS; else the key was rotated away and the session
  * ends, as in Django.  keyfp.c computes this without libcrypto.  A record
@@ -177,9 +204,29 @@ key_trusted(const struct cs_config *cfg, const char *fp)
 		key = i == 0 ? cfg->secret_key : cfg->secret_key_fallbacks[i - 1];
 		if (key == NULL || *key == '\0')
 			continue;
-		cs_keyfp(key, have);
+		key_fingerprint(key, have);
 		ok |= hash_matches(have, fp);
 	}
+	return ok;
+}
+
+bool
+csi_auth_session_ok(const struct cs_config *cfg, const char *name,
+    const char *hash, int *err)
+{
+	struct cs_user u = { 0 };
+	bool ok = false;
+	int rc;
+
+	*err = CS_OK;
+	if (name == NULL || hash == NULL)
+		return false;
+	if ((rc = cs_user_get(cfg, name, &u)) == CS_OK)
+		ok = hash_matches(hash, u.auth_hash) &&
+		    key_trusted(cfg, u.key_fingerprint);
+	else if (rc != CS_ERR_NOT_FOUND)
+		*err = rc;
+	cs_user_free(&u);
 	return ok;
 }
 
@@ -262,20 +309,15 @@ cs_auth_user(struct cs_req *req)
 {
 	struct cs_session *s = cs_session(req);
 	const char *name = cs_req_slot(req, &user_slot), *hash = NULL;
-	struct cs_user u = { 0 };
 	char *copy;
-	bool ok;
+	int err;
 
 	if (name || s == NULL)
 		return name;
 	if (cs_session_get_string(s, CS_AUTH_USER_KEY, &name) != CS_OK)
 		return NULL;
 	cs_session_get_string(s, CS_AUTH_HASH_KEY, &hash);
-	ok = cs_user_get(cs_req_config(req), name, &u) == CS_OK &&
-	    hash_matches(hash, u.auth_hash) &&
-	    key_trusted(cs_req_config(req), u.key_fingerprint);
-	cs_user_free(&u);
-	if (!ok) {
+	if (!csi_auth_session_ok(cs_req_config(req), name, hash, &err)) {
 		/* Deleted user, changed password or rotated SECRET_KEY:
 		 * this session is over. */
 		cs_session_flush(s);

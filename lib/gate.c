@@ -5,19 +5,13 @@
  * The gate answers for every request to every protected URL, so it does
  * the least that gives the same answer as a protected page: one session
  * read, one user read, no middleware (nothing saved, touched or set), no
- * cryptography (the session's auth hash is compared with the user's
- * stored one, as cs_auth_user() does).
+ * libcrypto: the same check as cs_auth_user() (csi_auth_session_ok).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "csess.h"
-
-static bool
-same_hash(const char *a, const char *b)
-{
-	return a && b && cs_ct_equal(a, strlen(a), b, strlen(b));
-}
+#include "auth_int.h"
 
 /*
  * The user of one session key: CS_OK with *user, CS_ERR_NOT_FOUND when the
@@ -28,7 +22,6 @@ static int
 user_of(const struct cs_config *cfg, const char *key, bool *live, char **user)
 {
 	struct cs_session *s = NULL;
-	struct cs_user u = { 0 };
 	const char *name = NULL, *hash = NULL;
 	int rc;
 
@@ -44,14 +37,12 @@ user_of(const struct cs_config *cfg, const char *key, bool *live, char **user)
 	if (cs_session_get_string(s, CS_AUTH_USER_KEY, &name) != CS_OK ||
 	    cs_session_get_string(s, CS_AUTH_HASH_KEY, &hash) != CS_OK)
 		goto out;
-	if ((rc = cs_user_get(cfg, name, &u)) != CS_OK)
-		goto out;
-	if (!same_hash(hash, u.auth_hash))
-		rc = CS_ERR_NOT_FOUND;	/* password changed or sessions revoked */
+	/* Deleted user, changed password, revoked sessions, rotated key. */
+	if (!csi_auth_session_ok(cfg, name, hash, &rc))
+		rc = rc != CS_OK ? rc : CS_ERR_NOT_FOUND;
 	else if ((*user = strdup(name)) == NULL)
 		rc = CS_ERR_NOMEM;
 out:
-	cs_user_free(&u);
 	cs_session_free(s);
 	return rc;
 }

@@ -154,6 +154,18 @@ t_eq "...as the protected page sees it" 302 "$STATUS"
 login alice pw2
 HTTP_COOKIE=$JAR REQUEST_URI=/private/x cgi gate GET
 t_eq "logged in again with the new password: 200" 200 "$STATUS"
+# SECRET_KEY rotated: with the old key among the fallbacks access goes on,
+# without it the session is over (as the protected page says).
+new_key=programs-gate-test-rotated-programs-gate-test-rotated-0123
+old_key=$CSESS_SECRET_KEY
+CSESS_SECRET_KEY=$new_key CSESS_SECRET_KEY_FALLBACKS=$old_key \
+	HTTP_COOKIE=$JAR REQUEST_URI=/private/x cgi gate GET
+t_eq "SECRET_KEY rotated, the old one a fallback: still 200" 200 "$STATUS"
+CSESS_SECRET_KEY=$new_key HTTP_COOKIE=$JAR REQUEST_URI=/private/x cgi gate GET
+t_eq "SECRET_KEY rotated without the old one: anonymous" 302 "$STATUS"
+CSESS_SECRET_KEY=$new_key HTTP_COOKIE=$JAR REQUEST_URI=/protected cgi protected GET
+t_eq "...as the protected page sees it" 302 "$STATUS"
+login alice pw2
 "$CSESS" sessions revoke-user alice > /dev/null
 authorizer HTTP_COOKIE="$JAR" REQUEST_URI=/private/x
 t_eq "after sessions revoke-user: anonymous" 302 "$STATUS"
