@@ -60,6 +60,14 @@ typedef int cs_lmdb_txn_fn(MDB_txn *, struct cs_lmdb_env *, void *arg);
  * Get the process's handle for cfg->session_store, opening (and creating,
  * mode 0600, parent directory 0700) it on first use.  The first opener's
  * SESSION_SYNC and sizes apply to the whole process.  err gets one line.
+ *
+ * A store in a directory others can reach is refused (CS_ERR_STORE, err
+ * naming the path): the directory must be owned by this user or root (any
+ * owner when running as root) and not writable by group or others unless
+ * sticky; the data file and PATH-lock must not be symbolic or hard links,
+ * must be regular files owned by this user, root or the directory's
+ * owner, and not writable by group or others.  Ancestors of the directory
+ * are not checked.
  */
 int	cs_lmdb_env_acquire(struct cs_lmdb_env **, const struct cs_config *,
 	    char *err, size_t errlen);
