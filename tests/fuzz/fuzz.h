@@ -1,0 +1,34 @@
+/*
+ * fuzz.h -- shared by the libFuzzer harnesses: a check that aborts (so
+ * libFuzzer records the input) and a NUL-terminated copy of an input.
+ */
+#ifndef CSESS_FUZZ_H
+#define CSESS_FUZZ_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: check failed: %s\n",		\
+		    __FILE__, __LINE__, #cond);				\
+		abort();						\
+	}								\
+} while (0)
+
+/* A NUL-terminated copy (the input may hold NULs of its own). */
+static inline char *
+fuzz_strndup(const uint8_t *d, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, d, n);
+	s[n] = '\0';
+	return s;
+}
+
+#endif
