@@ -39,6 +39,20 @@ login() {
 	SESSION=$(cookie_of sessionid)
 }
 
+# fill_with_logins: alice logs in (her session in $FIRST), then logs in
+# again until a login fails; STATUS_END is that login's status.
+fill_with_logins() {
+	local i
+	echo "pw" | "$CSESS" user add alice
+	login
+	FIRST=$SESSION
+	STATUS_END=302
+	for i in $(seq 1 3000); do
+		login
+		[ "$STATUS" = 302 ] || { STATUS_END=$STATUS; break; }
+	done
+}
+
 # visit: the protected page with $SESSION.
 visit() { HTTP_COOKIE="$SESSION" cgi protected GET; }
 
@@ -127,15 +141,8 @@ recovered "after the bad paths, the real store"
 export CSESS_SESSION_STORE=$T/full/s.mdb CSESS_SESSION_STORE_MAP_SIZE=1048576 \
     CSESS_SESSION_STORE_MAX_SIZE=1048576
 STORE=$CSESS_SESSION_STORE
-echo "pw" | "$CSESS" user add alice
-login
-FIRST=$SESSION
-status=302
-for i in $(seq 1 3000); do
-	login
-	[ "$STATUS" = 302 ] || { status=$STATUS; break; }
-done
-t_eq "logins into a store at SESSION_STORE_MAX_SIZE end in 503" 503 "$status"
+fill_with_logins
+t_eq "logins into a store at SESSION_STORE_MAX_SIZE end in 503" 503 "$STATUS_END"
 t_eq "...logging one line" 1 "$(wc -l < "$T/err")"
 t_match "...naming the cause" "SESSION_STORE_MAX_SIZE|full" "$(cat "$T/err")"
 SESSION=$FIRST visit
@@ -155,15 +162,8 @@ if mkdir -p "$T/mnt" && mount -t tmpfs -o size=1m,mode=0700 tmpfs "$T/mnt" 2>/de
 	trap 'umount "$T/mnt" 2>/dev/null; _t_cleanup' EXIT
 	export CSESS_SESSION_STORE=$T/mnt/s.mdb
 	STORE=$CSESS_SESSION_STORE
-	echo "pw" | "$CSESS" user add alice
-	login
-	FIRST=$SESSION
-	status=302
-	for i in $(seq 1 3000); do
-		login
-		[ "$STATUS" = 302 ] || { status=$STATUS; break; }
-	done
-	t_eq "logins onto a full disk end in 503" 503 "$status"
+	fill_with_logins
+	t_eq "logins onto a full disk end in 503" 503 "$STATUS_END"
 	t_eq "...logging one line" 1 "$(wc -l < "$T/err")"
 	t_match "...naming the cause" "space|full|SESSION_STORE" "$(cat "$T/err")"
 	mount -o remount,size=16m "$T/mnt"

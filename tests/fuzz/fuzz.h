@@ -31,4 +31,27 @@ fuzz_strndup(const uint8_t *d, size_t n)
 	return s;
 }
 
+/* A private directory under /tmp for this process, removed at exit. */
+static char fuzz_dir[64];
+
+static inline void
+fuzz_rm_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fuzz_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "fuzz: could not remove %s\n", fuzz_dir);
+}
+
+static inline const char *
+fuzz_tmpdir(const char *name)
+{
+	snprintf(fuzz_dir, sizeof(fuzz_dir), "/tmp/csess-fuzz-%s.XXXXXX", name);
+	if (mkdtemp(fuzz_dir) == NULL)
+		abort();
+	atexit(fuzz_rm_dir);
+	return fuzz_dir;
+}
+
 #endif

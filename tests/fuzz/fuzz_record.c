@@ -23,30 +23,17 @@ static struct cs_store *lmdb, *cookies;
 static struct cs_signer cookie_signer;
 static FILE *sink;
 
-static void
-cleanup(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", getenv("FUZZ_RECORD_DIR"));
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_record: could not remove the store\n");
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char dir[] = "/tmp/csess-fuzz-record.XXXXXX", store[300], err[256];
+	char store[300], err[256];
 	char *env[] = { "CSESS_SECRET_KEY=fuzz-secret-key-fuzz-secret-key-fuzz-secret",
 		"CSESS_SESSION_SYNC=none", store, NULL };
 
 	(void)argc;
 	(void)argv;
-	if (mkdtemp(dir) == NULL)
-		abort();
-	setenv("FUZZ_RECORD_DIR", dir, 1);
-	atexit(cleanup);
-	snprintf(store, sizeof(store), "CSESS_SESSION_STORE=%s/s.mdb", dir);
+	snprintf(store, sizeof(store), "CSESS_SESSION_STORE=%s/s.mdb",
+	    fuzz_tmpdir("record"));
 	if (cs_config_load_env(&cfg, env, err, sizeof(err)) ||
 	    cs_store_open(&lmdb, &cfg, err, sizeof(err)) ||
 	    cs_store_signed_cookies_open(&cookies, &cfg, err, sizeof(err)) ||

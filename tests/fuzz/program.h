@@ -75,16 +75,6 @@ fz_set_session_key(const struct cs_buf *out)
 }
 
 static void
-fz_cleanup(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", getenv("FUZZ_PROGRAM_DIR"));
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz: could not remove the fz_store\n");
-}
-
-static void
 fz_ensure_fixture(void)
 {
 	struct cs_record r = fz_fixture;
@@ -102,7 +92,6 @@ fz_ensure_fixture(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static char dir[] = "/tmp/csess-fuzz-program.XXXXXX";
 	char storev[300], err[256], *key;
 	struct cs_buf hash = { 0 }, out = { 0 };
 	char *env[] = { "CSESS_SECRET_KEY=fuzz-secret-key-fuzz-secret-key-fuzz-secret",
@@ -116,11 +105,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fz_verbose = getenv("FUZZ_VERBOSE") != NULL;
-	if (mkdtemp(dir) == NULL)
-		abort();
-	setenv("FUZZ_PROGRAM_DIR", dir, 1);
-	atexit(fz_cleanup);
-	snprintf(storev, sizeof(storev), "CSESS_SESSION_STORE=%s/s.mdb", dir);
+	snprintf(storev, sizeof(storev), "CSESS_SESSION_STORE=%s/s.mdb",
+	    fuzz_tmpdir(PROGRAM_NAME));
 	if (cs_config_load_env(&fz_cfg, env, err, sizeof(err)) ||
 	    cs_session_store(&fz_cfg, &fz_store, err, sizeof(err)) ||
 	    cs_password_hash(&hash, "pw", 2, 1, NULL) ||

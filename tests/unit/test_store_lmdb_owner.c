@@ -79,6 +79,16 @@ plant(const char *suffix, const char *text, mode_t mode)
 	cr_assert_eq(chmod(p, mode), 0);
 }
 
+/* Give the store's file (suffix "" or "-lock") to another user. */
+static void
+give_away(const char *suffix)
+{
+	char p[400];
+
+	snprintf(p, sizeof(p), "%s%s", f.path, suffix);
+	cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
+}
+
 static void
 link_to_victim(const char *suffix)
 {
@@ -169,23 +179,17 @@ Test(store_owner, a_lock_file_writable_by_group_is_refused)
 
 Test(store_owner, a_store_file_owned_by_another_user_is_refused)
 {
-	char p[400];
-
 	need_root();
 	plant("", "theirs", 0600);
-	snprintf(p, sizeof(p), "%s", f.path);
-	cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
+	give_away("");
 	expect_refused("s.mdb", "owned by another user");
 }
 
 Test(store_owner, a_0666_file_another_user_created_is_refused)
 {
-	char p[400];
-
 	need_root();
 	plant("-lock", "", 0666);
-	snprintf(p, sizeof(p), "%s-lock", f.path);
-	cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
+	give_away("-lock");
 	expect_refused("s.mdb-lock", "owned by another user");
 }
 
@@ -211,14 +215,13 @@ Test(store_owner, a_sticky_shared_directory_is_accepted_for_our_own_files)
 
 Test(store_owner, a_file_another_user_planted_in_a_sticky_directory_is_refused)
 {
-	char db[350], p[400];
+	char db[350];
 
 	need_root();
 	snprintf(db, sizeof(db), "%s/db", f.dir);
 	cr_assert_eq(chmod(db, 01777), 0);
 	plant("", "", 0600);
-	snprintf(p, sizeof(p), "%s", f.path);
-	cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
+	give_away("");
 	expect_refused("s.mdb", "owned by another user");
 }
 
@@ -230,17 +233,15 @@ Test(store_owner, a_fifo_at_the_path_is_refused_without_hanging)
 
 Test(store_owner, root_accepts_a_store_its_service_user_owns)
 {
-	char db[350], p[400], err[256];
+	char db[350], err[256];
 
 	need_root();
 	snprintf(db, sizeof(db), "%s/db", f.dir);
 	plant("", "", 0600);
 	plant("-lock", "", 0600);
-	snprintf(p, sizeof(p), "%s", f.path);
 	cr_assert_eq(chown(db, NOBODY, NOBODY), 0);
-	cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
-	snprintf(p, sizeof(p), "%s-lock", f.path);
-	cr_assert_eq(chown(p, NOBODY, NOBODY), 0);
+	give_away("");
+	give_away("-lock");
 	fx_config(&f, NULL, NULL, NULL);
 	cr_assert_eq(cs_store_open(&f.st, &f.cfg, err, sizeof(err)), CS_OK, "%s", err);
 }
