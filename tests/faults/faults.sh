@@ -64,6 +64,7 @@ refused() {
 	t_eq "$name: the program answers 503" 503 "$STATUS"
 	t_eq "$name: ...logging one line" 1 "$(wc -l < "$T/err")"
 	t_match "$name: ...naming the cause" "$why" "$(cat "$T/err")"
+	echo "#      log: $(cat "$T/err")"
 	err=$("$CSESS" sessions list 2>&1 >/dev/null)
 	rc=$?
 	t_eq "$name: the CLI exits 2" 2 "$rc"
@@ -145,10 +146,12 @@ fill_with_logins
 t_eq "logins into a store at SESSION_STORE_MAX_SIZE end in 503" 503 "$STATUS_END"
 t_eq "...logging one line" 1 "$(wc -l < "$T/err")"
 t_match "...naming the cause" "SESSION_STORE_MAX_SIZE|full" "$(cat "$T/err")"
+echo "#      log: $(cat "$T/err")"
 SESSION=$FIRST visit
 t_eq "...a page that writes its session answers 503 too" 503 "$STATUS"
 t_eq "...logging one line" 1 "$(wc -l < "$T/err")"
 t_match "...naming the cause" "SESSION_STORE_MAX_SIZE" "$(cat "$T/err")"
+echo "#      log: $(cat "$T/err")"
 t_eq "...and verify finds the store sound" 0 "$("$CSESS" sessions verify >/dev/null 2>&1; echo $?)"
 export CSESS_SESSION_STORE_MAX_SIZE=8388608
 SESSION=$FIRST visit
@@ -166,6 +169,7 @@ if mkdir -p "$T/mnt" && mount -t tmpfs -o size=1m,mode=0700 tmpfs "$T/mnt" 2>/de
 	t_eq "logins onto a full disk end in 503" 503 "$STATUS_END"
 	t_eq "...logging one line" 1 "$(wc -l < "$T/err")"
 	t_match "...naming the cause" "space|full|SESSION_STORE" "$(cat "$T/err")"
+	echo "#      log: $(cat "$T/err")"
 	mount -o remount,size=16m "$T/mnt"
 	SESSION=$FIRST visit
 	t_eq "with room again, the first session is still there (200)" 200 "$STATUS"
