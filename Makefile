@@ -4,6 +4,7 @@
 #   make check SAN=1  the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       build and start the demo under lighttpd
 #   make bench      benchmarks (ratios measured side by side)
+#   make fuzz       build the libFuzzer harnesses (clang) and run each FUZZ_SECONDS (60)
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -109,6 +110,38 @@ $(O)/tests/%: $(O)/tests/unit/%.o $(TEST_HELPER_OBJ) lib/libcsess.a
 $(O)/bench/%: $(O)/bench/%.o lib/libcsess.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(LIBS)
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): the library rebuilt with clang,
+# coverage instrumentation, ASan and UBSan, in its own variant directory.
+# `make fuzz` runs each harness FUZZ_SECONDS from its seed corpus
+# (tests/fuzz/corpus/NAME; new inputs go to build/fuzz/corpus/NAME);
+# `make check` replays the seeds and runs a short burst (tests/fuzz/replay.sh).
+FUZZ_CC	?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_O	 = build/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
+	$(FUZZ_SAN) -Ilib
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_O)/%)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_O)/%.o)
+
+$(FUZZ_O)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_O)/libcsess.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(FUZZ_LIB_OBJ)
+
+# A harness may include a program's source (its handler is static).
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_O)/libcsess.a $(wildcard tests/fuzz/*.h) $(PROG_SRC)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libcsess.a $(LIBS) -lpthread
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	FUZZ_BUILD=$(FUZZ_O) tests/fuzz/run $(FUZZ_SECONDS)
+
 deps:
 	@scripts/deps check
 
@@ -119,6 +152,7 @@ tests: all $(UNIT_BIN)
 
 check: deps
 	$(MAKE) tests
+	$(MAKE) fuzz-build
 	CSESS_BUILD=$(O) SAN=$(SAN) tests/run-all
 
 check-asan:
@@ -163,7 +197,7 @@ clean:
 	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS) \
 	    $(EXAMPLES)
 
-.PHONY: all deps deps-demo tests check check-asan demo bench install clean
+.PHONY: all deps deps-demo tests check check-asan demo bench install clean fuzz fuzz-build
 .SECONDARY:
 
--include $(shell find build/$(V) -name '*.d' 2>/dev/null)
+-include $(shell find build/$(V) build/fuzz -name '*.d' 2>/dev/null)

@@ -213,6 +213,17 @@ cookies_disabled(struct cs_req *req)
 	return cs_req_cookies(req, &cookies) == CS_OK && cookies->count == 0;
 }
 
+/* Why the store failed, in its words, for the log. */
+static const char *
+store_error(const struct cs_config *cfg)
+{
+	struct cs_store *st;
+
+	if (cs_session_store(cfg, &st, NULL, 0) != CS_OK)
+		return "cannot open it";
+	return cs_store_error(st);
+}
+
 static void
 post(struct cs_req *req, struct cs_resp *resp)
 {
@@ -259,7 +270,9 @@ post(struct cs_req *req, struct cs_resp *resp)
 		throttled(resp, retry);
 		return;
 	case CS_AUTH_ERROR:
-		fprintf(stderr, "csess: login: %s\n", cs_strerror(err));
+		fprintf(stderr, "csess: login: %s%s%s\n", cs_strerror(err),
+		    err == CS_ERR_STORE ? ": " : "", err == CS_ERR_STORE ?
+		    store_error(cfg) : "");
 		cs_resp_error(resp, err == CS_ERR_STORE ? 503 : 500, NULL);
 		return;
 	}

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -123,30 +124,155 @@ cs_lmdb_dbi(struct cs_lmdb_env *e, enum cs_dbi which)
 }
 
 /*
+ * Who may own the store's directory and files.  The directory: the
+ * running user or root -- or anyone when we are root (an operator running
+ * the CLI on the service account's store).  The files: the running user,
+ * root, or the directory's owner (whom the directory already trusts).
+ */
+static bool
+owner_trusted(uid_t uid, uid_t dir_owner)
+{
+	uid_t me = geteuid();
+
+	return uid == me || uid == 0 || uid == dir_owner;
+}
+
+/*
  * Create the directory holding the store (one level, mode 0700) when it is
- * missing; anything else wrong with it is the operator's to fix.
+ * missing, then check it: a directory that others may write into lets
+ * them plant or swap the store's files.  Group- or other-writable is
+ * refused unless sticky (as /tmp): there no one else can remove or rename
+ * our files, and check_file() refuses any file they created first.  Only
+ * the direct parent is checked, not its ancestors.
  */
 static int
-ensure_parent(const char *path, char *err, size_t errlen)
+ensure_parent(const char *path, uid_t *owner, char *err, size_t errlen)
 {
 	char *copy, *dir;
 	struct stat st;
-	int rc = CS_OK;
+	int rc = CS_ERR_STORE;
 
 	if ((copy = strdup(path)) == NULL)
 		return CS_ERR_NOMEM;
 	dir = dirname(copy);
-	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "SESSION_STORE: %s is not a directory", dir);
-			rc = CS_ERR_STORE;
-		}
-	} else if (errno != ENOENT || mkdir(dir, 0700) != 0) {
+	if (stat(dir, &st) != 0 && (errno != ENOENT || mkdir(dir, 0700) != 0 ||
+	    stat(dir, &st) != 0))
 		snprintf(err, errlen, "SESSION_STORE: cannot create directory %s: %s",
 		    dir, strerror(errno));
-		rc = CS_ERR_STORE;
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(err, errlen, "SESSION_STORE: %s is not a directory", dir);
+	else if (geteuid() != 0 && st.st_uid != geteuid() && st.st_uid != 0)
+		snprintf(err, errlen, "SESSION_STORE: refusing directory %s: "
+		    "owned by uid %u, not by this user or root", dir,
+		    (unsigned)st.st_uid);
+	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		snprintf(err, errlen, "SESSION_STORE: refusing directory %s: "
+		    "writable by group or others (mode %04o)", dir,
+		    (unsigned)(st.st_mode & 07777));
+	else {
+		*owner = st.st_uid;
+		rc = CS_OK;
 	}
 	free(copy);
+	return rc;
+}
+
+/*
+ * Open (creating, 0600) one of the files LMDB is about to open, without
+ * following a symbolic link, and check it is ours alone: a regular file
+ * with one link, owned by a trusted user, not writable by group or others.
+ * A planted symlink or hard link would make LMDB truncate and write its
+ * target; an adopted file would let its owner read or forge records.
+ * Records the identity in *id for check_same().  O_NONBLOCK: a FIFO at
+ * the path must not hang the open.
+ */
+static int
+check_file(const char *file, uid_t dir_owner, struct stat *id, char *err,
+    size_t errlen)
+{
+	const char *why = NULL;
+	int fd;
+
+	fd = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	    0600);
+	if (fd == -1 && errno == ELOOP)
+		why = "is a symbolic link";
+	else if (fd == -1) {
+		snprintf(err, errlen, "SESSION_STORE %s: %s", file,
+		    errno == EACCES ? "permission denied" : strerror(errno));
+		return CS_ERR_STORE;
+	} else if (fstat(fd, id) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(id->st_mode))
+		why = "not a regular file";
+	else if (id->st_nlink != 1)
+		why = "has other hard links";
+	else if (!owner_trusted(id->st_uid, dir_owner))
+		why = "owned by another user";
+	else if (id->st_mode & (S_IWGRP | S_IWOTH))
+		why = "writable by group or others";
+	/* Closed before LMDB opens it: closing any descriptor of the lock
+	 * file drops the process's fcntl locks on it. */
+	if (fd != -1)
+		close(fd);
+	if (why == NULL)
+		return CS_OK;
+	snprintf(err, errlen, "SESSION_STORE: refusing %s: %s", file, why);
+	return CS_ERR_STORE;
+}
+
+/* After mdb_env_open: the files LMDB opened are the ones checked (the
+ * directory check leaves no one else able to swap them; this is the
+ * belt to those braces). */
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+static int
+check_opened(struct cs_lmdb_env *e, const struct stat *data,
+    const struct stat *lock, const char *lockpath, char *err, size_t errlen)
+{
+	struct stat st;
+	mdb_filehandle_t fd;
+
+	if (mdb_env_get_fd(e->env, &fd) != 0 || fstat(fd, &st) != 0 ||
+	    !same_file(&st, data)) {
+		snprintf(err, errlen, "SESSION_STORE: refusing %s: replaced "
+		    "while opening", e->path);
+		return CS_ERR_STORE;
+	}
+	if (lstat(lockpath, &st) != 0 || !same_file(&st, lock)) {
+		snprintf(err, errlen, "SESSION_STORE: refusing %s: replaced "
+		    "while opening", lockpath);
+		return CS_ERR_STORE;
+	}
+	return CS_OK;
+}
+
+/* The directory, the data file and the lock file ("PATH-lock", as LMDB
+ * names it under MDB_NOSUBDIR), in that order. */
+static int
+check_store(struct cs_lmdb_env *e, struct stat *data, struct stat *lock,
+    char **lockpath, char *err, size_t errlen)
+{
+	uid_t dir_owner;
+	int rc;
+
+	*lockpath = NULL;
+	if ((rc = ensure_parent(e->path, &dir_owner, err, errlen)))
+		return rc;
+	if (asprintf(lockpath, "%s-lock", e->path) == -1) {
+		*lockpath = NULL;
+		snprintf(err, errlen, "out of memory");
+		return CS_ERR_NOMEM;
+	}
+	if ((rc = check_file(e->path, dir_owner, data, err, errlen)) ||
+	    (rc = check_file(*lockpath, dir_owner, lock, err, errlen))) {
+		free(*lockpath);
+		*lockpath = NULL;
+	}
 	return rc;
 }
 
@@ -206,10 +332,12 @@ static int
 env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
 {
 	unsigned flags = MDB_NOSUBDIR;
+	struct stat data, lock;
+	char *lockpath;
 	int rc, dead;
 	size_t ours;
 
-	if ((rc = ensure_parent(e->path, err, errlen)))
+	if ((rc = check_store(e, &data, &lock, &lockpath, err, errlen)))
 		return rc;
 	if (e->sync == CS_SYNC_META)
 		flags |= MDB_NOMETASYNC;
@@ -223,6 +351,14 @@ env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
 		goto fail;
 	if ((rc = mdb_env_open(e->env, e->path, flags, 0600)) != 0)
 		goto fail;
+	rc = check_opened(e, &data, &lock, lockpath, err, errlen);
+	free(lockpath);
+	lockpath = NULL;
+	if (rc) {
+		mdb_env_close(e->env);
+		e->env = NULL;
+		return rc;
+	}
 	/* Slots left by processes that died (SIGKILLed CGI children). */
 	mdb_reader_check(e->env, &dead);
 	/* Adopt a larger map another process already persisted. */
@@ -244,6 +380,7 @@ env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
 	e->dirty = false;
 	return CS_OK;
 fail:
+	free(lockpath);
 	snprintf(err, errlen, "SESSION_STORE %s: %s", e->path,
 	    rc == EACCES ? "permission denied" : mdb_strerror(rc));
 	if (e->env)

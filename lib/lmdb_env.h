@@ -62,6 +62,14 @@ typedef int cs_lmdb_txn_fn(MDB_txn *, struct cs_lmdb_env *, void *arg);
  * SESSION_SYNC and sizes apply to the whole process.  err gets one line.
  * With cfg->session_store_existing a missing file is CS_ERR_STORE
  * ("SESSION_STORE: no store at PATH"), nothing created.
+ *
+ * A store in a directory others can reach is refused (CS_ERR_STORE, err
+ * naming the path): the directory must be owned by this user or root (any
+ * owner when running as root) and not writable by group or others unless
+ * sticky; the data file and PATH-lock must not be symbolic or hard links,
+ * must be regular files owned by this user, root or the directory's
+ * owner, and not writable by group or others.  Ancestors of the directory
+ * are not checked.
  */
 int	cs_lmdb_env_acquire(struct cs_lmdb_env **, const struct cs_config *,
 	    char *err, size_t errlen);

@@ -143,6 +143,19 @@ answer_error(struct cs_resp *resp, int code, const char *msg)
 	cs_resp_error(resp, code, msg);
 }
 
+/* The operator's one line on a save the store refused (map at
+ * SESSION_STORE_MAX_SIZE, disk full): the cause, in the store's words. */
+static void
+log_store_failure(struct cs_session *s)
+{
+	struct cs_store *st = NULL;
+	const char *why;
+
+	(void)cs_session_store_of(s, &st);
+	why = cs_store_error(st);
+	csi_log(CS_LOG_ERROR, "session store: %s", *why ? why : "unavailable");
+}
+
 static void
 delete_cookie(struct cs_resp *resp, const struct cs_config *cfg)
 {
@@ -254,8 +267,10 @@ cs_session_finish(struct cs_req *req, struct cs_resp *resp, void *arg)
 	if (rc) {
 		/* CS_ERR_STORE is the store being down; anything else (too
 		 * large for the engine, out of memory) is this server's fault. */
-		if (rc == CS_ERR_STORE)
+		if (rc == CS_ERR_STORE) {
+			log_store_failure(s);
 			answer_error(resp, 503, UNAVAILABLE_MSG);
+		}
 		else
 			answer_error(resp, 500, "The session could not be saved.");
 		return;

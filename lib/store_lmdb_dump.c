@@ -48,6 +48,8 @@ import_parse(const char *line, size_t len, struct import_rec *out,
 	size_t ulen = 0;
 	int rc = CS_ERR_INVALID;
 
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		snprintf(err, errlen, "not JSON: %s", je.text);
 		return CS_ERR_INVALID;
@@ -91,7 +93,6 @@ import_parse(const char *line, size_t len, struct import_rec *out,
 		rc = CS_OK;
 		goto out;
 	}
-	memset(out, 0, sizeof(*out));
 	out->expire = (int64_t)json_integer_value(je2);
 	if (key)
 		memcpy(out->key, key, CS_SESSION_KEY_LEN + 1);
@@ -110,6 +111,12 @@ import_parse(const char *line, size_t len, struct import_rec *out,
 	}
 	rc = CS_OK;
 out:
+	/* Nothing is handed back on error: the caller frees only a record. */
+	if (rc != CS_OK && out != NULL) {
+		free(out->user);
+		free(out->data);
+		out->user = out->data = NULL;
+	}
 	json_decref(o);
 	return rc;
 }
