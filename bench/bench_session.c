@@ -94,11 +94,11 @@ measure(struct run *r, const char *store, const char *cookie, int n)
 	memset(&cfg, 0, sizeof(cfg));
 	if (load_cfg(&cfg, store, r->every))
 		return -1;
-	cs_clock_fix(T0);
+	csi_clock_fix(T0);
 	t = now_s();
 	for (i = 0; i < n; i++) {
 		if (r->tick)
-			cs_clock_fix(T0 + (int64_t)(i + 1) * r->tick);
+			csi_clock_fix(T0 + (int64_t)(i + 1) * r->tick);
 		cs_buf_reset(&out);
 		if (cs_run_once(&cfg, envp, NULL, 0, r->view, NULL, &out) ||
 		    strncmp(out.data, "Status: 200", 11) != 0) {
@@ -110,7 +110,7 @@ measure(struct run *r, const char *store, const char *cookie, int n)
 	r->us = (now_s() - t) / n * 1e6;
 	cs_buf_free(&out);
 	cs_config_free(&cfg);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 	return 0;
 }
 
@@ -125,7 +125,7 @@ seed(const char *store, char *cookie, size_t len)
 	memset(&cfg, 0, sizeof(cfg));
 	if (load_cfg(&cfg, store, false))
 		return -1;
-	cs_clock_fix(T0);
+	csi_clock_fix(T0);
 	if ((rc = cs_session_new(&s, NULL, &cfg, NULL)) == CS_OK) {
 		cs_session_set_int(s, "n", 0);
 		if ((rc = cs_session_save(s)) == CS_OK)

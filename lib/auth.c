@@ -51,8 +51,8 @@ check(const struct cs_config *cfg, const char *name, const char *password,
 	long cost;
 	int rc;
 
-	if ((rc = cs_users_wrong_password_cost(cfg, &cost)) ||
-	    (rc = cs_users_note_hash(cfg, hash, &cost)))
+	if ((rc = csi_users_wrong_password_cost(cfg, &cost)) ||
+	    (rc = csi_users_note_hash(cfg, hash, &cost)))
 		return rc;
 	rc = cs_password_check_bounded(password, strlen(password), hash, cost,
 	    cfg->password_max_iterations);
@@ -157,7 +157,7 @@ current_auth_hash(const struct cs_config *cfg, struct cs_user *u, char out[65])
 }
 
 /*
- * cs_keyfp(key), remembered per thread: a FastCGI process checks the same
+ * csi_keyfp(key), remembered per thread: a FastCGI process checks the same
  * keys on every request, and the fingerprint is an HMAC worth sparing.
  */
 static void
@@ -175,7 +175,7 @@ key_fingerprint(const char *key, char out[CS_KEY_FP_LEN + 1])
 			memcpy(out, memo[i].fp, sizeof(memo[i].fp));
 			return;
 		}
-	cs_keyfp(key, out);
+	csi_keyfp(key, out);
 	i = next++ % 4;
 	free(memo[i].key);
 	if ((memo[i].key = strdup(key)) != NULL)

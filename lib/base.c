@@ -155,7 +155,7 @@ cs_now(void)
 }
 
 void
-cs_clock_fix(int64_t t)
+csi_clock_fix(int64_t t)
 {
 	fixed_now = t;
 }

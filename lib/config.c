@@ -398,7 +398,7 @@ apply(struct cs_config *cfg, const struct setting *s, const char *v,
 				return fail(err, errlen, s->name, "contains a control character");
 		if (*v && (why = cookie_setting_why(s->off, v)) != NULL)
 			return fail(err, errlen, s->name, why);
-		if (*v && (why = cs_redis_setting_why(s->name, v)) != NULL)
+		if (*v && (why = csi_redis_setting_why(s->name, v)) != NULL)
 			return fail(err, errlen, s->name, why);
 		free(*str);
 		/* An empty optional string means "unset", as None in Django. */

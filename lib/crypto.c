@@ -66,7 +66,7 @@ resolve(void *h, const char *lib, const char *name, void *slot)
 }
 
 void
-cs_crypto_use(const char *libcrypto, const char *libz)
+csi_crypto_use(const char *libcrypto, const char *libz)
 {
 	if (libcrypto)
 		crypto_name = libcrypto;
@@ -178,7 +178,7 @@ cs_hmac(enum cs_hash h, const void *key, size_t keylen, const void *msg,
 static uint64_t pbkdf2_rounds;
 
 uint64_t
-cs_crypto_pbkdf2_rounds(void)
+csi_crypto_pbkdf2_rounds(void)
 {
 	return pbkdf2_rounds;
 }

@@ -8,6 +8,6 @@
 
 /* PBKDF2 rounds this process has run.  Lets tests check that an unknown
  * user or a wrong password costs the configured work, without timing. */
-uint64_t cs_crypto_pbkdf2_rounds(void);
+uint64_t csi_crypto_pbkdf2_rounds(void);
 
 #endif

@@ -8,34 +8,34 @@
 
 #include "csess.h"
 
-/* Pin the clock at t (epoch seconds); cs_clock_fix(-1) returns to the
+/* Pin the clock at t (epoch seconds); csi_clock_fix(-1) returns to the
  * real clock.  Every cs_now() in the process sees it. */
-void	 cs_clock_fix(int64_t t);
+void	 csi_clock_fix(int64_t t);
 
 /*
  * Load these sonames instead of libcrypto.so.3 / libz.so.1 (NULL keeps the
  * default).  Only before the first call that loads them.  Not thread-safe.
  */
-void	 cs_crypto_use(const char *libcrypto, const char *libz);
+void	 csi_crypto_use(const char *libcrypto, const char *libz);
 
 /* Use store for every session of this process; NULL returns to
  * SESSION_ENGINE.  The caller keeps ownership (cs_store_for_process_set). */
-void	 cs_session_store_set(struct cs_store *store);
+void	 csi_session_store_set(struct cs_store *store);
 
 /* The signing calls with the clock given: one reading for several values,
  * and fixed vectors in tests.  As their twins in csess/sign.h otherwise. */
-int	 cs_sign_at(const struct cs_signer *, const char *value, size_t len,
+int	 csi_sign_at(const struct cs_signer *, const char *value, size_t len,
 	    int64_t now, struct cs_buf *out);
-int	 cs_unsign_at(const struct cs_signer *, const char *signed_value,
+int	 csi_unsign_at(const struct cs_signer *, const char *signed_value,
 	    size_t len, int64_t max_age, int64_t now, struct cs_buf *out);
-int	 cs_dumps_at(const struct cs_signer *s, const char *json, size_t len,
+int	 csi_dumps_at(const struct cs_signer *s, const char *json, size_t len,
 	    bool compress, int64_t now, struct cs_buf *out);
-int	 cs_loads_at(const struct cs_signer *s, const char *token, size_t len,
+int	 csi_loads_at(const struct cs_signer *s, const char *token, size_t len,
 	    int64_t max_age, int64_t now, struct cs_buf *out);
-int	 cs_signed_cookie_value_at(struct cs_buf *out,
+int	 csi_signed_cookie_value_at(struct cs_buf *out,
 	    const struct cs_config *cfg, const char *name, const char *value,
 	    const char *salt, enum cs_cookie_salt mode, int64_t now);
-int	 cs_get_signed_cookie_at(struct cs_buf *out,
+int	 csi_get_signed_cookie_at(struct cs_buf *out,
 	    const struct cs_config *cfg, const struct cs_cookies *cookies,
 	    const char *name, const char *salt, int64_t max_age, int64_t now);
 

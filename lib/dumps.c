@@ -21,7 +21,7 @@ dumps_signer(struct cs_signer *t, const struct cs_signer *s)
 }
 
 int
-cs_dumps_at(const struct cs_signer *s, const char *json, size_t len,
+csi_dumps_at(const struct cs_signer *s, const char *json, size_t len,
     bool compress, int64_t now, struct cs_buf *out)
 {
 	struct cs_signer t;
@@ -43,7 +43,7 @@ cs_dumps_at(const struct cs_signer *s, const char *json, size_t len,
 		goto done;
 	if ((rc = cs_b64url_encode(&b64, payload->data, payload->len)))
 		goto done;
-	rc = cs_sign_at(&t, b64.data, b64.len, now, out);
+	rc = csi_sign_at(&t, b64.data, b64.len, now, out);
 done:
 	cs_buf_free(&data);
 	cs_buf_free(&z);
@@ -55,11 +55,11 @@ int
 cs_dumps(const struct cs_signer *s, const char *json, size_t len,
     bool compress, struct cs_buf *out)
 {
-	return cs_dumps_at(s, json, len, compress, cs_now(), out);
+	return csi_dumps_at(s, json, len, compress, cs_now(), out);
 }
 
 int
-cs_loads_at(const struct cs_signer *s, const char *token, size_t len,
+csi_loads_at(const struct cs_signer *s, const char *token, size_t len,
     int64_t max_age, int64_t now, struct cs_buf *out)
 {
 	struct cs_signer t;
@@ -69,7 +69,7 @@ cs_loads_at(const struct cs_signer *s, const char *token, size_t len,
 	int rc;
 
 	dumps_signer(&t, s);
-	if ((rc = cs_unsign_at(&t, token, len, max_age, now, &b64)))
+	if ((rc = csi_unsign_at(&t, token, len, max_age, now, &b64)))
 		goto done;
 	compressed = b64.len > 0 && b64.data[0] == '.';
 	if ((rc = cs_b64url_decode(&raw, b64.data + compressed,
@@ -94,5 +94,5 @@ int
 cs_loads(const struct cs_signer *s, const char *token, size_t len,
     int64_t max_age, struct cs_buf *out)
 {
-	return cs_loads_at(s, token, len, max_age, cs_now(), out);
+	return csi_loads_at(s, token, len, max_age, cs_now(), out);
 }

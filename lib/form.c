@@ -36,8 +36,8 @@ decode(char *out, const char *s, size_t len, unsigned *flags)
 			continue;
 		}
 		if (s[i] != '%' || len - i < 3 ||
-		    (hi = cs_hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = cs_hexval((unsigned char)s[i + 2])) < 0) {
+		    (hi = csi_hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = csi_hexval((unsigned char)s[i + 2])) < 0) {
 			if (s[i] == '%')
 				*flags |= CS_FIELD_BAD_ESCAPE;
 			if (s[i] == '\0')
@@ -114,7 +114,7 @@ count_fields(const char *s, size_t len)
 }
 
 int
-cs_form_parse(struct cs_form *f, const char *s, size_t len, size_t max_fields)
+csi_form_parse(struct cs_form *f, const char *s, size_t len, size_t max_fields)
 {
 	const char *p = s, *end = s + len, *amp, *eq;
 	struct cs_field *fl;
@@ -129,7 +129,7 @@ cs_form_parse(struct cs_form *f, const char *s, size_t len, size_t max_fields)
 	/* Decoding never grows a string; each field needs two NULs at most. */
 	if ((f->fields = calloc(n, sizeof(*f->fields))) == NULL ||
 	    (f->mem = malloc(len + 2 * n)) == NULL) {
-		cs_form_free(f);
+		csi_form_free(f);
 		return CS_ERR_NOMEM;
 	}
 	o = f->mem;
@@ -157,7 +157,7 @@ cs_form_parse(struct cs_form *f, const char *s, size_t len, size_t max_fields)
 }
 
 const struct cs_field *
-cs_form_field(const struct cs_form *f, const char *name, size_t nth)
+csi_form_field(const struct cs_form *f, const char *name, size_t nth)
 {
 	size_t i;
 
@@ -168,15 +168,15 @@ cs_form_field(const struct cs_form *f, const char *name, size_t nth)
 }
 
 const char *
-cs_form_get(const struct cs_form *f, const char *name)
+csi_form_get(const struct cs_form *f, const char *name)
 {
-	const struct cs_field *fl = cs_form_field(f, name, 0);
+	const struct cs_field *fl = csi_form_field(f, name, 0);
 
 	return fl ? fl->value : NULL;
 }
 
 void
-cs_form_free(struct cs_form *f)
+csi_form_free(struct cs_form *f)
 {
 	free(f->fields);
 	free(f->mem);

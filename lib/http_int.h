@@ -35,14 +35,14 @@ struct cs_form {
  * does it fail, and then nothing is kept (form is empty); a field with a
  * malformed escape or a NUL is kept and flagged.
  */
-int	 cs_form_parse(struct cs_form *, const char *s, size_t len,
+int	 csi_form_parse(struct cs_form *, const char *s, size_t len,
 	    size_t max_fields);
 /* The nth (0-based) field named name, or NULL. */
-const struct cs_field *cs_form_field(const struct cs_form *, const char *name,
+const struct cs_field *csi_form_field(const struct cs_form *, const char *name,
 	    size_t nth);
 /* First value for name, or NULL. */
-const char *cs_form_get(const struct cs_form *, const char *name);
-void	 cs_form_free(struct cs_form *);
+const char *csi_form_get(const struct cs_form *, const char *name);
+void	 csi_form_free(struct cs_form *);
 
 /* ---- request.c ----------------------------------------------------- */
 
@@ -59,19 +59,19 @@ struct cs_body_src {
 };
 
 /* envp and src must outlive the request; nothing is copied from them. */
-int	 cs_req_new(struct cs_req **, const struct cs_config *,
+int	 csi_req_new(struct cs_req **, const struct cs_config *,
 	    char *const *envp, const struct cs_body_src *);
 /* Run the finish hooks once, in registration order. */
-void	 cs_req_finish(struct cs_req *, struct cs_resp *);
+void	 csi_req_finish(struct cs_req *, struct cs_resp *);
 /* Read and discard an unread request body (bounded), before answering. */
-void	 cs_req_drain(struct cs_req *);
-void	 cs_req_free(struct cs_req *);
+void	 csi_req_drain(struct cs_req *);
+void	 csi_req_free(struct cs_req *);
 
 /* ---- response.c ---------------------------------------------------- */
 
-int	 cs_resp_new(struct cs_resp **);
-void	 cs_resp_free(struct cs_resp *);
+int	 csi_resp_new(struct cs_resp **);
+void	 csi_resp_free(struct cs_resp *);
 /* The CGI-style response; no body when head is true. */
-int	 cs_resp_serialize(const struct cs_resp *, bool head, struct cs_buf *out);
+int	 csi_resp_serialize(const struct cs_resp *, bool head, struct cs_buf *out);
 
 #endif

@@ -119,7 +119,7 @@ sha_final(struct sha256 *s, unsigned char out[32])
 }
 
 void
-cs_keyfp_hmac_sha256(const void *key, size_t klen, const void *msg,
+csi_keyfp_hmac_sha256(const void *key, size_t klen, const void *msg,
     size_t mlen, unsigned char out[32])
 {
 	unsigned char k[64] = { 0 }, pad[64], inner[32];
@@ -151,13 +151,13 @@ cs_keyfp_hmac_sha256(const void *key, size_t klen, const void *msg,
 }
 
 void
-cs_keyfp(const char *secret, char out[CS_KEY_FP_LEN + 1])
+csi_keyfp(const char *secret, char out[CS_KEY_FP_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[32];
 	int i;
 
-	cs_keyfp_hmac_sha256(secret, strlen(secret), FP_MESSAGE,
+	csi_keyfp_hmac_sha256(secret, strlen(secret), FP_MESSAGE,
 	    sizeof(FP_MESSAGE) - 1, mac);
 	for (i = 0; i < CS_KEY_FP_LEN / 2; i++) {
 		out[2 * i] = hex[mac[i] >> 4];

@@ -14,13 +14,13 @@
  * the one caller that must not load libcrypto: the protected page's check
  * of the key fingerprint.  Everything else uses cs_hmac.
  */
-void	cs_keyfp_hmac_sha256(const void *key, size_t klen, const void *msg,
+void	csi_keyfp_hmac_sha256(const void *key, size_t klen, const void *msg,
 	    size_t mlen, unsigned char out[32]);
 /*
  * The fingerprint of a SECRET_KEY: hex of the first 16 bytes of
  * HMAC-SHA256(key, "csess.session-auth-key-fingerprint").  A PRF output:
  * it names the key without telling anything about it.
  */
-void	cs_keyfp(const char *secret, char out[CS_KEY_FP_LEN + 1]);
+void	csi_keyfp(const char *secret, char out[CS_KEY_FP_LEN + 1]);
 
 #endif

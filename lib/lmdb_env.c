@@ -91,14 +91,14 @@ seterr(const char *fmt, ...)
 }
 
 const char *
-cs_lmdb_env_error(struct cs_lmdb_env *e)
+csi_lmdb_env_error(struct cs_lmdb_env *e)
 {
 	(void)e;
 	return lasterr;
 }
 
 int
-cs_lmdb_rc(struct cs_lmdb_env *e, int rc)
+csi_lmdb_rc(struct cs_lmdb_env *e, int rc)
 {
 	(void)e;
 	switch (rc) {
@@ -118,7 +118,7 @@ cs_lmdb_rc(struct cs_lmdb_env *e, int rc)
 }
 
 MDB_dbi
-cs_lmdb_dbi(struct cs_lmdb_env *e, enum cs_dbi which)
+csi_lmdb_dbi(struct cs_lmdb_env *e, enum cs_dbi which)
 {
 	return e->dbi[which];
 }
@@ -429,7 +429,7 @@ env_ensure(struct cs_lmdb_env *e)
 }
 
 int
-cs_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
+csi_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	struct cs_lmdb_env *e;
@@ -446,7 +446,7 @@ cs_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
 		pthread_mutex_unlock(&envs_mu);
 		if ((rc = env_ensure(e))) {
 			snprintf(err, errlen, "%s", lasterr);
-			cs_lmdb_env_release(e);
+			csi_lmdb_env_release(e);
 			return rc;
 		}
 		*out = e;
@@ -489,7 +489,7 @@ cs_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
 }
 
 void
-cs_lmdb_env_release(struct cs_lmdb_env *e)
+csi_lmdb_env_release(struct cs_lmdb_env *e)
 {
 	if (e == NULL)
 		return;
@@ -564,7 +564,7 @@ since(const struct timespec *a, const struct timespec *b)
 }
 
 void
-cs_lmdb_env_maybe_sync(struct cs_lmdb_env *e)
+csi_lmdb_env_maybe_sync(struct cs_lmdb_env *e)
 {
 	struct timespec now;
 
@@ -616,7 +616,7 @@ txn_begin(struct cs_lmdb_env *e, unsigned flags, MDB_txn **txn, size_t *seen)
 }
 
 int
-cs_lmdb_write(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
+csi_lmdb_write(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
 {
 	MDB_txn *txn;
 	size_t seen;
@@ -637,7 +637,7 @@ cs_lmdb_write(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
 			if (rc == 0) {
 				if (e->sync == CS_SYNC_NONE) {
 					e->dirty = true;
-					cs_lmdb_env_maybe_sync(e);
+					csi_lmdb_env_maybe_sync(e);
 				}
 				return CS_OK;
 			}
@@ -655,7 +655,7 @@ cs_lmdb_write(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
 }
 
 int
-cs_lmdb_read(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
+csi_lmdb_read(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
 {
 	MDB_txn *txn;
 	size_t seen;
@@ -679,7 +679,7 @@ count_reader(const char *msg, void *arg)
 }
 
 int
-cs_lmdb_env_info(struct cs_lmdb_env *e, struct cs_lmdb_env_info *out)
+csi_lmdb_env_info(struct cs_lmdb_env *e, struct csi_lmdb_env_info *out)
 {
 	MDB_envinfo info;
 	MDB_stat st;

@@ -19,7 +19,7 @@
  *  - MDB_MAP_RESIZED: another process grew the map; adopt its size, retry.
  *  - MDB_READERS_FULL: clear slots of dead processes, retry once.
  *  - SESSION_SYNC=none: commits are not synced; the environment is flushed
- *    at most once a second after a write, by cs_lmdb_env_maybe_sync(), and
+ *    at most once a second after a write, by csi_lmdb_env_maybe_sync(), and
  *    on the last release.
  *
  * Threads: a handle may be shared by threads.  Transactions hold a
@@ -45,7 +45,7 @@ enum cs_dbi {
 };
 
 /*
- * Returned by a transaction function (and by cs_lmdb_rc) for MDB_MAP_FULL:
+ * Returned by a transaction function (and by csi_lmdb_rc) for MDB_MAP_FULL:
  * the layer aborts, grows the map and calls the function again.  Negative,
  * so it never collides with an enum cs_err.
  */
@@ -71,38 +71,38 @@ typedef int cs_lmdb_txn_fn(MDB_txn *, struct cs_lmdb_env *, void *arg);
  * owner, and not writable by group or others.  Ancestors of the directory
  * are not checked.
  */
-int	cs_lmdb_env_acquire(struct cs_lmdb_env **, const struct cs_config *,
+int	csi_lmdb_env_acquire(struct cs_lmdb_env **, const struct cs_config *,
 	    char *err, size_t errlen);
 /* Drop a reference; the last one syncs (SESSION_SYNC=none) and closes. */
-void	cs_lmdb_env_release(struct cs_lmdb_env *);
+void	csi_lmdb_env_release(struct cs_lmdb_env *);
 
 /* A named database handle, valid in any transaction of this handle. */
-MDB_dbi	cs_lmdb_dbi(struct cs_lmdb_env *, enum cs_dbi);
+MDB_dbi	csi_lmdb_dbi(struct cs_lmdb_env *, enum cs_dbi);
 
 /*
  * Run fn in a write transaction and commit it, retrying on MAP_FULL
  * (after growth) and MAP_RESIZED.  fn may run more than once: it must
  * derive everything from the transaction and arg, and reset its outputs.
  */
-int	cs_lmdb_write(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
+int	csi_lmdb_write(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
 /* Run fn in a read-only transaction (aborted afterwards). */
-int	cs_lmdb_read(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
+int	csi_lmdb_read(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
 
 /*
  * Map an LMDB return code to a cs_err: 0 -> CS_OK, MDB_NOTFOUND ->
  * CS_ERR_NOT_FOUND, MDB_MAP_FULL -> CS_LMDB_FULL, MDB_TXN_FULL (too many
  * pages dirtied: split the work) -> CS_ERR_TOO_LARGE, else CS_ERR_STORE (the
- * LMDB message is kept for cs_lmdb_env_error()).
+ * LMDB message is kept for csi_lmdb_env_error()).
  */
-int	cs_lmdb_rc(struct cs_lmdb_env *, int mdbrc);
+int	csi_lmdb_rc(struct cs_lmdb_env *, int mdbrc);
 /* The last store failure in words (no data from records), or "". */
-const char *cs_lmdb_env_error(struct cs_lmdb_env *);
+const char *csi_lmdb_env_error(struct cs_lmdb_env *);
 
 /* SESSION_SYNC=none: flush if a commit is unsynced and 1 s has passed. */
-void	cs_lmdb_env_maybe_sync(struct cs_lmdb_env *);
+void	csi_lmdb_env_maybe_sync(struct cs_lmdb_env *);
 
 /* For stats and tests. */
-struct cs_lmdb_env_info {
+struct csi_lmdb_env_info {
 	size_t		map_size;	/* this process's current map */
 	size_t		max_size;	/* growth cap */
 	size_t		used;		/* (last page + 1) * page size */
@@ -112,6 +112,6 @@ struct cs_lmdb_env_info {
 	uint64_t	grows;		/* map growths done by this process */
 	const char	*path;
 };
-int	cs_lmdb_env_info(struct cs_lmdb_env *, struct cs_lmdb_env_info *);
+int	csi_lmdb_env_info(struct cs_lmdb_env *, struct csi_lmdb_env_info *);
 
 #endif

@@ -26,24 +26,24 @@ struct cs_mc;
  * for a bad URL, CS_ERR_STORE when libmemcached cannot be loaded; err
  * gets one line.
  */
-int	 cs_mc_open(struct cs_mc **, const char *url, char *err, size_t errlen);
-void	 cs_mc_close(struct cs_mc *);
+int	 csi_mc_open(struct cs_mc **, const char *url, char *err, size_t errlen);
+void	 csi_mc_close(struct cs_mc *);
 
 /* The value under key and its CAS token: CS_ERR_NOT_FOUND, CS_ERR_STORE. */
-int	 cs_mc_get(struct cs_mc *, const char *key, char **val, size_t *len,
+int	 csi_mc_get(struct cs_mc *, const char *key, char **val, size_t *len,
 	    uint64_t *cas);
 /* Store: add fails with CS_ERR_EXISTS when key is taken; cas with
  * CS_ERR_CONFLICT when key changed or vanished since the get. */
-int	 cs_mc_add(struct cs_mc *, const char *key, const char *val, size_t len,
+int	 csi_mc_add(struct cs_mc *, const char *key, const char *val, size_t len,
 	    int64_t expire);
-int	 cs_mc_set(struct cs_mc *, const char *key, const char *val, size_t len,
+int	 csi_mc_set(struct cs_mc *, const char *key, const char *val, size_t len,
 	    int64_t expire);
-int	 cs_mc_cas(struct cs_mc *, const char *key, const char *val, size_t len,
+int	 csi_mc_cas(struct cs_mc *, const char *key, const char *val, size_t len,
 	    int64_t expire, uint64_t cas);
 /* *found (may be NULL) says whether key was there. */
-int	 cs_mc_del(struct cs_mc *, const char *key, bool *found);
+int	 csi_mc_del(struct cs_mc *, const char *key, bool *found);
 /* The last failure, naming the URL ("" when none). */
-const char *cs_mc_error(struct cs_mc *);
+const char *csi_mc_error(struct cs_mc *);
 
 /*
  * The session value in memcached: signing.dumps() (SECRET_KEY, salt
@@ -52,17 +52,17 @@ const char *cs_mc_error(struct cs_mc *);
  * can write a session csess will read.  decode: CS_ERR_NOT_FOUND for a
  * value that does not verify or parse.
  */
-int	 cs_mc_value_encode(const struct cs_config *, const struct cs_record *,
+int	 csi_mc_value_encode(const struct cs_config *, const struct cs_record *,
 	    char **out, size_t *len);
-int	 cs_mc_value_decode(const struct cs_config *, const char *val,
+int	 csi_mc_value_decode(const struct cs_config *, const char *val,
 	    size_t len, struct cs_record *out);
 
 /* prefix + key into out (CS_MC_KEY_MAX); false for a key of another
  * shape, which never reaches the server. */
 #define CS_MC_KEY_MAX	(64 + CS_SESSION_KEY_LEN)
-bool	 cs_mc_session_key(const char *prefix, const char *key, char *out);
+bool	 csi_mc_session_key(const char *prefix, const char *key, char *out);
 /* CS_ERR_CONFIG (err says so) when cfg has no SECRET_KEY to sign with. */
-int	 cs_mc_need_secret(const struct cs_config *, char *err, size_t errlen);
+int	 csi_mc_need_secret(const struct cs_config *, char *err, size_t errlen);
 
 #pragma GCC visibility pop
 

@@ -160,7 +160,7 @@ add_servers(memcached_st *m, const char *url, char *err, size_t errlen)
 }
 
 int
-cs_mc_open(struct cs_mc **out, const char *url, char *err, size_t errlen)
+csi_mc_open(struct cs_mc **out, const char *url, char *err, size_t errlen)
 {
 	struct cs_mc *c;
 	int rc;
@@ -191,7 +191,7 @@ cs_mc_open(struct cs_mc **out, const char *url, char *err, size_t errlen)
 	 * libmemcached's default pause. */
 	mc.behavior_set(c->m, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);
 	if ((rc = add_servers(c->m, url, err, errlen))) {
-		cs_mc_close(c);
+		csi_mc_close(c);
 		return rc;
 	}
 	*out = c;
@@ -199,7 +199,7 @@ cs_mc_open(struct cs_mc **out, const char *url, char *err, size_t errlen)
 }
 
 void
-cs_mc_close(struct cs_mc *c)
+csi_mc_close(struct cs_mc *c)
 {
 	if (c == NULL)
 		return;
@@ -210,7 +210,7 @@ cs_mc_close(struct cs_mc *c)
 }
 
 const char *
-cs_mc_error(struct cs_mc *c)
+csi_mc_error(struct cs_mc *c)
 {
 	return c ? c->err : "";
 }
@@ -250,7 +250,7 @@ exptime(int64_t expire)
 }
 
 int
-cs_mc_get(struct cs_mc *c, const char *key, char **val, size_t *len,
+csi_mc_get(struct cs_mc *c, const char *key, char **val, size_t *len,
     uint64_t *cas)
 {
 	const char *keys[1] = { key };
@@ -322,28 +322,28 @@ store(struct cs_mc *c, enum store_op op, const char *key, const char *val,
 }
 
 int
-cs_mc_add(struct cs_mc *c, const char *key, const char *val, size_t len,
+csi_mc_add(struct cs_mc *c, const char *key, const char *val, size_t len,
     int64_t expire)
 {
 	return store(c, OP_ADD, key, val, len, expire, 0);
 }
 
 int
-cs_mc_set(struct cs_mc *c, const char *key, const char *val, size_t len,
+csi_mc_set(struct cs_mc *c, const char *key, const char *val, size_t len,
     int64_t expire)
 {
 	return store(c, OP_SET, key, val, len, expire, 0);
 }
 
 int
-cs_mc_cas(struct cs_mc *c, const char *key, const char *val, size_t len,
+csi_mc_cas(struct cs_mc *c, const char *key, const char *val, size_t len,
     int64_t expire, uint64_t cas)
 {
 	return store(c, OP_CAS, key, val, len, expire, cas);
 }
 
 int
-cs_mc_del(struct cs_mc *c, const char *key, bool *found)
+csi_mc_del(struct cs_mc *c, const char *key, bool *found)
 {
 	memcached_return_t r;
 	int rc = CS_OK;

@@ -50,7 +50,7 @@ live(const struct cs_config *cfg, const char *key)
 	struct cs_store *st;
 	bool ok;
 
-	if (!cs_session_key_acceptable(NULL, cfg, key) ||
+	if (!csi_session_key_acceptable(NULL, cfg, key) ||
 	    cs_store_for_process(cfg, &st, NULL, 0) != CS_OK)
 		return false;
 	ok = cs_store_load(st, key, cs_now(), &rec) == CS_OK;
@@ -151,7 +151,7 @@ log_store_failure(struct cs_session *s)
 	struct cs_store *st = NULL;
 	const char *why;
 
-	(void)cs_session_store_of(s, &st);
+	(void)csi_session_store_of(s, &st);
 	why = cs_store_error(st);
 	csi_log(CS_LOG_ERROR, "session store: %s", *why ? why : "unavailable");
 }
@@ -259,7 +259,7 @@ cs_session_finish(struct cs_req *req, struct cs_resp *resp, void *arg)
 		answer_error(resp, 500, "The session cookie could not be set.");
 		return;
 	}
-	rc = cs_session_persist(s, every);
+	rc = csi_session_persist(s, every);
 	if (rc == CS_ERR_CONFLICT) {
 		answer_error(resp, 400, INTERRUPTED_MSG);
 		return;

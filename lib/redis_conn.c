@@ -71,7 +71,7 @@ ask_sentinels(struct cs_redis *r, struct cs_redis_addr *into)
 	for (i = 0; i < r->nsentinels; i++) {
 		c = dial(&r->sentinels[i], r->timeout);
 		if (c == NULL || c->err) {
-			cs_redis_addr_text(&r->sentinels[i], text, sizeof(text));
+			csi_redis_addr_text(&r->sentinels[i], text, sizeof(text));
 			snprintf(why, sizeof(why), "sentinel %.100s: %.80s", text,
 			    why_of(c));
 			if (c)
@@ -145,7 +145,7 @@ fail(struct cs_redis *r, struct cs_redis_server *s, const char *why)
 {
 	char text[300];
 
-	cs_redis_addr_text(&s->addr, text, sizeof(text));
+	csi_redis_addr_text(&s->addr, text, sizeof(text));
 	snprintf(r->error, sizeof(r->error), "redis %.260s: %.200s", text, why);
 	if (!s->down_logged) {
 		csi_log(CS_LOG_ERROR, "session store: %s", r->error);
@@ -227,7 +227,7 @@ cmd_locked(struct cs_redis *r, struct cs_redis_server *s, int argc,
  * and a SIGPIPE it raised is taken back before the mask is restored.
  */
 int
-cs_redis_cmd(struct cs_redis *r, size_t i, int argc, const char **argv,
+csi_redis_cmd(struct cs_redis *r, size_t i, int argc, const char **argv,
     const size_t *lens, redisReply **out)
 {
 	struct timespec zero = { 0, 0 };
@@ -255,7 +255,7 @@ cs_redis_cmd(struct cs_redis *r, size_t i, int argc, const char **argv,
 }
 
 int
-cs_redis_scan(struct cs_redis *r, size_t i, const char *pattern,
+csi_redis_scan(struct cs_redis *r, size_t i, const char *pattern,
     int (*fn)(void *, const char *, size_t), void *arg)
 {
 	char cursor[32] = "0";
@@ -266,7 +266,7 @@ cs_redis_scan(struct cs_redis *r, size_t i, const char *pattern,
 	int rc = CS_OK;
 
 	do {
-		if ((rc = cs_redis_cmd(r, i, 6, argv, NULL, &rep)))
+		if ((rc = csi_redis_cmd(r, i, 6, argv, NULL, &rep)))
 			return rc;
 		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
 		    rep->element[0]->len >= sizeof(cursor)) {
@@ -283,9 +283,9 @@ cs_redis_scan(struct cs_redis *r, size_t i, const char *pattern,
 }
 
 size_t
-cs_redis_server_for(const struct cs_redis *r, const char *key)
+csi_redis_server_for(const struct cs_redis *r, const char *key)
 {
-	return cs_redis_pool_pick(r->weights, r->nservers, key);
+	return csi_redis_pool_pick(r->weights, r->nservers, key);
 }
 
 static int
@@ -296,7 +296,7 @@ config_fail(char *err, size_t errlen, const char *name, const char *why)
 }
 
 int
-cs_redis_init(struct cs_redis *r, const struct cs_config *cfg, char *err,
+csi_redis_init(struct cs_redis *r, const struct cs_config *cfg, char *err,
     size_t errlen)
 {
 	struct cs_redis_addr *a;
@@ -309,7 +309,7 @@ cs_redis_init(struct cs_redis *r, const struct cs_config *cfg, char *err,
 	r->timeout.tv_usec = (cfg->session_redis_timeout_ms % 1000) * 1000;
 	if ((a = calloc(CS_REDIS_POOL_MAX, sizeof(*a))) == NULL)
 		return CS_ERR_NOMEM;
-	why = cs_redis_list_parse(cfg->session_redis_url ?
+	why = csi_redis_list_parse(cfg->session_redis_url ?
 	    cfg->session_redis_url : "redis://127.0.0.1:6379/0", false, a,
 	    CS_REDIS_POOL_MAX, &n);
 	if (why) {
@@ -340,7 +340,7 @@ cs_redis_init(struct cs_redis *r, const struct cs_config *cfg, char *err,
 	    == NULL || (r->sentinels = calloc(CS_REDIS_POOL_MAX,
 	    sizeof(*r->sentinels))) == NULL)
 		return CS_ERR_NOMEM;
-	why = cs_redis_list_parse(cfg->session_redis_sentinel_list, true,
+	why = csi_redis_list_parse(cfg->session_redis_sentinel_list, true,
 	    r->sentinels, CS_REDIS_POOL_MAX, &r->nsentinels);
 	if (why)
 		return config_fail(err, errlen, "SESSION_REDIS_SENTINEL_LIST",
@@ -349,7 +349,7 @@ cs_redis_init(struct cs_redis *r, const struct cs_config *cfg, char *err,
 }
 
 void
-cs_redis_fini(struct cs_redis *r)
+csi_redis_fini(struct cs_redis *r)
 {
 	size_t i;
 

@@ -32,12 +32,12 @@ struct cs_redis {
 
 /* From cfg's SESSION_REDIS_* settings; connects lazily.  CS_ERR_CONFIG
  * with err naming the setting. */
-int	cs_redis_init(struct cs_redis *, const struct cs_config *cfg,
+int	csi_redis_init(struct cs_redis *, const struct cs_config *cfg,
 	    char *err, size_t errlen);
-void	cs_redis_fini(struct cs_redis *);
+void	csi_redis_fini(struct cs_redis *);
 /* The pool server for a session key (django-redis-sessions' POOL); 0
  * without a pool. */
-size_t	cs_redis_server_for(const struct cs_redis *, const char *key);
+size_t	csi_redis_server_for(const struct cs_redis *, const char *key);
 /*
  * Run one command on server i (argv/lens as redisCommandArgv), with one
  * reconnect when the connection broke or the server turned replica.
@@ -45,7 +45,7 @@ size_t	cs_redis_server_for(const struct cs_redis *, const char *key);
  * r->error set and one line on stderr per outage naming Redis and the
  * address; an error reply is CS_ERR_STORE too.
  */
-int	cs_redis_cmd(struct cs_redis *, size_t i, int argc, const char **argv,
+int	csi_redis_cmd(struct cs_redis *, size_t i, int argc, const char **argv,
 	    const size_t *lens, redisReply **reply);
 
 /*
@@ -53,7 +53,7 @@ int	cs_redis_cmd(struct cs_redis *, size_t i, int argc, const char **argv,
  * (NUL-terminated) and may run commands itself.  Stops on fn's non-zero,
  * which is returned.
  */
-int	cs_redis_scan(struct cs_redis *, size_t i, const char *pattern,
+int	csi_redis_scan(struct cs_redis *, size_t i, const char *pattern,
 	    int (*fn)(void *arg, const char *name, size_t len), void *arg);
 
 #endif

@@ -126,7 +126,7 @@ userinfo(const char **s, const char *end, struct cs_redis_addr *a)
 }
 
 const char *
-cs_redis_url_parse(const char *url, size_t len, struct cs_redis_addr *a)
+csi_redis_url_parse(const char *url, size_t len, struct cs_redis_addr *a)
 {
 	const char *p, *end = url + len, *q, *slash, *why;
 
@@ -171,7 +171,7 @@ cs_redis_url_parse(const char *url, size_t len, struct cs_redis_addr *a)
 }
 
 const char *
-cs_redis_list_parse(const char *list, bool sentinel, struct cs_redis_addr *out,
+csi_redis_list_parse(const char *list, bool sentinel, struct cs_redis_addr *out,
     size_t max, size_t *n)
 {
 	const char *tok, *end, *why;
@@ -193,7 +193,7 @@ cs_redis_list_parse(const char *list, bool sentinel, struct cs_redis_addr *out,
 				out[*n].port = 26379;
 				why = hostport(tok, len, &out[*n]);
 			} else
-				why = cs_redis_url_parse(tok, len, &out[*n]);
+				why = csi_redis_url_parse(tok, len, &out[*n]);
 			if (why)
 				return why;
 			(*n)++;
@@ -205,7 +205,7 @@ cs_redis_list_parse(const char *list, bool sentinel, struct cs_redis_addr *out,
 }
 
 void
-cs_redis_addr_text(const struct cs_redis_addr *a, char *out, size_t len)
+csi_redis_addr_text(const struct cs_redis_addr *a, char *out, size_t len)
 {
 	if (a->unix_socket)
 		snprintf(out, len, "unix:%s", a->path);
@@ -216,7 +216,7 @@ cs_redis_addr_text(const struct cs_redis_addr *a, char *out, size_t len)
 }
 
 size_t
-cs_redis_pool_pick(const long *weights, size_t n, const char *key)
+csi_redis_pool_pick(const long *weights, size_t n, const char *key)
 {
 	unsigned long long total = 0, pos = 0, at = 0;
 	size_t i;
@@ -238,7 +238,7 @@ cs_redis_pool_pick(const long *weights, size_t n, const char *key)
 }
 
 const char *
-cs_redis_setting_why(const char *name, const char *v)
+csi_redis_setting_why(const char *name, const char *v)
 {
 	struct cs_redis_addr *a;
 	const char *why;
@@ -250,7 +250,7 @@ cs_redis_setting_why(const char *name, const char *v)
 		return NULL;
 	if ((a = calloc(CS_REDIS_POOL_MAX, sizeof(*a))) == NULL)
 		return "out of memory";
-	why = cs_redis_list_parse(v, sentinel, a, CS_REDIS_POOL_MAX, &n);
+	why = csi_redis_list_parse(v, sentinel, a, CS_REDIS_POOL_MAX, &n);
 	free(a);
 	return why;
 }

@@ -31,23 +31,23 @@ struct cs_redis_addr {
  * success, else why (static text).  rediss:// is refused: Debian's
  * hiredis is built without TLS.
  */
-const char *cs_redis_url_parse(const char *url, size_t len,
+const char *csi_redis_url_parse(const char *url, size_t len,
 	    struct cs_redis_addr *out);
 /*
  * A comma-separated list of URLs (SESSION_REDIS_URL may name a weighted
  * pool) or of host:port (SESSION_REDIS_SENTINEL_LIST, sentinel true).
  * At most max entries into out; *n gets the count.  NULL or why.
  */
-const char *cs_redis_list_parse(const char *list, bool sentinel,
+const char *csi_redis_list_parse(const char *list, bool sentinel,
 	    struct cs_redis_addr *out, size_t max, size_t *n);
 /* The address in words for messages ("127.0.0.1:6379", "unix:/p"); never
  * the password. */
-void	 cs_redis_addr_text(const struct cs_redis_addr *, char *out, size_t);
+void	 csi_redis_addr_text(const struct cs_redis_addr *, char *out, size_t);
 /* The pool entry django-redis-sessions' POOL picks for key (its first
  * four characters, little-endian, modulo the total weight). */
-size_t	 cs_redis_pool_pick(const long *weights, size_t n, const char *key);
+size_t	 csi_redis_pool_pick(const long *weights, size_t n, const char *key);
 /* config.c: NULL when v is a good value of the SESSION_REDIS_* setting
  * name, else why. */
-const char *cs_redis_setting_why(const char *name, const char *v);
+const char *csi_redis_setting_why(const char *name, const char *v);
 
 #endif

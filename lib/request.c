@@ -58,7 +58,7 @@ struct cs_req {
 };
 
 int
-cs_req_new(struct cs_req **out, const struct cs_config *cfg, char *const *envp,
+csi_req_new(struct cs_req **out, const struct cs_config *cfg, char *const *envp,
     const struct cs_body_src *src)
 {
 	struct cs_req *r;
@@ -75,7 +75,7 @@ cs_req_new(struct cs_req **out, const struct cs_config *cfg, char *const *envp,
 }
 
 void
-cs_req_free(struct cs_req *r)
+csi_req_free(struct cs_req *r)
 {
 	size_t i;
 
@@ -88,8 +88,8 @@ cs_req_free(struct cs_req *r)
 	free(r->slots);
 	free(r->hooks);
 	cs_cookies_free(&r->cookies);
-	cs_form_free(&r->query);
-	cs_form_free(&r->form);
+	csi_form_free(&r->query);
+	csi_form_free(&r->form);
 	cs_buf_free(&r->body);
 	free(r->path);
 	free(r);
@@ -280,7 +280,7 @@ lookup(const struct cs_form *f, int rc, const char *name, const char **value)
 	*value = NULL;
 	if (rc != CS_OK)
 		return rc;
-	if ((fl = cs_form_field(f, name, 0)) == NULL)
+	if ((fl = csi_form_field(f, name, 0)) == NULL)
 		return CS_ERR_NOT_FOUND;
 	return field_value(fl, value);
 }
@@ -296,7 +296,7 @@ lookup_list(const struct cs_form *f, int rc, const char *name,
 	*n = 0;
 	if (rc != CS_OK)
 		return rc;
-	for (i = 0; (fl = cs_form_field(f, name, i)) != NULL; i++) {
+	for (i = 0; (fl = csi_form_field(f, name, i)) != NULL; i++) {
 		if (field_value(fl, &v) != CS_OK)
 			rc = CS_ERR_BAD_REQUEST;
 		if (i < max)
@@ -314,7 +314,7 @@ query(struct cs_req *r)
 	if (r->query_done == P_NO) {
 		r->query_done = P_YES;
 		q = cs_req_query_string(r);
-		r->query_rc = cs_form_parse(&r->query, q, strlen(q), CS_FORM_MAX_FIELDS);
+		r->query_rc = csi_form_parse(&r->query, q, strlen(q), CS_FORM_MAX_FIELDS);
 	}
 	return &r->query;
 }
@@ -410,7 +410,7 @@ read_body(struct cs_req *r)
 #define DRAIN_MAX	(16u << 20)
 
 void
-cs_req_drain(struct cs_req *r)
+csi_req_drain(struct cs_req *r)
 {
 	char chunk[8192];
 	size_t len;
@@ -494,7 +494,7 @@ parse_form(struct cs_req *r)
 		return rc;
 	if (memchr(data, '\0', len))
 		return CS_ERR_BAD_REQUEST;
-	return cs_form_parse(&r->form, data, len, CS_FORM_MAX_FIELDS);
+	return csi_form_parse(&r->form, data, len, CS_FORM_MAX_FIELDS);
 }
 
 static const struct cs_form *
@@ -583,7 +583,7 @@ cs_req_on_finish(struct cs_req *r, cs_finish_fn *fn, void *arg)
 }
 
 void
-cs_req_finish(struct cs_req *r, struct cs_resp *resp)
+csi_req_finish(struct cs_req *r, struct cs_resp *resp)
 {
 	size_t i;
 

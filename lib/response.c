@@ -28,7 +28,7 @@ struct cs_resp {
 };
 
 int
-cs_resp_new(struct cs_resp **out)
+csi_resp_new(struct cs_resp **out)
 {
 	if ((*out = calloc(1, sizeof(**out))) == NULL)
 		return CS_ERR_NOMEM;
@@ -49,7 +49,7 @@ fields_free(struct field *f, size_t n)
 }
 
 void
-cs_resp_free(struct cs_resp *r)
+csi_resp_free(struct cs_resp *r)
 {
 	if (r == NULL)
 		return;
@@ -485,7 +485,7 @@ cs_resp_error(struct cs_resp *r, int code, const char *message)
 /* ---- serialization ----------------------------------------------------- */
 
 int
-cs_resp_serialize(const struct cs_resp *r, bool head, struct cs_buf *out)
+csi_resp_serialize(const struct cs_resp *r, bool head, struct cs_buf *out)
 {
 	int code = r->status;
 	bool bodyless;

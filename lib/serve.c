@@ -71,14 +71,14 @@ run(const struct cs_config *cfg, char *const *envp, const struct cs_body_src *sr
 	bool head;
 	int rc;
 
-	if ((rc = cs_req_new(&req, cfg, envp, src)) || (rc = cs_resp_new(&resp)))
+	if ((rc = csi_req_new(&req, cfg, envp, src)) || (rc = csi_resp_new(&resp)))
 		goto out;
 	handler(req, resp, arg);
-	cs_req_finish(req, resp);
-	cs_req_drain(req);
+	csi_req_finish(req, resp);
+	csi_req_drain(req);
 	head = strcmp(cs_req_method(req), "HEAD") == 0;
 	if ((rc = security_headers(cfg, resp)) == CS_OK)
-		rc = cs_resp_serialize(resp, head, out);
+		rc = csi_resp_serialize(resp, head, out);
 out:
 	if (rc) {
 		/* Out of memory: drop what was half written, answer a bare 500. */
@@ -88,8 +88,8 @@ out:
 		cs_buf_puts(out, "Status: 500 Internal Server Error\r\n"
 		    "Content-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
 	}
-	cs_resp_free(resp);
-	cs_req_free(req);
+	csi_resp_free(resp);
+	csi_req_free(req);
 	return rc;
 }
 

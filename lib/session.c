@@ -20,7 +20,7 @@
  * that a lookup is never made with attacker-chosen bytes.
  */
 bool
-cs_session_key_acceptable(const struct cs_store *store,
+csi_session_key_acceptable(const struct cs_store *store,
     const struct cs_config *cfg, const char *key)
 {
 	if (key == NULL)
@@ -30,7 +30,7 @@ cs_session_key_acceptable(const struct cs_store *store,
 }
 
 void
-cs_session_forget_key(struct cs_session *s)
+csi_session_forget_key(struct cs_session *s)
 {
 	free(s->key);
 	s->key = NULL;
@@ -40,7 +40,7 @@ cs_session_forget_key(struct cs_session *s)
 }
 
 void
-cs_session_log_reset(struct cs_session *s)
+csi_session_log_reset(struct cs_session *s)
 {
 	size_t i;
 
@@ -66,7 +66,7 @@ cs_session_new(struct cs_session **out, struct cs_store *store,
 		return CS_ERR_NOMEM;
 	s->store = store;
 	s->cfg = cfg;
-	if (cs_session_key_acceptable(store, cfg, key) &&
+	if (csi_session_key_acceptable(store, cfg, key) &&
 	    (s->key = strdup(key)) == NULL) {
 		free(s);
 		return CS_ERR_NOMEM;
@@ -80,7 +80,7 @@ cs_session_free(struct cs_session *s)
 {
 	if (s == NULL)
 		return;
-	cs_session_log_reset(s);
+	csi_session_log_reset(s);
 	json_decref(s->data);
 	free(s->key);
 	free(s->user);
@@ -88,7 +88,7 @@ cs_session_free(struct cs_session *s)
 }
 
 int
-cs_session_store_of(struct cs_session *s, struct cs_store **st)
+csi_session_store_of(struct cs_session *s, struct cs_store **st)
 {
 	if (s->store != NULL) {
 		*st = s->store;
@@ -105,7 +105,7 @@ cs_session_store(const struct cs_config *cfg, struct cs_store **out,
 }
 
 void
-cs_session_store_set(struct cs_store *store)
+csi_session_store_set(struct cs_store *store)
 {
 	cs_store_for_process_set(store);
 }
@@ -183,14 +183,14 @@ take_user(struct cs_session *s, const struct cs_record *rec)
 /* Read the record under s->key: CS_OK with *obj, CS_ERR_NOT_FOUND, or
  * the engine's error.  Version, expiry and owner are taken over. */
 int
-cs_session_fetch(struct cs_session *s, json_t **obj)
+csi_session_fetch(struct cs_session *s, json_t **obj)
 {
 	struct cs_record rec;
 	struct cs_store *st;
 	int rc;
 
 	*obj = NULL;
-	if ((rc = cs_session_store_of(s, &st)))
+	if ((rc = csi_session_store_of(s, &st)))
 		return rc;
 	memset(&rec, 0, sizeof(rec));
 	if ((rc = cs_store_load(st, s->key, cs_now(), &rec))) {
@@ -215,7 +215,7 @@ cs_session_fetch(struct cs_session *s, json_t **obj)
  * first use.  NULL only when out of memory.
  */
 json_t *
-cs_session_data(struct cs_session *s)
+csi_session_data(struct cs_session *s)
 {
 	json_t *obj = NULL;
 	int rc;
@@ -224,9 +224,9 @@ cs_session_data(struct cs_session *s)
 	if (s->data != NULL)
 		return s->data;
 	if (s->key != NULL && s->err == CS_OK) {
-		rc = cs_session_fetch(s, &obj);
+		rc = csi_session_fetch(s, &obj);
 		if (rc == CS_ERR_NOT_FOUND)
-			cs_session_forget_key(s);
+			csi_session_forget_key(s);
 		else if (rc)
 			s->err = rc;
 	}
@@ -239,7 +239,7 @@ cs_session_data(struct cs_session *s)
 int
 cs_session_load(struct cs_session *s)
 {
-	if (cs_session_data(s) == NULL)
+	if (csi_session_data(s) == NULL)
 		return CS_ERR_NOMEM;
 	return s->err;
 }
@@ -281,7 +281,7 @@ log_change(struct cs_session *s, const char *name, enum cs_change_op op,
 
 /* Apply this request's changes on top of freshly loaded data. */
 int
-cs_session_replay(struct cs_session *s, json_t *obj)
+csi_session_replay(struct cs_session *s, json_t *obj)
 {
 	size_t i;
 
@@ -303,7 +303,7 @@ cs_session_get(struct cs_session *s, const char *name, json_t **value)
 	json_t *d, *v;
 
 	*value = NULL;
-	if ((d = cs_session_data(s)) == NULL)
+	if ((d = csi_session_data(s)) == NULL)
 		return CS_ERR_NOMEM;
 	if (name == NULL || (v = json_object_get(d, name)) == NULL)
 		return CS_ERR_NOT_FOUND;
@@ -334,7 +334,7 @@ cs_session_set(struct cs_session *s, const char *name, json_t *value)
 
 	if (name == NULL || value == NULL)
 		return CS_ERR_INVALID;
-	if ((d = cs_session_data(s)) == NULL)
+	if ((d = csi_session_data(s)) == NULL)
 		return CS_ERR_NOMEM;
 	/* jansson refuses keys that are not UTF-8. */
 	if (json_object_set(d, name, value))
@@ -381,7 +381,7 @@ cs_session_delete(struct cs_session *s, const char *name)
 {
 	json_t *d;
 
-	if ((d = cs_session_data(s)) == NULL)
+	if ((d = csi_session_data(s)) == NULL)
 		return CS_ERR_NOMEM;
 	if (name == NULL || json_object_del(d, name))
 		return CS_ERR_NOT_FOUND;
@@ -426,7 +426,7 @@ cs_session_update(struct cs_session *s, json_t *obj)
 
 	if (!json_is_object(obj))
 		return CS_ERR_INVALID;
-	if ((d = cs_session_data(s)) == NULL)
+	if ((d = csi_session_data(s)) == NULL)
 		return CS_ERR_NOMEM;
 	json_object_foreach(obj, k, v) {
 		if (json_object_set(d, k, v))
@@ -449,7 +449,7 @@ cs_session_clear(struct cs_session *s)
 		return CS_ERR_NOMEM;
 	json_decref(s->data);
 	s->data = d;
-	cs_session_log_reset(s);
+	csi_session_log_reset(s);
 	s->replaced = true;
 	s->accessed = s->modified = s->dirty = true;
 	return CS_OK;
@@ -458,7 +458,7 @@ cs_session_clear(struct cs_session *s)
 size_t
 cs_session_len(struct cs_session *s)
 {
-	json_t *d = cs_session_data(s);
+	json_t *d = csi_session_data(s);
 
 	return d == NULL ? 0 : json_object_size(d);
 }
@@ -467,7 +467,7 @@ bool
 cs_session_next(struct cs_session *s, struct cs_session_iter *it,
     const char **name, json_t **value)
 {
-	json_t *d = cs_session_data(s);
+	json_t *d = csi_session_data(s);
 
 	if (d == NULL)
 		return false;
@@ -629,7 +629,7 @@ cs_session_set_user(struct cs_session *s, const char *user)
 {
 	char *u = NULL;
 
-	if (cs_session_data(s) == NULL)
+	if (csi_session_data(s) == NULL)
 		return CS_ERR_NOMEM;
 	if (user != NULL && (u = strdup(user)) == NULL)
 		return CS_ERR_NOMEM;
@@ -643,6 +643,6 @@ cs_session_set_user(struct cs_session *s, const char *user)
 const char *
 cs_session_user(struct cs_session *s)
 {
-	cs_session_data(s);
+	csi_session_data(s);
 	return s->user;
 }

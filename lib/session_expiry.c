@@ -78,7 +78,7 @@ parse_clock(const char **p, int64_t *us)
  * Fractions of a second are floored, as Django's day/second arithmetic.
  */
 int
-cs_iso8601_parse(const char *s, int64_t *t)
+csi_iso8601_parse(const char *s, int64_t *t)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
@@ -105,7 +105,7 @@ cs_iso8601_parse(const char *s, int64_t *t)
 	}
 	if (*p != '\0')
 		return CS_ERR_INVALID;
-	total = cs_days_from_civil(y, m, d) * 86400 * 1000000 +
+	total = csi_days_from_civil(y, m, d) * 86400 * 1000000 +
 	    us - off;
 	/* floor division: the fraction never rounds a time up */
 	*t = total >= 0 ? total / 1000000 : -((-total + 999999) / 1000000);
@@ -113,7 +113,7 @@ cs_iso8601_parse(const char *s, int64_t *t)
 }
 
 int
-cs_iso8601_format(char *out, size_t outlen, int64_t t)
+csi_iso8601_format(char *out, size_t outlen, int64_t t)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
@@ -134,7 +134,7 @@ cs_iso8601_format(char *out, size_t outlen, int64_t t)
  * CS_ERR_INVALID when it is something Django would not have written.
  */
 int
-cs_session_expiry_parse(const json_t *v, int64_t *n, bool *absolute)
+csi_session_expiry_parse(const json_t *v, int64_t *n, bool *absolute)
 {
 	*n = 0;
 	*absolute = false;
@@ -153,7 +153,7 @@ cs_session_expiry_parse(const json_t *v, int64_t *n, bool *absolute)
 		return CS_OK;
 	}
 	if (json_is_string(v) &&
-	    cs_iso8601_parse(json_string_value(v), n) == CS_OK) {
+	    csi_iso8601_parse(json_string_value(v), n) == CS_OK) {
 		*absolute = true;
 		return CS_OK;
 	}
@@ -166,7 +166,7 @@ age_of(const struct cs_session *s, const json_t *v, int64_t now)
 	int64_t n;
 	bool abs;
 
-	if (cs_session_expiry_parse(v, &n, &abs) || (!abs && n == 0))
+	if (csi_session_expiry_parse(v, &n, &abs) || (!abs && n == 0))
 		return s->cfg->session_cookie_age;
 	return abs ? n - now : n;
 }
@@ -189,7 +189,7 @@ date_of(const struct cs_session *s, const json_t *v, int64_t now)
 	int64_t n;
 	bool abs;
 
-	if (cs_session_expiry_parse(v, &n, &abs) || (!abs && n == 0))
+	if (csi_session_expiry_parse(v, &n, &abs) || (!abs && n == 0))
 		return add_sat(now, s->cfg->session_cookie_age);
 	return abs ? n : add_sat(now, n);
 }
@@ -197,7 +197,7 @@ date_of(const struct cs_session *s, const json_t *v, int64_t now)
 int64_t
 cs_session_get_expiry_age(struct cs_session *s)
 {
-	json_t *d = cs_session_data(s);
+	json_t *d = csi_session_data(s);
 
 	return age_of(s, d ? json_object_get(d, CS_SESSION_EXPIRY_KEY) : NULL,
 	    cs_now());
@@ -206,7 +206,7 @@ cs_session_get_expiry_age(struct cs_session *s)
 int64_t
 cs_session_get_expiry_date(struct cs_session *s)
 {
-	json_t *d = cs_session_data(s);
+	json_t *d = csi_session_data(s);
 
 	return date_of(s, d ? json_object_get(d, CS_SESSION_EXPIRY_KEY) : NULL,
 	    cs_now());
@@ -214,7 +214,7 @@ cs_session_get_expiry_date(struct cs_session *s)
 
 /* What the store keeps as the record's expiry (Django's expire_date). */
 int64_t
-cs_session_expire_for_store(struct cs_session *s, int64_t now)
+csi_session_expire_for_store(struct cs_session *s, int64_t now)
 {
 	return date_of(s, s->data ? json_object_get(s->data,
 	    CS_SESSION_EXPIRY_KEY) : NULL, now);
@@ -223,7 +223,7 @@ cs_session_expire_for_store(struct cs_session *s, int64_t now)
 bool
 cs_session_get_expire_at_browser_close(struct cs_session *s)
 {
-	json_t *d = cs_session_data(s), *v;
+	json_t *d = csi_session_data(s), *v;
 
 	v = d ? json_object_get(d, CS_SESSION_EXPIRY_KEY) : NULL;
 	if (v == NULL || json_is_null(v))
@@ -245,7 +245,7 @@ cs_session_set_expiry_at(struct cs_session *s, int64_t when)
 	char iso[40];
 	int rc;
 
-	if ((rc = cs_iso8601_format(iso, sizeof(iso), when)))
+	if ((rc = csi_iso8601_format(iso, sizeof(iso), when)))
 		return rc;
 	return cs_session_set_string(s, CS_SESSION_EXPIRY_KEY, iso);
 }

@@ -41,24 +41,24 @@ struct cs_session {
 };
 
 /* session.c */
-bool	 cs_session_key_acceptable(const struct cs_store *,
+bool	 csi_session_key_acceptable(const struct cs_store *,
 	    const struct cs_config *, const char *key);
 /* Drop this request's change log (after a write, or when data is replaced). */
-void	 cs_session_log_reset(struct cs_session *);
-void	 cs_session_forget_key(struct cs_session *);
-int	 cs_session_fetch(struct cs_session *, json_t **obj);
-int	 cs_session_replay(struct cs_session *, json_t *obj);
-int	 cs_session_store_of(struct cs_session *, struct cs_store **);
-json_t	*cs_session_data(struct cs_session *);
+void	 csi_session_log_reset(struct cs_session *);
+void	 csi_session_forget_key(struct cs_session *);
+int	 csi_session_fetch(struct cs_session *, json_t **obj);
+int	 csi_session_replay(struct cs_session *, json_t *obj);
+int	 csi_session_store_of(struct cs_session *, struct cs_store **);
+json_t	*csi_session_data(struct cs_session *);
 /* Write only when something is unsaved; with touch, an unchanged session
  * moves its expiry at most once per SESSION_TOUCH_INTERVAL. */
-int	 cs_session_persist(struct cs_session *, bool every_request);
+int	 csi_session_persist(struct cs_session *, bool every_request);
 
 /* session_expiry.c */
-int	 cs_session_expiry_parse(const json_t *, int64_t *seconds,
+int	 csi_session_expiry_parse(const json_t *, int64_t *seconds,
 	    bool *absolute);
-int	 cs_iso8601_format(char *out, size_t outlen, int64_t t);
-int	 cs_iso8601_parse(const char *s, int64_t *t);
-int64_t	 cs_session_expire_for_store(struct cs_session *, int64_t now);
+int	 csi_iso8601_format(char *out, size_t outlen, int64_t t);
+int	 csi_iso8601_parse(const char *s, int64_t *t);
+int64_t	 csi_session_expire_for_store(struct cs_session *, int64_t now);
 
 #endif

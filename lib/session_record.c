@@ -28,7 +28,7 @@ written(struct cs_session *s, const struct cs_record *rec)
 	s->dirty = false;
 	s->replaced = false;
 	s->written = true;
-	cs_session_log_reset(s);
+	csi_session_log_reset(s);
 }
 
 static int
@@ -42,7 +42,7 @@ write_record(struct cs_session *s, struct cs_store *st, enum cs_save_mode mode)
 	if ((rec.data = json_dumps(s->data, JSON_COMPACT)) == NULL)
 		return CS_ERR_NOMEM;
 	rec.data_len = strlen(rec.data);
-	rec.expire = cs_session_expire_for_store(s, cs_now());
+	rec.expire = csi_session_expire_for_store(s, cs_now());
 	rec.version = mode == CS_SAVE_UPDATE ? s->version : 0;
 	rec.user = s->user;
 	rc = cs_store_save(st, &key, &rec, mode);
@@ -67,14 +67,14 @@ merge_latest(struct cs_session *s)
 	json_t *obj;
 	int rc;
 
-	if ((rc = cs_session_fetch(s, &obj)))
+	if ((rc = csi_session_fetch(s, &obj)))
 		return rc;
 	if (s->replaced) {
 		/* clear() ran: this request's data replaces the record. */
 		json_decref(obj);
 		return CS_OK;
 	}
-	if ((rc = cs_session_replay(s, obj))) {
+	if ((rc = csi_session_replay(s, obj))) {
 		json_decref(obj);
 		return rc;
 	}
@@ -97,7 +97,7 @@ cs_session_create(struct cs_session *s)
 	s->accessed = true;
 	if (s->data == NULL && (s->data = json_object()) == NULL)
 		return CS_ERR_NOMEM;
-	if ((rc = cs_session_store_of(s, &st)))
+	if ((rc = csi_session_store_of(s, &st)))
 		return rc;
 	for (i = 0; i < CREATE_TRIES; i++) {
 		if ((rc = cs_session_key_new(key)))
@@ -129,9 +129,9 @@ learn_version(struct cs_session *s)
 	json_t *obj;
 	int rc;
 
-	rc = cs_session_fetch(s, &obj);
+	rc = csi_session_fetch(s, &obj);
 	if (rc == CS_ERR_NOT_FOUND) {
-		cs_session_forget_key(s);
+		csi_session_forget_key(s);
 		return CS_OK;
 	}
 	json_decref(obj);
@@ -148,7 +148,7 @@ cs_session_save(struct cs_session *s)
 		return s->err;
 	if (s->interrupted)
 		return CS_ERR_CONFLICT;
-	if (cs_session_data(s) == NULL)
+	if (csi_session_data(s) == NULL)
 		return CS_ERR_NOMEM;
 	if (s->err)
 		return s->err;
@@ -157,7 +157,7 @@ cs_session_save(struct cs_session *s)
 	/* No key, or the incoming one had no record: a fresh key. */
 	if (s->key == NULL)
 		return cs_session_create(s);
-	if ((rc = cs_session_store_of(s, &st)))
+	if ((rc = csi_session_store_of(s, &st)))
 		return rc;
 	for (i = 0; i < CS_SESSION_SAVE_RETRIES; i++) {
 		rc = write_record(s, st, CS_SAVE_UPDATE);
@@ -186,7 +186,7 @@ cs_session_delete_record(struct cs_session *s, const char *key)
 		key = s->key;
 	if (key == NULL)
 		return CS_OK;
-	if ((rc = cs_session_store_of(s, &st)))
+	if ((rc = csi_session_store_of(s, &st)))
 		return rc;
 	return cs_store_del(st, key);
 }
@@ -197,9 +197,9 @@ cs_session_exists(struct cs_session *s, const char *key)
 	struct cs_store *st;
 	int rc;
 
-	if (key == NULL || !cs_session_key_acceptable(s->store, s->cfg, key))
+	if (key == NULL || !csi_session_key_acceptable(s->store, s->cfg, key))
 		return CS_ERR_NOT_FOUND;
-	if ((rc = cs_session_store_of(s, &st)))
+	if ((rc = csi_session_store_of(s, &st)))
 		return rc;
 	return cs_store_exists(st, key);
 }
@@ -212,7 +212,7 @@ cs_session_flush(struct cs_session *s)
 	if ((rc = cs_session_clear(s)))
 		return rc;
 	rc = cs_session_delete_record(s, NULL);
-	cs_session_forget_key(s);
+	csi_session_forget_key(s);
 	/* Nothing to replay into: the next save creates a new record. */
 	s->replaced = false;
 	if (rc)
@@ -252,7 +252,7 @@ cs_session_clear_expired(struct cs_session *s, size_t batch, bool dry_run,
 	struct cs_store *st;
 	int rc;
 
-	if ((rc = cs_session_store_of(s, &st)))
+	if ((rc = csi_session_store_of(s, &st)))
 		return rc;
 	rc = cs_store_clear_expired(st, cs_now(), batch, dry_run,
 	    stats != NULL ? stats : &tmp);
@@ -275,7 +275,7 @@ lazy_touch(struct cs_session *s, struct cs_store *st)
 		s->dirty = true;
 		return cs_session_save(s);
 	}
-	expire = cs_session_expire_for_store(s, cs_now());
+	expire = csi_session_expire_for_store(s, cs_now());
 	if (expire - s->stored_expire <= s->cfg->session_touch_interval)
 		return CS_OK;
 	rc = cs_store_touch(st, s->key, expire, s->version);
@@ -299,7 +299,7 @@ lazy_touch(struct cs_session *s, struct cs_store *st)
 }
 
 int
-cs_session_persist(struct cs_session *s, bool every_request)
+csi_session_persist(struct cs_session *s, bool every_request)
 {
 	struct cs_store *st;
 	int rc;
@@ -316,7 +316,7 @@ cs_session_persist(struct cs_session *s, bool every_request)
 		return rc;
 	if (s->key == NULL || s->written || !every_request)
 		return CS_OK;
-	if ((rc = cs_session_store_of(s, &st)))
+	if ((rc = csi_session_store_of(s, &st)))
 		return rc;
 	return lazy_touch(s, st);
 }

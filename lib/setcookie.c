@@ -78,8 +78,8 @@ static const char months[12][4] = {
 };
 
 /* Browsers fail dates before 1601; four digits end at 9999. */
-#define FIRST_T	(cs_days_from_civil(1601, 1, 1) * 86400)
-#define LAST_T	(cs_days_from_civil(10000, 1, 1) * 86400 - 1)
+#define FIRST_T	(csi_days_from_civil(1601, 1, 1) * 86400)
+#define LAST_T	(csi_days_from_civil(10000, 1, 1) * 86400 - 1)
 
 static int
 date_in_range(int64_t t)
@@ -113,7 +113,7 @@ cs_http_date(char *out, size_t outlen, int64_t t)
 		return CS_ERR_INVALID;
 	days = floor_div(t, 86400);
 	secs = floor_mod(t, 86400);
-	cs_civil_from_days(days, &y, &m, &d);
+	csi_civil_from_days(days, &y, &m, &d);
 	snprintf(out, outlen, "%s, %02d %s %04d %02d:%02d:%02d GMT",
 	    wdays[floor_mod(days + 4, 7)], d, months[m - 1], (int)y,
 	    secs / 3600, secs / 60 % 60, secs % 60);
@@ -171,7 +171,7 @@ cs_http_date_parse(const char *s, size_t len, int64_t *t)
 	if (d < 1 || y < 1601 || hh < 0 || hh > 23 || mi < 0 || mi > 59 ||
 	    ss < 0 || ss > 60 || d > month_days(y, m))
 		return CS_ERR_INVALID;
-	days = cs_days_from_civil(y, m, d);
+	days = csi_days_from_civil(y, m, d);
 	if (floor_mod(days + 4, 7) != wd)
 		return CS_ERR_INVALID;
 	*t = days * 86400 + hh * 3600 + mi * 60 + ss;
@@ -504,8 +504,8 @@ cs_cookie_value_decode(struct cs_buf *out, const char *s, size_t n)
 			*w++ = s[i];
 			continue;
 		}
-		if (n - i < 3 || (hi = cs_hexval((unsigned char)s[i + 1])) < 0 ||
-		    (lo = cs_hexval((unsigned char)s[i + 2])) < 0) {
+		if (n - i < 3 || (hi = csi_hexval((unsigned char)s[i + 1])) < 0 ||
+		    (lo = csi_hexval((unsigned char)s[i + 2])) < 0) {
 			out->data[mark] = '\0';
 			return CS_ERR_INVALID;
 		}

@@ -253,7 +253,7 @@ done:
 }
 
 int
-cs_sign_at(const struct cs_signer *s, const char *value, size_t len,
+csi_sign_at(const struct cs_signer *s, const char *value, size_t len,
     int64_t now, struct cs_buf *out)
 {
 	const char *sep = signer_sep(s);
@@ -287,7 +287,7 @@ int
 cs_sign(const struct cs_signer *s, const char *value, size_t len,
     struct cs_buf *out)
 {
-	return cs_sign_at(s, value, len, cs_now(), out);
+	return csi_sign_at(s, value, len, cs_now(), out);
 }
 
 /* Last occurrence of sep in [p, p+n), or NULL. */
@@ -358,7 +358,7 @@ check_age(int64_t ts, int64_t max_age, int64_t now)
 }
 
 int
-cs_unsign_at(const struct cs_signer *s, const char *sv, size_t len,
+csi_unsign_at(const struct cs_signer *s, const char *sv, size_t len,
     int64_t max_age, int64_t now, struct cs_buf *out)
 {
 	const char *sep = signer_sep(s), *at, *tsat;
@@ -393,5 +393,5 @@ int
 cs_unsign(const struct cs_signer *s, const char *sv, size_t len,
     int64_t max_age, struct cs_buf *out)
 {
-	return cs_unsign_at(s, sv, len, max_age, cs_now(), out);
+	return csi_unsign_at(s, sv, len, max_age, cs_now(), out);
 }

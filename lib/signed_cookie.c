@@ -57,7 +57,7 @@ cookie_signer(struct cs_signer *s, const struct cs_config *cfg,
 }
 
 int
-cs_signed_cookie_value_at(struct cs_buf *out, const struct cs_config *cfg,
+csi_signed_cookie_value_at(struct cs_buf *out, const struct cs_config *cfg,
     const char *name, const char *value, const char *salt,
     enum cs_cookie_salt mode, int64_t now)
 {
@@ -71,7 +71,7 @@ cs_signed_cookie_value_at(struct cs_buf *out, const struct cs_config *cfg,
 		goto done;
 	if ((rc = cookie_signer(&s, cfg, full.data)))
 		goto done;
-	rc = cs_sign_at(&s, value, strlen(value), now, out);
+	rc = csi_sign_at(&s, value, strlen(value), now, out);
 done:
 	cs_buf_free(&full);
 	return rc;
@@ -82,7 +82,7 @@ cs_signed_cookie_value(struct cs_buf *out, const struct cs_config *cfg,
     const char *name, const char *value, const char *salt,
     enum cs_cookie_salt mode)
 {
-	return cs_signed_cookie_value_at(out, cfg, name, value, salt, mode,
+	return csi_signed_cookie_value_at(out, cfg, name, value, salt, mode,
 	    cs_now());
 }
 
@@ -98,7 +98,7 @@ try_salt(struct cs_buf *out, const struct cs_config *cfg, const char *name,
 
 	if ((rc = cookie_salt(&full, name, salt, mode)) == CS_OK &&
 	    (rc = cookie_signer(&s, cfg, full.data)) == CS_OK)
-		rc = cs_unsign_at(&s, v, vlen, max_age, now, out);
+		rc = csi_unsign_at(&s, v, vlen, max_age, now, out);
 	cs_buf_free(&full);
 	return rc;
 }
@@ -184,7 +184,7 @@ try_pair(struct cs_buf *out, const struct cs_config *cfg, const char *name,
 }
 
 int
-cs_get_signed_cookie_at(struct cs_buf *out, const struct cs_config *cfg,
+csi_get_signed_cookie_at(struct cs_buf *out, const struct cs_config *cfg,
     const struct cs_cookies *cookies, const char *name, const char *salt,
     int64_t max_age, int64_t now)
 {
@@ -215,7 +215,7 @@ cs_get_signed_cookie(struct cs_buf *out, const struct cs_config *cfg,
     const struct cs_cookies *cookies, const char *name, const char *salt,
     int64_t max_age)
 {
-	return cs_get_signed_cookie_at(out, cfg, cookies, name, salt, max_age,
+	return csi_get_signed_cookie_at(out, cfg, cookies, name, salt, max_age,
 	    cs_now());
 }
 

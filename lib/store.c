@@ -21,13 +21,13 @@ static const struct engine {
 	cs_engine_open_fn	*open;
 	const struct cs_store_ops *ops;
 } engines[] = {
-	{ "lmdb", cs_store_lmdb_open, &cs_store_lmdb_ops },
-	{ "signed_cookies", cs_store_signed_cookies_open,
-	    &cs_store_signed_cookies_ops },
-	{ "redis", cs_store_redis_open, &cs_store_redis_ops },
-	{ "file", cs_store_file_open, &cs_store_file_ops },
-	{ "cache", cs_store_cache_open, &cs_store_cache_ops },
-	{ "cached_db", cs_store_cached_db_open, &cs_store_cached_db_ops },
+	{ "lmdb", csi_store_lmdb_open, &csi_store_lmdb_ops },
+	{ "signed_cookies", csi_store_signed_cookies_open,
+	    &csi_store_signed_cookies_ops },
+	{ "redis", csi_store_redis_open, &csi_store_redis_ops },
+	{ "file", csi_store_file_open, &csi_store_file_ops },
+	{ "cache", csi_store_cache_open, &csi_store_cache_ops },
+	{ "cached_db", csi_store_cached_db_open, &csi_store_cached_db_ops },
 };
 
 static const struct engine *

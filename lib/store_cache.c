@@ -44,7 +44,7 @@ value_signer(const struct cs_config *cfg, struct cs_signer *s)
 }
 
 int
-cs_mc_value_encode(const struct cs_config *cfg, const struct cs_record *rec,
+csi_mc_value_encode(const struct cs_config *cfg, const struct cs_record *rec,
     char **out, size_t *len)
 {
 	struct cs_signer s;
@@ -77,7 +77,7 @@ cs_mc_value_encode(const struct cs_config *cfg, const struct cs_record *rec,
 }
 
 int
-cs_mc_value_decode(const struct cs_config *cfg, const char *val, size_t len,
+csi_mc_value_decode(const struct cs_config *cfg, const char *val, size_t len,
     struct cs_record *out)
 {
 	struct cs_signer s;
@@ -126,7 +126,7 @@ struct cache_store {
 };
 
 bool
-cs_mc_session_key(const char *prefix, const char *key, char *out)
+csi_mc_session_key(const char *prefix, const char *key, char *out)
 {
 	size_t n = strlen(prefix);
 
@@ -141,11 +141,11 @@ cs_mc_session_key(const char *prefix, const char *key, char *out)
 static bool
 mkey(const char *key, char *out)
 {
-	return cs_mc_session_key(KEY_PREFIX, key, out);
+	return csi_mc_session_key(KEY_PREFIX, key, out);
 }
 
 int
-cs_mc_need_secret(const struct cs_config *cfg, char *err, size_t errlen)
+csi_mc_need_secret(const struct cs_config *cfg, char *err, size_t errlen)
 {
 	struct cs_signer s;
 
@@ -176,9 +176,9 @@ fetch(struct cs_store *st, const char *key, int64_t now,
 	memset(out, 0, sizeof(*out));
 	if (!mkey(key, k))
 		return CS_ERR_NOT_FOUND;
-	if ((rc = cs_mc_get(mc_of(st), k, &val, &len, cas)))
+	if ((rc = csi_mc_get(mc_of(st), k, &val, &len, cas)))
 		return rc;
-	rc = cs_mc_value_decode(st->cfg, val, len, out);
+	rc = csi_mc_value_decode(st->cfg, val, len, out);
 	free(val);
 	if (rc == CS_OK && now >= 0 && out->expire <= now) {
 		cs_record_free(out);
@@ -237,12 +237,12 @@ put(struct cs_store *st, const char *key, struct cs_record *rec,
 		struct cs_record w = *rec;
 
 		w.version = version;
-		if ((rc = cs_mc_value_encode(st->cfg, &w, &val, &len)))
+		if ((rc = csi_mc_value_encode(st->cfg, &w, &val, &len)))
 			return rc;
 	}
 	rc = mode == CS_SAVE_UPDATE ?
-	    cs_mc_cas(mc_of(st), k, val, len, rec->expire, cas) :
-	    cs_mc_add(mc_of(st), k, val, len, rec->expire);
+	    csi_mc_cas(mc_of(st), k, val, len, rec->expire, cas) :
+	    csi_mc_add(mc_of(st), k, val, len, rec->expire);
 	free(val);
 	if (rc == CS_OK)
 		rec->version = version;
@@ -284,7 +284,7 @@ remove_key(struct cs_store *st, const char *key, bool *found)
 	*found = false;
 	if (!mkey(key, k))
 		return CS_OK;
-	return cs_mc_del(mc_of(st), k, found);
+	return csi_mc_del(mc_of(st), k, found);
 }
 
 static int
@@ -317,17 +317,17 @@ cache_exists(struct cs_store *st, const char *key)
 static const char *
 cache_error(struct cs_store *st)
 {
-	return cs_mc_error(mc_of(st));
+	return csi_mc_error(mc_of(st));
 }
 
 static void
 cache_close(struct cs_store *st)
 {
-	cs_mc_close(mc_of(st));
+	csi_mc_close(mc_of(st));
 	free(st);
 }
 
-const struct cs_store_ops cs_store_cache_ops = {
+const struct cs_store_ops csi_store_cache_ops = {
 	.name = "cache",
 	.load = cache_load,
 	.save = cache_save,
@@ -341,22 +341,22 @@ const struct cs_store_ops cs_store_cache_ops = {
 };
 
 int
-cs_store_cache_open(struct cs_store **out, const struct cs_config *cfg,
+csi_store_cache_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	struct cache_store *c;
 	int rc;
 
 	*out = NULL;
-	if ((rc = cs_mc_need_secret(cfg, err, errlen)))
+	if ((rc = csi_mc_need_secret(cfg, err, errlen)))
 		return rc;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return CS_ERR_NOMEM;
-	if ((rc = cs_mc_open(&c->mc, cfg->session_cache_url, err, errlen))) {
+	if ((rc = csi_mc_open(&c->mc, cfg->session_cache_url, err, errlen))) {
 		free(c);
 		return rc;
 	}
-	c->base.ops = &cs_store_cache_ops;
+	c->base.ops = &csi_store_cache_ops;
 	c->base.cfg = cfg;
 	*out = &c->base;
 	return CS_OK;

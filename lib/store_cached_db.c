@@ -41,7 +41,7 @@ cdb_of(struct cs_store *st)
 static bool
 mkey(const char *key, char *out)
 {
-	return cs_mc_session_key(KEY_PREFIX, key, out);
+	return csi_mc_session_key(KEY_PREFIX, key, out);
 }
 
 /* Remember which side failed, for cs_store_error. */
@@ -57,7 +57,7 @@ static int
 mc_rc(struct cdb_store *c, int rc)
 {
 	if (rc == CS_ERR_STORE)
-		snprintf(c->err, sizeof(c->err), "%s", cs_mc_error(c->mc));
+		snprintf(c->err, sizeof(c->err), "%s", csi_mc_error(c->mc));
 	return rc;
 }
 
@@ -70,9 +70,9 @@ cache_put(struct cdb_store *c, const char *key, const struct cs_record *rec)
 
 	if (!mkey(key, k))
 		return CS_ERR_INVALID;
-	if ((rc = cs_mc_value_encode(c->base.cfg, rec, &val, &len)))
+	if ((rc = csi_mc_value_encode(c->base.cfg, rec, &val, &len)))
 		return rc;
-	rc = cs_mc_set(c->mc, k, val, len, rec->expire);
+	rc = csi_mc_set(c->mc, k, val, len, rec->expire);
 	free(val);
 	return mc_rc(c, rc);
 }
@@ -84,7 +84,7 @@ cache_drop(struct cdb_store *c, const char *key)
 
 	if (!mkey(key, k))
 		return CS_OK;
-	return mc_rc(c, cs_mc_del(c->mc, k, NULL));
+	return mc_rc(c, csi_mc_del(c->mc, k, NULL));
 }
 
 static int
@@ -100,9 +100,9 @@ cdb_load(struct cs_store *st, const char *key, int64_t now,
 	memset(out, 0, sizeof(*out));
 	if (!mkey(key, k))
 		return CS_ERR_NOT_FOUND;
-	rc = cs_mc_get(c->mc, k, &val, &len, &cas);
+	rc = csi_mc_get(c->mc, k, &val, &len, &cas);
 	if (rc == CS_OK) {
-		rc = cs_mc_value_decode(st->cfg, val, len, out);
+		rc = csi_mc_value_decode(st->cfg, val, len, out);
 		free(val);
 		if (rc == CS_OK && out->expire > now)
 			return CS_OK;
@@ -263,13 +263,13 @@ cdb_close(struct cs_store *st)
 	struct cdb_store *c = cdb_of(st);
 
 	cs_store_close(c->db);
-	cs_mc_close(c->mc);
+	csi_mc_close(c->mc);
 	free(c);
 }
 
 /* No import: replacing records in bulk would leave their cached copies
  * stale (import with SESSION_ENGINE = lmdb while the cache is empty). */
-const struct cs_store_ops cs_store_cached_db_ops = {
+const struct cs_store_ops csi_store_cached_db_ops = {
 	.name = "cached_db",
 	.load = cdb_load,
 	.save = cdb_save,
@@ -292,21 +292,21 @@ const struct cs_store_ops cs_store_cached_db_ops = {
 };
 
 int
-cs_store_cached_db_open(struct cs_store **out, const struct cs_config *cfg,
+csi_store_cached_db_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	struct cdb_store *c;
 	int rc;
 
 	*out = NULL;
-	if ((rc = cs_mc_need_secret(cfg, err, errlen)))
+	if ((rc = csi_mc_need_secret(cfg, err, errlen)))
 		return rc;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return CS_ERR_NOMEM;
-	c->base.ops = &cs_store_cached_db_ops;
+	c->base.ops = &csi_store_cached_db_ops;
 	c->base.cfg = cfg;
-	if ((rc = cs_store_lmdb_open(&c->db, cfg, err, errlen)) ||
-	    (rc = cs_mc_open(&c->mc, cfg->session_cache_url, err, errlen))) {
+	if ((rc = csi_store_lmdb_open(&c->db, cfg, err, errlen)) ||
+	    (rc = csi_mc_open(&c->mc, cfg->session_cache_url, err, errlen))) {
 		cs_store_close(c->db);
 		free(c);
 		return rc;

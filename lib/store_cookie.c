@@ -67,7 +67,7 @@ cookie_load(struct cs_store *st, const char *key, int64_t now,
 		return CS_ERR_NOT_FOUND;
 	if ((rc = signer_refresh(c)))
 		return rc;
-	rc = cs_loads_at(&c->signer, key, strlen(key),
+	rc = csi_loads_at(&c->signer, key, strlen(key),
 	    st->cfg->session_cookie_age, now, &json);
 	if (rc == CS_ERR_NOMEM || rc == CS_ERR_CRYPTO)
 		return rc;
@@ -186,7 +186,7 @@ cookie_key_valid(const char *key)
 
 /* Nothing is kept server-side: no operator operations, no sweep needed
  * (the clear_expired below only answers "nothing removed"). */
-const struct cs_store_ops cs_store_signed_cookies_ops = {
+const struct cs_store_ops csi_store_signed_cookies_ops = {
 	.name = "signed_cookies",
 	.load = cookie_load,
 	.save = cookie_save,
@@ -200,7 +200,7 @@ const struct cs_store_ops cs_store_signed_cookies_ops = {
 };
 
 int
-cs_store_signed_cookies_open(struct cs_store **out, const struct cs_config *cfg,
+csi_store_signed_cookies_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	struct cookie_store *c;
@@ -216,7 +216,7 @@ cs_store_signed_cookies_open(struct cs_store **out, const struct cs_config *cfg,
 			    "SESSION_ENGINE = signed_cookies");
 		return CS_ERR_CONFIG;
 	}
-	c->base.ops = &cs_store_signed_cookies_ops;
+	c->base.ops = &csi_store_signed_cookies_ops;
 	*out = &c->base;
 	return CS_OK;
 }

@@ -133,7 +133,7 @@ expiry_of(struct file_store *fs, json_t *obj, const struct stat *sb,
 	int64_t n;
 	bool abs;
 
-	if (obj != NULL && cs_session_expiry_parse(json_object_get(obj,
+	if (obj != NULL && csi_session_expiry_parse(json_object_get(obj,
 	    CS_SESSION_EXPIRY_KEY), &n, &abs) == CS_OK && (abs || n != 0))
 		/* An int is an age from whenever it is read (Django's quirk). */
 		return abs ? n : now + n;
@@ -640,7 +640,7 @@ file_foreach(struct cs_store *st, cs_store_session_fn *fn, void *arg)
 static int
 file_export(struct cs_store *st, FILE *f)
 {
-	return cs_jsonl_export(st, f);
+	return csi_jsonl_export(st, f);
 }
 
 /* An imported record replaces the file, with its expiry as the mtime. */
@@ -668,7 +668,7 @@ static int
 file_import(struct cs_store *st, FILE *f, uint64_t *count, size_t *bad_line,
     char *err, size_t errlen)
 {
-	return cs_jsonl_import(st, f, import_put, count, bad_line, err, errlen);
+	return csi_jsonl_import(st, f, import_put, count, bad_line, err, errlen);
 }
 
 static const char *
@@ -688,7 +688,7 @@ file_close(struct cs_store *st)
 	free(fs);
 }
 
-const struct cs_store_ops cs_store_file_ops = {
+const struct cs_store_ops csi_store_file_ops = {
 	.name = "file",
 	.load = file_load,
 	.save = file_save,
@@ -716,7 +716,7 @@ open_fail(struct file_store *fs, char *err, size_t errlen, const char *why,
 }
 
 int
-cs_store_file_open(struct cs_store **out, const struct cs_config *cfg,
+csi_store_file_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	const char *dir = cfg->session_file_path;
@@ -729,7 +729,7 @@ cs_store_file_open(struct cs_store **out, const struct cs_config *cfg,
 	if ((fs = calloc(1, sizeof(*fs))) == NULL)
 		return CS_ERR_NOMEM;
 	fs->base.cfg = cfg;
-	fs->base.ops = &cs_store_file_ops;
+	fs->base.ops = &csi_store_file_ops;
 	fs->dirfd = -1;
 	if ((fs->dir = strdup(dir)) == NULL) {
 		free(fs);

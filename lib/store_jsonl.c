@@ -35,7 +35,7 @@ json_put_string(FILE *f, const char *s, size_t n)
 }
 
 int
-cs_jsonl_export_one(void *arg, const struct cs_store_session *sv)
+csi_jsonl_export_one(void *arg, const struct cs_store_session *sv)
 {
 	FILE *f = arg;
 
@@ -56,11 +56,11 @@ cs_jsonl_export_one(void *arg, const struct cs_store_session *sv)
 }
 
 int
-cs_jsonl_export(struct cs_store *st, FILE *f)
+csi_jsonl_export(struct cs_store *st, FILE *f)
 {
 	int rc;
 
-	if ((rc = cs_store_foreach(st, cs_jsonl_export_one, f)))
+	if ((rc = cs_store_foreach(st, csi_jsonl_export_one, f)))
 		return rc;
 	return fflush(f) == 0 ? CS_OK : CS_ERR_IO;
 }
@@ -195,7 +195,7 @@ read_all(FILE *f, struct cs_jsonl_rec **recs, size_t *n, size_t *bad_line,
 }
 
 int
-cs_jsonl_import(struct cs_store *st, FILE *f, cs_jsonl_put_fn *put,
+csi_jsonl_import(struct cs_store *st, FILE *f, cs_jsonl_put_fn *put,
     uint64_t *count, size_t *bad_line, char *err, size_t errlen)
 {
 	struct cs_jsonl_rec *recs;

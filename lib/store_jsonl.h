@@ -28,10 +28,10 @@ struct cs_jsonl_rec {
 };
 
 /* One session as a JSON line on the FILE *arg (a foreach callback). */
-int	cs_jsonl_export_one(void *arg, const struct cs_store_session *);
+int	csi_jsonl_export_one(void *arg, const struct cs_store_session *);
 
 /* Every session of st as a JSON line (cs_store_foreach). */
-int	cs_jsonl_export(struct cs_store *st, FILE *f);
+int	csi_jsonl_export(struct cs_store *st, FILE *f);
 
 /* Write one imported record, replacing any record under its key. */
 typedef int cs_jsonl_put_fn(struct cs_store *, const struct cs_jsonl_rec *);
@@ -42,7 +42,7 @@ typedef int cs_jsonl_put_fn(struct cs_store *, const struct cs_jsonl_rec *);
  * in input order (a later line with the same key wins); *count says how
  * many were written when a put fails part-way.
  */
-int	cs_jsonl_import(struct cs_store *st, FILE *f, cs_jsonl_put_fn *put,
+int	csi_jsonl_import(struct cs_store *st, FILE *f, cs_jsonl_put_fn *put,
 	    uint64_t *count, size_t *bad_line, char *err, size_t errlen);
 
 #pragma GCC visibility pop

@@ -35,9 +35,9 @@ lrec_put(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
 
 	v.mv_size = REC_HDR + n->userlen + n->datalen;
 	v.mv_data = NULL;
-	if ((rc = mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v,
+	if ((rc = mdb_put(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v,
 	    MDB_RESERVE)))
-		return cs_lmdb_rc(e, rc);
+		return csi_lmdb_rc(e, rc);
 	p = v.mv_data;
 	memcpy(p, &n->expire, 8);
 	memcpy(p + 8, &n->version, 8);
@@ -56,7 +56,7 @@ index_put(MDB_txn *txn, struct cs_lmdb_env *e, enum cs_dbi which,
 {
 	MDB_val k = { klen, (void *)kp }, v = { 0, "" };
 
-	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, which), &k, &v, 0));
+	return csi_lmdb_rc(e, mdb_put(txn, csi_lmdb_dbi(e, which), &k, &v, 0));
 }
 
 /* Deleting an index entry that is not there is fine (a repair path). */
@@ -65,9 +65,9 @@ index_del(MDB_txn *txn, struct cs_lmdb_env *e, enum cs_dbi which,
     const void *kp, size_t klen)
 {
 	MDB_val k = { klen, (void *)kp };
-	int rc = mdb_del(txn, cs_lmdb_dbi(e, which), &k, NULL);
+	int rc = mdb_del(txn, csi_lmdb_dbi(e, which), &k, NULL);
 
-	return rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);
+	return rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 int
@@ -121,8 +121,8 @@ lrec_get(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, struct lrec *r)
 	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key }, v;
 	int rc;
 
-	if ((rc = mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_get(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v)))
+		return csi_lmdb_rc(e, rc);
 	return lrec_decode(&v, r);
 }
 
@@ -134,7 +134,7 @@ lrec_undecodable(MDB_txn *txn, struct cs_lmdb_env *e, const char *key)
 	MDB_val k = { CS_SESSION_KEY_LEN, (void *)key }, v;
 	struct lrec r;
 
-	return mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v) == 0 &&
+	return mdb_get(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v) == 0 &&
 	    lrec_decode(&v, &r) != CS_OK;
 }
 
@@ -188,8 +188,8 @@ lrec_remove_but_expiry(MDB_txn *txn, struct cs_lmdb_env *e, const char *key,
 	int rc;
 
 	lrec_remember(o, r);
-	if ((rc = mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_del(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL)))
+		return csi_lmdb_rc(e, rc);
 	return lrec_user_del(txn, e, o->user, o->userlen, key);
 }
 
@@ -251,7 +251,7 @@ lmdb_load(struct cs_store *s, const char *key, int64_t now, struct cs_record *ou
 	/* A malformed key (from a forged cookie) is simply no session. */
 	if (key == NULL || !cs_session_key_valid(key))
 		return CS_ERR_NOT_FOUND;
-	return cs_lmdb_read(lstore_env(s), lstore_load_fn, &a);
+	return csi_lmdb_read(lstore_env(s), lstore_load_fn, &a);
 }
 
 static int
@@ -363,7 +363,7 @@ lmdb_save(struct cs_store *s, char **keyp, struct cs_record *rec,
 			return CS_ERR_INVALID;
 		a.key = *keyp;
 		a.expect = rec->version;
-		if ((rc = cs_lmdb_write(lstore_env(s), update_fn, &a)))
+		if ((rc = csi_lmdb_write(lstore_env(s), update_fn, &a)))
 			return rc;
 		rec->version = a.n.version;
 		return CS_OK;
@@ -374,7 +374,7 @@ lmdb_save(struct cs_store *s, char **keyp, struct cs_record *rec,
 		if (!cs_session_key_valid(*keyp))
 			return CS_ERR_INVALID;
 		a.key = *keyp;
-		if ((rc = cs_lmdb_write(lstore_env(s), create_fn, &a)))
+		if ((rc = csi_lmdb_write(lstore_env(s), create_fn, &a)))
 			return rc;
 		rec->version = a.n.version;
 		return CS_OK;
@@ -384,7 +384,7 @@ lmdb_save(struct cs_store *s, char **keyp, struct cs_record *rec,
 		if ((rc = cs_session_key_new(fresh)))
 			return rc;
 		a.key = fresh;
-		rc = cs_lmdb_write(lstore_env(s), create_fn, &a);
+		rc = csi_lmdb_write(lstore_env(s), create_fn, &a);
 		if (rc == CS_ERR_EXISTS)
 			continue;
 		if (rc)
@@ -441,7 +441,7 @@ lmdb_touch(struct cs_store *s, const char *key, int64_t expire, uint64_t version
 
 	if (key == NULL || !cs_session_key_valid(key) || expire < 0)
 		return CS_ERR_INVALID;
-	return cs_lmdb_write(lstore_env(s), touch_fn, &a);
+	return csi_lmdb_write(lstore_env(s), touch_fn, &a);
 }
 
 int
@@ -460,8 +460,8 @@ lstore_del_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 		MDB_val k = { CS_SESSION_KEY_LEN, (void *)a->key };
 
 		a->found = true;
-		return cs_lmdb_rc(e, mdb_del(txn,
-		    cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL));
+		return csi_lmdb_rc(e, mdb_del(txn,
+		    csi_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL));
 	}
 	if (rc)
 		return rc;
@@ -476,7 +476,7 @@ lmdb_del(struct cs_store *s, const char *key)
 
 	if (key == NULL || !cs_session_key_valid(key))
 		return CS_ERR_INVALID;
-	return cs_lmdb_write(lstore_env(s), lstore_del_fn, &a);
+	return csi_lmdb_write(lstore_env(s), lstore_del_fn, &a);
 }
 
 static int
@@ -484,7 +484,7 @@ exists_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
 	MDB_val k = { CS_SESSION_KEY_LEN, p }, v;
 
-	return cs_lmdb_rc(e, mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v));
+	return csi_lmdb_rc(e, mdb_get(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &k, &v));
 }
 
 static int
@@ -492,7 +492,7 @@ lmdb_exists(struct cs_store *s, const char *key)
 {
 	if (key == NULL || !cs_session_key_valid(key))
 		return CS_ERR_NOT_FOUND;
-	return cs_lmdb_read(lstore_env(s), exists_fn, (void *)key);
+	return csi_lmdb_read(lstore_env(s), exists_fn, (void *)key);
 }
 
 /* --- the sweep ---------------------------------------------------------- */
@@ -529,8 +529,8 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	a->seen = 0;
 	a->removed = 0;
 	a->done = false;
-	if ((mrc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
-		return cs_lmdb_rc(e, mrc);
+	if ((mrc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
+		return csi_lmdb_rc(e, mrc);
 	while (a->seen < a->batch) {
 		mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 		if (mrc == MDB_NOTFOUND) {
@@ -538,7 +538,7 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 			break;
 		}
 		if (mrc) {
-			rc = cs_lmdb_rc(e, mrc);
+			rc = csi_lmdb_rc(e, mrc);
 			break;
 		}
 		garbage = k.mv_size != EXP_KEY_LEN;
@@ -551,7 +551,7 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 			memcpy(key, (char *)k.mv_data + 8, CS_SESSION_KEY_LEN);
 		}
 		if ((mrc = mdb_cursor_del(c, 0))) {
-			rc = cs_lmdb_rc(e, mrc);
+			rc = csi_lmdb_rc(e, mrc);
 			break;
 		}
 		a->seen++;
@@ -568,9 +568,9 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 			 * (its user entry cannot be found). */
 			MDB_val rk = { CS_SESSION_KEY_LEN, key };
 
-			if ((mrc = mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS),
+			if ((mrc = mdb_del(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS),
 			    &rk, NULL))) {
-				rc = cs_lmdb_rc(e, mrc);
+				rc = csi_lmdb_rc(e, mrc);
 				break;
 			}
 			rc = CS_OK;
@@ -599,8 +599,8 @@ sweep_count_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	int rc, op = MDB_FIRST;
 
 	a->removed = 0;
-	if ((rc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
+		return csi_lmdb_rc(e, rc);
 	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		if (k.mv_size != EXP_KEY_LEN)
@@ -612,7 +612,7 @@ sweep_count_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 			a->removed++;
 	}
 	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);
+	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 static int
@@ -621,8 +621,8 @@ count_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	MDB_stat st;
 	int rc;
 
-	if ((rc = mdb_stat(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &st)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_stat(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &st)))
+		return csi_lmdb_rc(e, rc);
 	*(uint64_t *)p = st.ms_entries;
 	return CS_OK;
 }
@@ -653,10 +653,10 @@ lmdb_clear_expired(struct cs_store *s, int64_t now, size_t batch, bool dry_run,
 	a.now = now;
 	a.batch = batch ? batch : 1000;
 	if (dry_run) {
-		if ((rc = cs_lmdb_read(e, sweep_count_fn, &a)) == CS_OK)
+		if ((rc = csi_lmdb_read(e, sweep_count_fn, &a)) == CS_OK)
 			st->removed = a.removed;
 		if (rc == CS_OK &&
-		    (rc = cs_lmdb_read(e, count_fn, &total)) == CS_OK)
+		    (rc = csi_lmdb_read(e, count_fn, &total)) == CS_OK)
 			st->remaining = total - st->removed;
 		st->elapsed = elapsed_since(&t0);
 		return rc;
@@ -665,14 +665,14 @@ lmdb_clear_expired(struct cs_store *s, int64_t now, size_t batch, bool dry_run,
 	 * get the lock between batches, and a second sweep running beside
 	 * us just takes turns with this one. */
 	for (;;) {
-		if ((rc = cs_lmdb_write(e, sweep_fn, &a)))
+		if ((rc = csi_lmdb_write(e, sweep_fn, &a)))
 			break;
 		st->batches++;
 		st->removed += a.removed;
 		if (a.done || a.seen < a.batch)
 			break;
 	}
-	if (cs_lmdb_read(e, count_fn, &total) == CS_OK)
+	if (csi_lmdb_read(e, count_fn, &total) == CS_OK)
 		st->remaining = total;
 	st->elapsed = elapsed_since(&t0);
 	return rc;
@@ -683,11 +683,11 @@ lmdb_close(struct cs_store *s)
 {
 	struct lmdb_store *ls = (struct lmdb_store *)s;
 
-	cs_lmdb_env_release(ls->env);
+	csi_lmdb_env_release(ls->env);
 	free(ls);
 }
 
-const struct cs_store_ops cs_store_lmdb_ops = {
+const struct cs_store_ops csi_store_lmdb_ops = {
 	.name = "lmdb",
 	.load = lmdb_load,
 	.save = lmdb_save,
@@ -711,7 +711,7 @@ const struct cs_store_ops cs_store_lmdb_ops = {
 };
 
 int
-cs_store_lmdb_open(struct cs_store **out, const struct cs_config *cfg,
+csi_store_lmdb_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	struct lmdb_store *ls;
@@ -722,11 +722,11 @@ cs_store_lmdb_open(struct cs_store **out, const struct cs_config *cfg,
 		snprintf(err, errlen, "out of memory");
 		return CS_ERR_NOMEM;
 	}
-	if ((rc = cs_lmdb_env_acquire(&ls->env, cfg, err, errlen))) {
+	if ((rc = csi_lmdb_env_acquire(&ls->env, cfg, err, errlen))) {
 		free(ls);
 		return rc;
 	}
-	ls->base.ops = &cs_store_lmdb_ops;
+	ls->base.ops = &csi_store_lmdb_ops;
 	ls->base.cfg = cfg;
 	*out = &ls->base;
 	return CS_OK;
@@ -736,11 +736,11 @@ void
 cs_store_lmdb_maybe_sync(struct cs_store *s)
 {
 	if (lstore_is(s))
-		cs_lmdb_env_maybe_sync(lstore_env(s));
+		csi_lmdb_env_maybe_sync(lstore_env(s));
 }
 
 const char *
 cs_lmdb_error(struct cs_store *s)
 {
-	return lstore_is(s) ? cs_lmdb_env_error(lstore_env(s)) : "";
+	return lstore_is(s) ? csi_lmdb_env_error(lstore_env(s)) : "";
 }

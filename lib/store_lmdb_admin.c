@@ -23,7 +23,7 @@ cs_lmdb_get(struct cs_store *s, const char *key, struct cs_record *out)
 	memset(out, 0, sizeof(*out));
 	if (!lstore_is(s) || key == NULL || !cs_session_key_valid(key))
 		return CS_ERR_INVALID;
-	return cs_lmdb_read(lstore_env(s), lstore_load_fn, &a);
+	return csi_lmdb_read(lstore_env(s), lstore_load_fn, &a);
 }
 
 int
@@ -34,7 +34,7 @@ cs_lmdb_delete(struct cs_store *s, const char *key)
 
 	if (!lstore_is(s) || key == NULL || !cs_session_key_valid(key))
 		return CS_ERR_INVALID;
-	if ((rc = cs_lmdb_write(lstore_env(s), lstore_del_fn, &a)))
+	if ((rc = csi_lmdb_write(lstore_env(s), lstore_del_fn, &a)))
 		return rc;
 	return a.found ? CS_OK : CS_ERR_NOT_FOUND;
 }
@@ -78,8 +78,8 @@ iter_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	struct lrec r;
 	int rc, n = 0, op;
 
-	if ((rc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &c)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &c)))
+		return csi_lmdb_rc(e, rc);
 	op = a->started ? MDB_SET_RANGE : MDB_FIRST;
 	rc = mdb_cursor_get(c, &k, &v, op);
 	if (rc == 0 && a->started && k.mv_size == CS_SESSION_KEY_LEN &&
@@ -100,7 +100,7 @@ iter_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	mdb_cursor_close(c);
 	if (rc == MDB_NOTFOUND)
 		a->done = true;
-	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);
+	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 int
@@ -115,7 +115,7 @@ cs_lmdb_foreach(struct cs_store *s, cs_store_session_fn *fn, void *arg)
 	a.fn = fn;
 	a.arg = arg;
 	while (!a.done && a.stop == 0)
-		if ((rc = cs_lmdb_read(lstore_env(s), iter_fn, &a)))
+		if ((rc = csi_lmdb_read(lstore_env(s), iter_fn, &a)))
 			return rc;
 	return a.stop;
 }
@@ -162,8 +162,8 @@ user_iter_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	int rc, op = MDB_SET_RANGE;
 
 	a->stop = 0;
-	if ((rc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &c)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &c)))
+		return csi_lmdb_rc(e, rc);
 	while ((rc = user_first(c, a, &k, op)) == 0) {
 		op = MDB_NEXT;
 		key = (const char *)k.mv_data + a->ulen + 1;
@@ -174,7 +174,7 @@ user_iter_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 			break;
 	}
 	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);
+	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 static int
@@ -197,7 +197,7 @@ cs_lmdb_foreach_user(struct cs_store *s, const char *user,
 	if (!lstore_is(s) || check_user(user))
 		return CS_ERR_INVALID;
 	a.ulen = strlen(user);
-	if ((rc = cs_lmdb_read(lstore_env(s), user_iter_fn, &a)))
+	if ((rc = csi_lmdb_read(lstore_env(s), user_iter_fn, &a)))
 		return rc;
 	return a.stop;
 }
@@ -213,8 +213,8 @@ revoke_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	int rc = CS_OK, mrc;
 
 	a->count = 0;
-	if ((mrc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &c)))
-		return cs_lmdb_rc(e, mrc);
+	if ((mrc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &c)))
+		return csi_lmdb_rc(e, mrc);
 	while ((mrc = user_first(c, a, &k, MDB_SET_RANGE)) == 0) {
 		memcpy(key, (const char *)k.mv_data + a->ulen + 1,
 		    CS_SESSION_KEY_LEN);
@@ -237,7 +237,7 @@ revoke_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	mdb_cursor_close(c);
 	if (rc)
 		return rc;
-	return mrc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, mrc);
+	return mrc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, mrc);
 }
 
 int
@@ -250,7 +250,7 @@ cs_lmdb_revoke_user(struct cs_store *s, const char *user, uint64_t *count)
 	if (!lstore_is(s) || check_user(user))
 		return CS_ERR_INVALID;
 	a.ulen = strlen(user);
-	if ((rc = cs_lmdb_write(lstore_env(s), revoke_fn, &a)))
+	if ((rc = csi_lmdb_write(lstore_env(s), revoke_fn, &a)))
 		return rc;
 	*count = a.count;
 	return CS_OK;
@@ -271,19 +271,19 @@ stats_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	struct lrec r;
 	int rc, op = MDB_FIRST;
 
-	if ((rc = mdb_stat(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &ms)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_stat(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &ms)))
+		return csi_lmdb_rc(e, rc);
 	a->st->sessions = ms.ms_entries;
-	if ((rc = mdb_stat(txn, cs_lmdb_dbi(e, CS_DBI_EXPIRY), &ms)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_stat(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &ms)))
+		return csi_lmdb_rc(e, rc);
 	a->st->expiry_entries = ms.ms_entries;
-	if ((rc = mdb_stat(txn, cs_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &ms)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_stat(txn, csi_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &ms)))
+		return csi_lmdb_rc(e, rc);
 	a->st->user_entries = ms.ms_entries;
 	/* Expired-not-swept: the front of the expiry index, nothing more. */
 	a->st->expired = 0;
-	if ((rc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
+		return csi_lmdb_rc(e, rc);
 	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		if (k.mv_size != EXP_KEY_LEN)
@@ -296,23 +296,23 @@ stats_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 			a->st->expired++;
 	}
 	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);
+	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 int
 cs_lmdb_stats(struct cs_store *s, int64_t now, struct cs_lmdb_stats *st)
 {
 	struct stats_arg a = { now, st };
-	struct cs_lmdb_env_info info;
+	struct csi_lmdb_env_info info;
 	struct stat sb;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
 	if (!lstore_is(s))
 		return CS_ERR_INVALID;
-	if ((rc = cs_lmdb_read(lstore_env(s), stats_fn, &a)))
+	if ((rc = csi_lmdb_read(lstore_env(s), stats_fn, &a)))
 		return rc;
-	if ((rc = cs_lmdb_env_info(lstore_env(s), &info)))
+	if ((rc = csi_lmdb_env_info(lstore_env(s), &info)))
 		return rc;
 	st->map_size = info.map_size;
 	st->max_size = info.max_size;
@@ -376,7 +376,7 @@ has_entry(MDB_txn *txn, struct cs_lmdb_env *e, enum cs_dbi which,
 {
 	MDB_val k = { klen, (void *)kp }, v;
 
-	return mdb_get(txn, cs_lmdb_dbi(e, which), &k, &v) == 0;
+	return mdb_get(txn, csi_lmdb_dbi(e, which), &k, &v) == 0;
 }
 
 static bool
@@ -400,8 +400,8 @@ verify_sessions(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 	struct lrec r;
 	int rc, op = MDB_FIRST;
 
-	if ((rc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &c)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &c)))
+		return csi_lmdb_rc(e, rc);
 	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		if (!printable_key(&k, key)) {
@@ -423,7 +423,7 @@ verify_sessions(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 			problem(a, "session %s: no user index entry", key);
 	}
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);
+	return rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 /* Every expiry entry names a session with that expiry. */
@@ -437,8 +437,8 @@ verify_expiry(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 	int64_t at;
 	int rc, op = MDB_FIRST;
 
-	if ((rc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
+		return csi_lmdb_rc(e, rc);
 	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		sk.mv_size = k.mv_size - 8;
@@ -458,7 +458,7 @@ verify_expiry(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 			    (long long)r.expire);
 	}
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);
+	return rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 /* Every user entry names a session of that user. */
@@ -472,8 +472,8 @@ verify_users(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 	size_t ulen;
 	int rc, op = MDB_FIRST;
 
-	if ((rc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &c)))
-		return cs_lmdb_rc(e, rc);
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &c)))
+		return csi_lmdb_rc(e, rc);
 	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
 		op = MDB_NEXT;
 		ulen = k.mv_size > CS_SESSION_KEY_LEN + 1 ?
@@ -495,7 +495,7 @@ verify_users(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 			    "of another user", (int)ulen, (char *)k.mv_data, key);
 	}
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? CS_OK : cs_lmdb_rc(e, rc);
+	return rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 static int
@@ -522,7 +522,7 @@ cs_lmdb_verify(struct cs_store *s, void (*report)(void *, const char *),
 	*problems = 0;
 	if (!lstore_is(s))
 		return CS_ERR_INVALID;
-	rc = cs_lmdb_read(lstore_env(s), verify_fn, &a);
+	rc = csi_lmdb_read(lstore_env(s), verify_fn, &a);
 	*problems = a.problems;
 	return rc;
 }

@@ -22,7 +22,7 @@ cs_lmdb_export(struct cs_store *s, FILE *f)
 {
 	int rc;
 
-	if ((rc = cs_lmdb_foreach(s, cs_jsonl_export_one, f)))
+	if ((rc = cs_lmdb_foreach(s, csi_jsonl_export_one, f)))
 		return rc;
 	return fflush(f) == 0 ? CS_OK : CS_ERR_IO;
 }
@@ -375,7 +375,7 @@ import_commit(struct cs_store *s, struct import_batch *b, uint64_t *count)
 	b->off = 0;
 	while (b->off < b->n) {
 		b->len = len < b->n - b->off ? len : b->n - b->off;
-		rc = cs_lmdb_write(lstore_env(s), import_fn, b);
+		rc = csi_lmdb_write(lstore_env(s), import_fn, b);
 		if (rc == CS_ERR_TOO_LARGE && b->len > 1) {
 			len = b->len / 2;
 			continue;
@@ -415,7 +415,7 @@ import_write(struct cs_store *s, FILE *t, uint64_t *count, char *err,
 	if (rc == CS_OK && b.n > 0)
 		rc = import_commit(s, &b, count);
 	if (rc == CS_ERR_STORE || rc == CS_ERR_TOO_LARGE)
-		snprintf(err, errlen, "%s", cs_lmdb_env_error(lstore_env(s)));
+		snprintf(err, errlen, "%s", csi_lmdb_env_error(lstore_env(s)));
 	else if (rc == CS_ERR_IO)
 		snprintf(err, errlen, "reading the temporary file back");
 	import_batch_clear(&b);

@@ -40,7 +40,7 @@ lstore_env(struct cs_store *s)
 static inline bool
 lstore_is(struct cs_store *s)
 {
-	return s != NULL && s->ops == &cs_store_lmdb_ops;
+	return s != NULL && s->ops == &csi_store_lmdb_ops;
 }
 
 /* A decoded record; pointers into the map, valid until the txn changes

@@ -134,14 +134,14 @@ script(struct redis_store *rs, size_t srv, const char *lua, int nargs,
 		argv[3 + i] = args[i];
 		alen[3 + i] = lens ? lens[i] : strlen(args[i]);
 	}
-	rc = cs_redis_cmd(&rs->r, srv, 3 + nargs, argv, alen, out);
+	rc = csi_redis_cmd(&rs->r, srv, 3 + nargs, argv, alen, out);
 	if (rc != CS_ERR_STORE || strstr(rs->r.error, "NOSCRIPT") == NULL)
 		return rc;
 	argv[0] = "EVAL";
 	argv[1] = lua;
 	alen[0] = 4;
 	alen[1] = strlen(lua);
-	return cs_redis_cmd(&rs->r, srv, 3 + nargs, argv, alen, out);
+	return csi_redis_cmd(&rs->r, srv, 3 + nargs, argv, alen, out);
 }
 
 /* The owner of a session: its _auth_user_id when that is a string. */
@@ -173,7 +173,7 @@ decode(struct cs_store *st, const char *v, size_t len, int64_t now,
 	if ((rc = signer_of(st, &s)))
 		return rc;
 	/* Django's decode(): no max_age, the TTL does the expiry. */
-	rc = cs_loads_at(&s, v, len, -1, now, &json);
+	rc = csi_loads_at(&s, v, len, -1, now, &json);
 	if (rc == CS_ERR_NOMEM || rc == CS_ERR_CRYPTO)
 		return rc;
 	if (rc || json.len == 0 || json.data[0] != '{') {
@@ -203,7 +203,7 @@ fetch(struct cs_store *st, const char *key, int64_t now, struct cs_record *out)
 
 	memset(out, 0, sizeof(*out));
 	name_of(rs, "", key, name, sizeof(name));
-	if ((rc = script(rs, cs_redis_server_for(&rs->r, key), LOAD_LUA, 1,
+	if ((rc = script(rs, csi_redis_server_for(&rs->r, key), LOAD_LUA, 1,
 	    args, NULL, &rep)))
 		return rc;
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
@@ -281,7 +281,7 @@ create_one(struct redis_store *rs, const char *key, const struct cs_buf *val,
 	for (i = 0; i < 6; i++)
 		lens[i] = strlen(argv[i]);
 	lens[2] = val->len;
-	if ((rc = cs_redis_cmd(&rs->r, cs_redis_server_for(&rs->r, key), 6,
+	if ((rc = csi_redis_cmd(&rs->r, csi_redis_server_for(&rs->r, key), 6,
 	    argv, lens, &rep)))
 		return rc;
 	rc = rep->type == REDIS_REPLY_NIL ? CS_ERR_EXISTS : CS_OK;
@@ -298,7 +298,7 @@ guarded(struct redis_store *rs, const char *key, const char *lua, int nargs,
 	redisReply *rep;
 	int rc;
 
-	if ((rc = script(rs, cs_redis_server_for(&rs->r, key), lua, nargs,
+	if ((rc = script(rs, csi_redis_server_for(&rs->r, key), lua, nargs,
 	    args, lens, &rep)))
 		return rc;
 	rc = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 ? CS_OK :
@@ -409,7 +409,7 @@ key_cmd(struct redis_store *rs, const char *cmd, const char *key,
 	int rc;
 
 	name_of(rs, "", key, name, sizeof(name));
-	if ((rc = cs_redis_cmd(&rs->r, cs_redis_server_for(&rs->r, key), 2,
+	if ((rc = csi_redis_cmd(&rs->r, csi_redis_server_for(&rs->r, key), 2,
 	    argv, NULL, &rep)))
 		return rc;
 	*n = rep->type == REDIS_REPLY_INTEGER ? rep->integer : 0;
@@ -537,7 +537,7 @@ scan_one(void *p, const char *name, size_t len)
 		return CS_OK;
 	memcpy(key, k, sizeof(key));
 	/* Only this server's keys: a pool walks each once. */
-	if (cs_redis_server_for(&rs_of(a->st)->r, key) != a->srv)
+	if (csi_redis_server_for(&rs_of(a->st)->r, key) != a->srv)
 		return CS_OK;
 	return visit(a->st, key, a->fn, a->arg, &gone);
 }
@@ -549,7 +549,7 @@ scan_server(struct cs_store *st, size_t srv, cs_store_session_fn *fn, void *arg)
 	char pat[NAME_MAX_LEN * 2];
 
 	scan_pattern(rs_of(st), pat, sizeof(pat));
-	return cs_redis_scan(&rs_of(st)->r, srv, pat, scan_one, &a);
+	return csi_redis_scan(&rs_of(st)->r, srv, pat, scan_one, &a);
 }
 
 static int
@@ -574,7 +574,7 @@ user_members(struct redis_store *rs, const char *user, char *name,
 	if (user == NULL || user[0] == '\0' || strlen(user) > USER_MAX)
 		return CS_ERR_INVALID;
 	name_of(rs, "csess:user:", user, name, nlen);
-	return cs_redis_cmd(&rs->r, 0, 2, argv, NULL, rep);
+	return csi_redis_cmd(&rs->r, 0, 2, argv, NULL, rep);
 }
 
 static void
@@ -583,7 +583,7 @@ user_forget(struct redis_store *rs, const char *set, const char *key)
 	const char *argv[3] = { "SREM", set, key };
 	redisReply *rep;
 
-	if (cs_redis_cmd(&rs->r, 0, 3, argv, NULL, &rep) == CS_OK)
+	if (csi_redis_cmd(&rs->r, 0, 3, argv, NULL, &rep) == CS_OK)
 		freeReplyObject(rep);
 }
 
@@ -634,7 +634,7 @@ redis_revoke_user(struct cs_store *st, const char *user, uint64_t *count)
 			*count += (uint64_t)n;
 	}
 	freeReplyObject(rep);
-	if (rc == CS_OK && (rc = cs_redis_cmd(&rs->r, 0, 2, argv, NULL, &r2)) ==
+	if (rc == CS_OK && (rc = csi_redis_cmd(&rs->r, 0, 2, argv, NULL, &r2)) ==
 	    CS_OK)
 		freeReplyObject(r2);
 	return rc;
@@ -745,7 +745,7 @@ import_line(struct cs_store *st, json_t *o, char *err, size_t errlen)
 	argv[2] = val.data;
 	for (i = 0; i < 5; i++)
 		lens[i] = i == 2 ? val.len : strlen(argv[i]);
-	rc = cs_redis_cmd(&rs->r, cs_redis_server_for(&rs->r, key), 5, argv,
+	rc = csi_redis_cmd(&rs->r, csi_redis_server_for(&rs->r, key), 5, argv,
 	    lens, &rep);
 	cs_buf_free(&val);
 	if (rc)
@@ -798,12 +798,12 @@ redis_close(struct cs_store *st)
 {
 	struct redis_store *rs = rs_of(st);
 
-	cs_redis_fini(&rs->r);
+	csi_redis_fini(&rs->r);
 	free(rs->prefix);
 	free(rs);
 }
 
-const struct cs_store_ops cs_store_redis_ops = {
+const struct cs_store_ops csi_store_redis_ops = {
 	.name = "redis",
 	.load = redis_load,
 	.save = redis_save,
@@ -825,7 +825,7 @@ const struct cs_store_ops cs_store_redis_ops = {
 };
 
 int
-cs_store_redis_open(struct cs_store **out, const struct cs_config *cfg,
+csi_store_redis_open(struct cs_store **out, const struct cs_config *cfg,
     char *err, size_t errlen)
 {
 	struct redis_store *rs;
@@ -840,14 +840,14 @@ cs_store_redis_open(struct cs_store **out, const struct cs_config *cfg,
 	}
 	if ((rs = calloc(1, sizeof(*rs))) == NULL)
 		return CS_ERR_NOMEM;
-	if ((rc = cs_redis_init(&rs->r, cfg, err, errlen)) ||
+	if ((rc = csi_redis_init(&rs->r, cfg, err, errlen)) ||
 	    (cfg->session_redis_prefix && (rs->prefix =
 	    strdup(cfg->session_redis_prefix)) == NULL)) {
-		cs_redis_fini(&rs->r);
+		csi_redis_fini(&rs->r);
 		free(rs);
 		return rc ? rc : CS_ERR_NOMEM;
 	}
-	rs->base.ops = &cs_store_redis_ops;
+	rs->base.ops = &csi_store_redis_ops;
 	rs->base.cfg = cfg;
 	*out = &rs->base;
 	return CS_OK;

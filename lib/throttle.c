@@ -55,7 +55,7 @@ read_counter(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, size_t len,
 
 	c->count = 0;
 	c->start = 0;
-	rc = cs_lmdb_rc(e, mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_THROTTLE), &k, &v));
+	rc = csi_lmdb_rc(e, mdb_get(txn, csi_lmdb_dbi(e, CS_DBI_THROTTLE), &k, &v));
 	if (rc == CS_OK && v.mv_size == sizeof(*c))
 		memcpy(c, v.mv_data, sizeof(*c));
 	return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
@@ -110,11 +110,11 @@ cs_throttle_check(const struct cs_config *cfg, const char *user,
 	int rc;
 
 	*retry_after = 0;
-	if (cs_userdb_redis(cfg))
-		return cs_rthrottle(cfg, CS_RTHROTTLE_CHECK, user, addr,
+	if (csi_userdb_redis(cfg))
+		return csi_rthrottle(cfg, CS_RTHROTTLE_CHECK, user, addr,
 		    retry_after);
 	make_keys(&a.k, user, addr);
-	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_read(e, check_fn, &a)))
+	if ((rc = csi_users_env(cfg, &e)) || (rc = csi_lmdb_read(e, check_fn, &a)))
 		return rc;
 	*retry_after = a.retry;
 	return a.retry > 0 ? CS_ERR_TOO_LARGE : CS_OK;
@@ -140,7 +140,7 @@ bump(MDB_txn *txn, struct cs_lmdb_env *e, struct check_arg *a,
 		c.count++;
 	v.mv_size = sizeof(c);
 	v.mv_data = &c;
-	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_THROTTLE), &k, &v, 0));
+	return csi_lmdb_rc(e, mdb_put(txn, csi_lmdb_dbi(e, CS_DBI_THROTTLE), &k, &v, 0));
 }
 
 static int
@@ -162,12 +162,12 @@ cs_throttle_fail(const struct cs_config *cfg, const char *user, const char *addr
 	int64_t retry;
 	int rc;
 
-	if (cs_userdb_redis(cfg))
-		return cs_rthrottle(cfg, CS_RTHROTTLE_FAIL, user, addr, &retry);
+	if (csi_userdb_redis(cfg))
+		return csi_rthrottle(cfg, CS_RTHROTTLE_FAIL, user, addr, &retry);
 	make_keys(&a.k, user, addr);
-	if ((rc = cs_users_env(cfg, &e)))
+	if ((rc = csi_users_env(cfg, &e)))
 		return rc;
-	return cs_lmdb_write(e, fail_fn, &a);
+	return csi_lmdb_write(e, fail_fn, &a);
 }
 
 /* Blocked already, or both counters bumped: one transaction, no race. */
@@ -191,11 +191,11 @@ cs_throttle_reserve(const struct cs_config *cfg, const char *user,
 	int rc;
 
 	*retry_after = 0;
-	if (cs_userdb_redis(cfg))
-		return cs_rthrottle(cfg, CS_RTHROTTLE_RESERVE, user, addr,
+	if (csi_userdb_redis(cfg))
+		return csi_rthrottle(cfg, CS_RTHROTTLE_RESERVE, user, addr,
 		    retry_after);
 	make_keys(&a.k, user, addr);
-	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_write(e, reserve_fn, &a)))
+	if ((rc = csi_users_env(cfg, &e)) || (rc = csi_lmdb_write(e, reserve_fn, &a)))
 		return rc;
 	*retry_after = a.retry;
 	return a.retry > 0 ? CS_ERR_TOO_LARGE : CS_OK;
@@ -205,7 +205,7 @@ cs_throttle_reserve(const struct cs_config *cfg, const char *user,
 static int
 refund(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, size_t len)
 {
-	MDB_dbi dbi = cs_lmdb_dbi(e, CS_DBI_THROTTLE);
+	MDB_dbi dbi = csi_lmdb_dbi(e, CS_DBI_THROTTLE);
 	MDB_val k = { len, (void *)key }, v = { sizeof(struct counter), NULL };
 	struct counter c;
 	int rc;
@@ -213,10 +213,10 @@ refund(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, size_t len)
 	if (len == 0 || (rc = read_counter(txn, e, key, len, &c)) || c.count == 0)
 		return len == 0 ? CS_OK : rc;
 	if (--c.count == 0)
-		rc = cs_lmdb_rc(e, mdb_del(txn, dbi, &k, NULL));
+		rc = csi_lmdb_rc(e, mdb_del(txn, dbi, &k, NULL));
 	else {
 		v.mv_data = &c;
-		rc = cs_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
+		rc = csi_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
 	}
 	return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
 }
@@ -229,7 +229,7 @@ succeeded_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	int rc = CS_OK;
 
 	if (a->k.user_len != 0)
-		rc = cs_lmdb_rc(e, mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_THROTTLE), &k, NULL));
+		rc = csi_lmdb_rc(e, mdb_del(txn, csi_lmdb_dbi(e, CS_DBI_THROTTLE), &k, NULL));
 	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND)
 		return rc;
 	return refund(txn, e, a->k.addr, a->k.addr_len);
@@ -243,12 +243,12 @@ cs_throttle_succeeded(const struct cs_config *cfg, const char *user,
 	struct check_arg a = { .cfg = cfg, .now = cs_now() };
 	int rc;
 
-	if (cs_userdb_redis(cfg))
-		return cs_rthrottle_succeeded(cfg, user, addr);
+	if (csi_userdb_redis(cfg))
+		return csi_rthrottle_succeeded(cfg, user, addr);
 	make_keys(&a.k, user, addr);
-	if ((rc = cs_users_env(cfg, &e)))
+	if ((rc = csi_users_env(cfg, &e)))
 		return rc;
-	return cs_lmdb_write(e, succeeded_fn, &a);
+	return csi_lmdb_write(e, succeeded_fn, &a);
 }
 
 int
@@ -313,14 +313,14 @@ walk_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	int mrc, rc = CS_OK;
 
 	a->n = 0;
-	if ((mrc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_THROTTLE), &c)))
-		return cs_lmdb_rc(e, mrc);
+	if ((mrc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_THROTTLE), &c)))
+		return csi_lmdb_rc(e, mrc);
 	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && rc == CS_OK;
 	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (!walk_match(a, &k))
 			continue;
 		if (a->del) {
-			rc = cs_lmdb_rc(e, mdb_cursor_del(c, 0));
+			rc = csi_lmdb_rc(e, mdb_cursor_del(c, 0));
 			a->n++;
 		} else if (walk_entry(a, &k, &v, &t, name)) {
 			rc = a->fn(a->arg, &t);
@@ -329,7 +329,7 @@ walk_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	}
 	mdb_cursor_close(c);
 	if (rc == CS_OK && mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = cs_lmdb_rc(e, mrc);
+		rc = csi_lmdb_rc(e, mrc);
 	return rc;
 }
 
@@ -341,11 +341,11 @@ cs_throttle_each(const struct cs_config *cfg,
 	struct walk_arg a = { .cfg = cfg, .all = true, .fn = fn, .arg = arg };
 	int rc;
 
-	if (cs_userdb_redis(cfg))
-		return cs_rthrottle_each(cfg, fn, arg);
-	if ((rc = cs_users_env(cfg, &e)))
+	if (csi_userdb_redis(cfg))
+		return csi_rthrottle_each(cfg, fn, arg);
+	if ((rc = csi_users_env(cfg, &e)))
 		return rc;
-	return cs_lmdb_read(e, walk_fn, &a);
+	return csi_lmdb_read(e, walk_fn, &a);
 }
 
 int
@@ -357,13 +357,13 @@ cs_throttle_clear(const struct cs_config *cfg, const char *user,
 	int rc;
 
 	*cleared = 0;
-	if (cs_userdb_redis(cfg))
-		return cs_rthrottle_clear(cfg, user, addr, cleared);
+	if (csi_userdb_redis(cfg))
+		return csi_rthrottle_clear(cfg, user, addr, cleared);
 	make_keys(&a.k, user, addr);
 	a.all = user == NULL && addr == NULL;
 	if (!a.all && a.k.user_len == 0 && a.k.addr_len == 0)
 		return CS_OK;	/* no such counter can exist */
-	if ((rc = cs_users_env(cfg, &e)) || (rc = cs_lmdb_write(e, walk_fn, &a)))
+	if ((rc = csi_users_env(cfg, &e)) || (rc = csi_lmdb_write(e, walk_fn, &a)))
 		return rc;
 	*cleared = a.n;
 	return CS_OK;

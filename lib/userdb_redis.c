@@ -64,7 +64,7 @@ same(const char *a, const char *b)
 }
 
 bool
-cs_userdb_redis(const struct cs_config *cfg)
+csi_userdb_redis(const struct cs_config *cfg)
 {
 	return cfg->session_engine != NULL &&
 	    strcmp(cfg->session_engine, "redis") == 0;
@@ -90,12 +90,12 @@ conn(const struct cs_config *cfg, struct cs_redis **out)
 	}
 	/* After fork the parent's connections are abandoned, not closed. */
 	if (db.open && db.pid == getpid())
-		cs_redis_fini(&db.r);
+		csi_redis_fini(&db.r);
 	free(db.url);
 	free(db.prefix);
 	free(db.sentinels);
 	memset(&db, 0, sizeof(db));
-	if ((rc = cs_redis_init(&db.r, cfg, err, sizeof(err)))) {
+	if ((rc = csi_redis_init(&db.r, cfg, err, sizeof(err)))) {
 		csi_log(CS_LOG_ERROR, "users: %s", err);
 		return rc == CS_ERR_CONFIG ? CS_ERR_STORE : rc;
 	}
@@ -129,7 +129,7 @@ cmd(const struct cs_config *cfg, int argc, const char **argv,
 
 	if ((rc = conn(cfg, &r)))
 		return rc;
-	return cs_redis_cmd(r, 0, argc, argv, NULL, rep);
+	return csi_redis_cmd(r, 0, argc, argv, NULL, rep);
 }
 
 /* A command whose reply is not needed. */
@@ -145,7 +145,7 @@ cmd0(const struct cs_config *cfg, int argc, const char **argv)
 }
 
 int
-cs_rusers_get(const struct cs_config *cfg, const char *name, char **json)
+csi_rusers_get(const struct cs_config *cfg, const char *name, char **json)
 {
 	char h[NAME_MAX_LEN];
 	const char *argv[3] = { "HGET", h, name };
@@ -165,7 +165,7 @@ cs_rusers_get(const struct cs_config *cfg, const char *name, char **json)
 }
 
 int
-cs_rusers_put(const struct cs_config *cfg, const char *name, const char *json,
+csi_rusers_put(const struct cs_config *cfg, const char *name, const char *json,
     bool create_only)
 {
 	char h[NAME_MAX_LEN];
@@ -183,7 +183,7 @@ cs_rusers_put(const struct cs_config *cfg, const char *name, const char *json,
 }
 
 int
-cs_rusers_del(const struct cs_config *cfg, const char *name)
+csi_rusers_del(const struct cs_config *cfg, const char *name)
 {
 	char h[NAME_MAX_LEN];
 	const char *argv[3] = { "HDEL", h, name };
@@ -200,7 +200,7 @@ cs_rusers_del(const struct cs_config *cfg, const char *name)
 }
 
 int
-cs_rusers_each(const struct cs_config *cfg,
+csi_rusers_each(const struct cs_config *cfg,
     int (*fn)(void *, const char *, const char *), void *arg)
 {
 	char h[NAME_MAX_LEN];
@@ -221,13 +221,13 @@ cs_rusers_each(const struct cs_config *cfg,
 }
 
 int
-cs_rusers_cost(const struct cs_config *cfg, unsigned long *high)
+csi_rusers_cost(const struct cs_config *cfg, unsigned long *high)
 {
 	char *text;
 	int rc;
 
 	*high = 0;
-	rc = cs_rusers_get(cfg, COST_FIELD, &text);
+	rc = csi_rusers_get(cfg, COST_FIELD, &text);
 	if (rc == CS_OK)
 		*high = strtoul(text, NULL, 10);
 	free(text);
@@ -235,7 +235,7 @@ cs_rusers_cost(const struct cs_config *cfg, unsigned long *high)
 }
 
 int
-cs_rusers_raise_cost(const struct cs_config *cfg, unsigned long n)
+csi_rusers_raise_cost(const struct cs_config *cfg, unsigned long n)
 {
 	char h[NAME_MAX_LEN], num[24];
 	const char *argv[6] = { "EVAL", COST_LUA, "1", h, COST_FIELD, num };
@@ -273,7 +273,7 @@ tkeys_make(const struct cs_config *cfg, struct tkeys *k, const char *user,
 }
 
 int
-cs_rthrottle(const struct cs_config *cfg, enum cs_rthrottle_op op,
+csi_rthrottle(const struct cs_config *cfg, enum cs_rthrottle_op op,
     const char *user, const char *addr, int64_t *retry)
 {
 	static const char *const ops[] = { "check", "fail", "reserve" };
@@ -314,7 +314,7 @@ cs_rthrottle(const struct cs_config *cfg, enum cs_rthrottle_op op,
 }
 
 int
-cs_rthrottle_succeeded(const struct cs_config *cfg, const char *user,
+csi_rthrottle_succeeded(const struct cs_config *cfg, const char *user,
     const char *addr)
 {
 	const char *argv[5] = { "EVAL", SUCCEEDED_LUA, "2", NULL, NULL };
@@ -355,7 +355,7 @@ each_key(const struct cs_config *cfg, int (*fn)(void *, const char *),
 	/* The prefix is the site's own: glob characters in it would only
 	 * widen the match, and every name is checked again by fn. */
 	name_of(cfg, THROTTLE, "*", pat, sizeof(pat));
-	return cs_redis_scan(r, 0, pat, key_of, &a);
+	return csi_redis_scan(r, 0, pat, key_of, &a);
 }
 
 struct walk {
@@ -401,7 +401,7 @@ show_one(void *p, const char *key)
 }
 
 int
-cs_rthrottle_each(const struct cs_config *cfg,
+csi_rthrottle_each(const struct cs_config *cfg,
     int (*fn)(void *, const struct cs_throttle_entry *), void *arg)
 {
 	struct walk w = { cfg, fn, arg, 0 };
@@ -426,7 +426,7 @@ del_one(void *p, const char *key)
 }
 
 int
-cs_rthrottle_clear(const struct cs_config *cfg, const char *user,
+csi_rthrottle_clear(const struct cs_config *cfg, const char *user,
     const char *addr, size_t *cleared)
 {
 	struct walk w = { cfg, NULL, NULL, 0 };

@@ -26,14 +26,14 @@ static struct cs_lmdb_env *users_env;
 static char *users_env_path;
 
 int
-cs_users_env(const struct cs_config *cfg, struct cs_lmdb_env **out)
+csi_users_env(const struct cs_config *cfg, struct cs_lmdb_env **out)
 {
 	char err[256];
 	int rc;
 
 	/* A different SESSION_STORE (tests switch stores) gets a new handle. */
 	if (users_env && strcmp(users_env_path, cfg->session_store)) {
-		cs_lmdb_env_release(users_env);
+		csi_lmdb_env_release(users_env);
 		users_env = NULL;
 		free(users_env_path);
 		users_env_path = NULL;
@@ -41,7 +41,7 @@ cs_users_env(const struct cs_config *cfg, struct cs_lmdb_env **out)
 	if (users_env == NULL) {
 		if ((users_env_path = strdup(cfg->session_store)) == NULL)
 			return CS_ERR_NOMEM;
-		if ((rc = cs_lmdb_env_acquire(&users_env, cfg, err, sizeof(err)))) {
+		if ((rc = csi_lmdb_env_acquire(&users_env, cfg, err, sizeof(err)))) {
 			free(users_env_path);
 			users_env_path = NULL;
 			return rc;
@@ -125,7 +125,7 @@ get_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	MDB_val k = { strlen(a->name), (void *)a->name }, v;
 	int rc;
 
-	if ((rc = cs_lmdb_rc(e, mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v))))
+	if ((rc = csi_lmdb_rc(e, mdb_get(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &k, &v))))
 		return rc;
 	return decode_user(a->name, &v, a->out);
 }
@@ -136,7 +136,7 @@ redis_get(const struct cs_config *cfg, const char *name, struct cs_user *out)
 	char *text;
 	int rc;
 
-	if ((rc = cs_rusers_get(cfg, name, &text)))
+	if ((rc = csi_rusers_get(cfg, name, &text)))
 		return rc;
 	rc = decode_user_text(name, text, strlen(text), out);
 	free(text);
@@ -153,11 +153,11 @@ cs_user_get(const struct cs_config *cfg, const char *name, struct cs_user *out)
 	memset(out, 0, sizeof(*out));
 	if (!cs_username_valid(name))
 		return CS_ERR_NOT_FOUND;
-	if (cs_userdb_redis(cfg))
+	if (csi_userdb_redis(cfg))
 		return redis_get(cfg, name, out);
-	if ((rc = cs_users_env(cfg, &e)))
+	if ((rc = csi_users_env(cfg, &e)))
 		return rc;
-	return cs_lmdb_read(e, get_fn, &a);
+	return csi_lmdb_read(e, get_fn, &a);
 }
 
 /* The count of a "algorithm$iterations$..." hash, 0 when there is none. */
@@ -177,7 +177,7 @@ read_cost(MDB_txn *txn, struct cs_lmdb_env *e, unsigned long *cost)
 	int rc;
 
 	*cost = 0;
-	rc = cs_lmdb_rc(e, mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v));
+	rc = csi_lmdb_rc(e, mdb_get(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &k, &v));
 	if (rc == CS_OK && v.mv_size < sizeof(text)) {
 		memcpy(text, v.mv_data, v.mv_size);
 		text[v.mv_size] = '\0';
@@ -200,7 +200,7 @@ raise_cost(MDB_txn *txn, struct cs_lmdb_env *e, unsigned long n)
 		return rc;
 	v.mv_size = (size_t)snprintf(text, sizeof(text), "%lu", n);
 	v.mv_data = text;
-	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
+	return csi_lmdb_rc(e, mdb_put(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
 }
 
 static int
@@ -216,17 +216,17 @@ cost_raise_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 }
 
 int
-cs_users_wrong_password_cost(const struct cs_config *cfg, long *cost)
+csi_users_wrong_password_cost(const struct cs_config *cfg, long *cost)
 {
 	struct cs_lmdb_env *e;
 	unsigned long high = 0;
 	int rc;
 
 	*cost = cfg->password_iterations;
-	if (cs_userdb_redis(cfg))
-		rc = cs_rusers_cost(cfg, &high);
-	else if ((rc = cs_users_env(cfg, &e)) == CS_OK)
-		rc = cs_lmdb_read(e, cost_read_fn, &high);
+	if (csi_userdb_redis(cfg))
+		rc = csi_rusers_cost(cfg, &high);
+	else if ((rc = csi_users_env(cfg, &e)) == CS_OK)
+		rc = csi_lmdb_read(e, cost_read_fn, &high);
 	if (rc)
 		return rc;
 	if (high > (unsigned long)cfg->password_max_iterations)
@@ -237,7 +237,7 @@ cs_users_wrong_password_cost(const struct cs_config *cfg, long *cost)
 }
 
 int
-cs_users_note_hash(const struct cs_config *cfg, const char *hash, long *cost)
+csi_users_note_hash(const struct cs_config *cfg, const char *hash, long *cost)
 {
 	struct cs_lmdb_env *e;
 	unsigned long n = hash ? hash_iterations(hash) : 0;
@@ -246,10 +246,10 @@ cs_users_note_hash(const struct cs_config *cfg, const char *hash, long *cost)
 	if (n <= (unsigned long)*cost ||
 	    n > (unsigned long)cfg->password_max_iterations)
 		return CS_OK;
-	if (cs_userdb_redis(cfg))
-		rc = cs_rusers_raise_cost(cfg, n);
-	else if ((rc = cs_users_env(cfg, &e)) == CS_OK)
-		rc = cs_lmdb_write(e, cost_raise_fn, &n);
+	if (csi_userdb_redis(cfg))
+		rc = csi_rusers_raise_cost(cfg, n);
+	else if ((rc = csi_users_env(cfg, &e)) == CS_OK)
+		rc = csi_lmdb_write(e, cost_raise_fn, &n);
 	if (rc)
 		return rc;
 	*cost = (long)n;
@@ -312,19 +312,19 @@ static int
 put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
 	struct put_arg *a = p;
-	MDB_dbi dbi = cs_lmdb_dbi(e, CS_DBI_USERS);
+	MDB_dbi dbi = csi_lmdb_dbi(e, CS_DBI_USERS);
 	MDB_val k = { strlen(a->name), (void *)a->name }, v;
 	char *text;
 	int rc;
 
-	rc = cs_lmdb_rc(e, mdb_get(txn, dbi, &k, &v));
+	rc = csi_lmdb_rc(e, mdb_get(txn, dbi, &k, &v));
 	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND)
 		return rc;
 	if ((rc = compose(a, rc == CS_OK ? v.mv_data : NULL, v.mv_size, &text)))
 		return rc;
 	v.mv_size = strlen(text);
 	v.mv_data = text;
-	rc = cs_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
+	rc = csi_lmdb_rc(e, mdb_put(txn, dbi, &k, &v, 0));
 	free(text);
 	if (rc == CS_OK && !a->auth_only &&
 	    hash_iterations(a->hash) <= (unsigned long)a->max_iterations)
@@ -339,18 +339,18 @@ redis_put(const struct cs_config *cfg, struct put_arg *a)
 	char *old, *text;
 	int rc;
 
-	rc = cs_rusers_get(cfg, a->name, &old);
+	rc = csi_rusers_get(cfg, a->name, &old);
 	if (rc != CS_OK && rc != CS_ERR_NOT_FOUND)
 		return rc;
 	rc = compose(a, old, old ? strlen(old) : 0, &text);
 	if (rc == CS_OK)
-		rc = cs_rusers_put(cfg, a->name, text, old == NULL);
+		rc = csi_rusers_put(cfg, a->name, text, old == NULL);
 	free(old);
 	free(text);
 	if (rc == CS_OK && !a->auth_only &&
 	    hash_iterations(a->hash) <= (unsigned long)a->max_iterations &&
 	    hash_iterations(a->hash) > 0)
-		rc = cs_rusers_raise_cost(cfg, hash_iterations(a->hash));
+		rc = csi_rusers_raise_cost(cfg, hash_iterations(a->hash));
 	return rc;
 }
 
@@ -387,13 +387,13 @@ put(const struct cs_config *cfg, struct put_arg *a)
 	a->max_iterations = cfg->password_max_iterations;
 	/* The callers make auth with SECRET_KEY: name that key beside it. */
 	if (a->auth && cfg->secret_key && *cfg->secret_key) {
-		cs_keyfp(cfg->secret_key, key);
+		csi_keyfp(cfg->secret_key, key);
 		a->key = key;
 	}
-	if (cs_userdb_redis(cfg))
+	if (csi_userdb_redis(cfg))
 		rc = redis_put(cfg, a);
-	else if ((rc = cs_users_env(cfg, &e)) == CS_OK)
-		rc = cs_lmdb_write(e, put_fn, a);
+	else if ((rc = csi_users_env(cfg, &e)) == CS_OK)
+		rc = csi_lmdb_write(e, put_fn, a);
 	if (rc)
 		return rc;
 	return a->replaced ? revoke_sessions(cfg, a->name) : CS_OK;
@@ -426,7 +426,7 @@ del_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	const char *name = p;
 	MDB_val k = { strlen(name), (void *)name };
 
-	return cs_lmdb_rc(e, mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, NULL));
+	return csi_lmdb_rc(e, mdb_del(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &k, NULL));
 }
 
 int
@@ -437,10 +437,10 @@ cs_user_delete(const struct cs_config *cfg, const char *name)
 
 	if (!cs_username_valid(name))
 		return CS_ERR_NOT_FOUND;
-	if (cs_userdb_redis(cfg))
-		rc = cs_rusers_del(cfg, name);
-	else if ((rc = cs_users_env(cfg, &e)) == CS_OK)
-		rc = cs_lmdb_write(e, del_fn, (void *)name);
+	if (csi_userdb_redis(cfg))
+		rc = csi_rusers_del(cfg, name);
+	else if ((rc = csi_users_env(cfg, &e)) == CS_OK)
+		rc = csi_lmdb_write(e, del_fn, (void *)name);
 	if (rc)
 		return rc;
 	return revoke_sessions(cfg, name);
@@ -461,8 +461,8 @@ each_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	char name[CS_USERNAME_MAX + 1];
 	int mrc, rc = CS_OK;
 
-	if ((mrc = mdb_cursor_open(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &c)))
-		return cs_lmdb_rc(e, mrc);
+	if ((mrc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &c)))
+		return csi_lmdb_rc(e, mrc);
 	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && rc == CS_OK;
 	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		if (k.mv_size > CS_USERNAME_MAX)
@@ -502,9 +502,9 @@ cs_user_each(const struct cs_config *cfg, int (*fn)(void *, const struct cs_user
 	struct each_arg a = { fn, arg };
 	int rc;
 
-	if (cs_userdb_redis(cfg))
-		return cs_rusers_each(cfg, redis_each_fn, &a);
-	if ((rc = cs_users_env(cfg, &e)))
+	if (csi_userdb_redis(cfg))
+		return csi_rusers_each(cfg, redis_each_fn, &a);
+	if ((rc = csi_users_env(cfg, &e)))
 		return rc;
-	return cs_lmdb_read(e, each_fn, &a);
+	return csi_lmdb_read(e, each_fn, &a);
 }

@@ -4,7 +4,7 @@
 #include "util.h"
 
 int64_t
-cs_days_from_civil(int64_t y, int m, int d)
+csi_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -17,7 +17,7 @@ cs_days_from_civil(int64_t y, int m, int d)
 }
 
 void
-cs_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+csi_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -33,7 +33,7 @@ cs_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 }
 
 int
-cs_hexval(unsigned char c)
+csi_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

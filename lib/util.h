@@ -8,10 +8,10 @@
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back
  * (H. Hinnant's civil-date algorithms: exact for every int64 year in range). */
-int64_t	cs_days_from_civil(int64_t y, int m, int d);
-void	cs_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
+int64_t	csi_days_from_civil(int64_t y, int m, int d);
+void	csi_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 /* Value of one hexadecimal digit, or -1. */
-int	cs_hexval(unsigned char c);
+int	csi_hexval(unsigned char c);
 
 #endif

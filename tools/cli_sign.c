@@ -404,7 +404,7 @@ signed_cookie_set(int argc, char **argv)
 	/* SIGNED_COOKIE_SALT: legacy (default) is readable by every Django version, v2 by 5.2.15+. */
 	/* One clock reading: the timestamp and expires agree, as in Django. */
 	now = cs_now();
-	rc = cs_signed_cookie_value_at(&val, &cfg, words[0], words[1], salt,
+	rc = csi_signed_cookie_value_at(&val, &cfg, words[0], words[1], salt,
 	    cfg.signed_cookie_salt_v2 ? CS_COOKIE_SALT_V2 : CS_COOKIE_SALT_LEGACY,
 	    now);
 	if (rc == CS_OK) {

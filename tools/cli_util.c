@@ -116,7 +116,7 @@ cli_existing_store(struct cs_config *cfg, const char *cmd)
 {
 	cfg->session_store_existing = true;
 	/* Users and counters in Redis: no store file to find. */
-	if (cs_userdb_redis(cfg))
+	if (csi_userdb_redis(cfg))
 		return CLI_OK;
 	if (access(cfg->session_store, F_OK) != 0 && errno == ENOENT)
 		return cli_fail("%s: SESSION_STORE: no store at %s", cmd,

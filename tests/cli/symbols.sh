@@ -27,8 +27,15 @@ missing=$(comm -13 "$T/exported" "$T/declared" | tr '\n' ' ')
 t_eq "every function an installed header declares exists ($n_decl)" "" "$missing"
 t_eq "every exported name has the cs_ prefix" "" "$(grep -v '^cs_' "$T/exported" | tr '\n' ' ')"
 
+# A name tells its reach: a cs_ function of the library is public; the
+# internal ones shared between its files are csi_.
+nm --defined-only "$ROOT/lib/libcsess.a" 2>/dev/null | awk '$2 ~ /^[TDBR]$/ { print $3 }' |
+	grep '^cs_' | sort -u >"$T/archive_cs"
+t_eq "every cs_ symbol of libcsess.a is exported (internal ones are csi_)" "" \
+	"$(comm -23 "$T/archive_cs" "$T/exported" | tr '\n' ' ')"
+
 # Test hooks are not part of the installed headers.
-hooks=$(grep -ohE '\b(cs_clock_fix|cs_crypto_use|cs_session_store_set|cs_[a-z_]+_at)\b' \
+hooks=$(grep -ohE '\b(csi_clock_fix|csi_crypto_use|csi_session_store_set|cs_[a-z_]+_at)\b' \
 	"$ROOT"/lib/csess.h "$ROOT"/lib/csess/*.h | grep -v '^cs_session_set_expiry_at$' | sort -u | tr '\n' ' ')
 t_eq "no test hook in the installed headers" "" "$hooks"
 

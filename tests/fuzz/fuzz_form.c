@@ -23,7 +23,7 @@ check_parse(const char *s, size_t n)
 
 	for (i = 0; i < n; i++)
 		seps += s[i] == '&' || s[i] == ';';
-	rc = cs_form_parse(&f, s, n, MAX_FIELDS);
+	rc = csi_form_parse(&f, s, n, MAX_FIELDS);
 	if (rc != CS_OK) {
 		FUZZ_CHECK(rc == CS_ERR_BAD_REQUEST);
 		FUZZ_CHECK(f.count == 0 && f.fields == NULL);
@@ -33,13 +33,13 @@ check_parse(const char *s, size_t n)
 	FUZZ_CHECK(f.count <= seps && f.count <= MAX_FIELDS);
 	for (i = 0; i < f.count; i++) {
 		const struct cs_field *fl = &f.fields[i];
-		const struct cs_field *first = cs_form_field(&f, fl->name, 0);
+		const struct cs_field *first = csi_form_field(&f, fl->name, 0);
 
 		FUZZ_CHECK(strlen(fl->name) + strlen(fl->value) <= n);
 		FUZZ_CHECK(first != NULL && first <= fl);
-		FUZZ_CHECK(cs_form_get(&f, fl->name) == first->value);
+		FUZZ_CHECK(csi_form_get(&f, fl->name) == first->value);
 	}
-	cs_form_free(&f);
+	csi_form_free(&f);
 }
 
 static void

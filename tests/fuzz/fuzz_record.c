@@ -36,7 +36,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    fuzz_tmpdir("record"));
 	if (cs_config_load_env(&cfg, env, err, sizeof(err)) ||
 	    cs_store_open(&lmdb, &cfg, err, sizeof(err)) ||
-	    cs_store_signed_cookies_open(&cookies, &cfg, err, sizeof(err)) ||
+	    csi_store_signed_cookies_open(&cookies, &cfg, err, sizeof(err)) ||
 	    cs_signer_init(&cookie_signer, &cfg) || cs_crypto_load(true)) {
 		fprintf(stderr, "fuzz_record: setup: %s\n", err);
 		abort();
@@ -60,9 +60,9 @@ put_raw(MDB_txn *txn, struct cs_lmdb_env *e, void *arg)
 	MDB_val k = { CS_SESSION_KEY_LEN, KEY }, v = { r->len, (void *)r->data };
 
 	if (r->data == NULL)
-		return cs_lmdb_rc(e, mdb_del(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS),
+		return csi_lmdb_rc(e, mdb_del(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS),
 		    &k, NULL));
-	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS), &k,
+	return csi_lmdb_rc(e, mdb_put(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &k,
 	    &v, 0));
 }
 
@@ -90,7 +90,7 @@ check_lmdb(const uint8_t *d, size_t n)
 
 	if (n > CS_LMDB_DATA_MAX + REC_HDR + CS_LMDB_USER_MAX)
 		return;
-	FUZZ_CHECK(cs_lmdb_write(lstore_env(lmdb), put_raw, &r) == CS_OK);
+	FUZZ_CHECK(csi_lmdb_write(lstore_env(lmdb), put_raw, &r) == CS_OK);
 	rc = lmdb->ops->load(lmdb, KEY, 0, &rec);
 	FUZZ_CHECK(rc == CS_OK || rc == CS_ERR_NOT_FOUND || rc == CS_ERR_STORE);
 	if (rc == CS_OK) {
@@ -103,7 +103,7 @@ check_lmdb(const uint8_t *d, size_t n)
 	rc = cs_lmdb_export(lmdb, sink);
 	FUZZ_CHECK(rc == CS_OK || rc == CS_ERR_STORE || rc == CS_ERR_INVALID);
 	r.data = NULL;
-	FUZZ_CHECK(cs_lmdb_write(lstore_env(lmdb), put_raw, &r) == CS_OK);
+	FUZZ_CHECK(csi_lmdb_write(lstore_env(lmdb), put_raw, &r) == CS_OK);
 }
 
 static void
@@ -126,7 +126,7 @@ check_signed_cookie(const char *payload, size_t n)
 {
 	struct cs_buf tok = { 0 };
 
-	if (cs_sign_at(&cookie_signer, payload, n, cs_now() - 10, &tok) == CS_OK)
+	if (csi_sign_at(&cookie_signer, payload, n, cs_now() - 10, &tok) == CS_OK)
 		check_cookie(tok.data);
 	cs_buf_free(&tok);
 }

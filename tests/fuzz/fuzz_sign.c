@@ -42,7 +42,7 @@ check_unsign(const char *s, size_t n, int64_t max_age)
 	struct cs_buf out = { 0 };
 	int rc;
 
-	rc = cs_unsign_at(&ts, s, n, max_age, NOW, &out);
+	rc = csi_unsign_at(&ts, s, n, max_age, NOW, &out);
 	FUZZ_CHECK(rc == CS_OK || rc == CS_ERR_BAD_SIGNATURE ||
 	    rc == CS_ERR_EXPIRED || rc == CS_ERR_INVALID);
 	FUZZ_CHECK(rc != CS_OK || out.len < n);
@@ -55,7 +55,7 @@ check_loads(const char *s, size_t n, int64_t max_age)
 	struct cs_buf out = { 0 };
 	int rc;
 
-	rc = cs_loads_at(&ts, s, n, max_age, NOW, &out);
+	rc = csi_loads_at(&ts, s, n, max_age, NOW, &out);
 	FUZZ_CHECK(rc != CS_OK || out.len <= 4 * (size_t)CS_LOADS_MAX_INFLATE);
 	cs_buf_free(&out);
 }
@@ -66,7 +66,7 @@ check_signed_payload(const char *s, size_t n)
 {
 	struct cs_buf tok = { 0 };
 
-	if (cs_sign_at(&ts, s, n, NOW - 10, &tok) == CS_OK)
+	if (csi_sign_at(&ts, s, n, NOW - 10, &tok) == CS_OK)
 		check_loads(tok.data, tok.len, 3600);
 	cs_buf_free(&tok);
 }
@@ -78,8 +78,8 @@ check_roundtrip(const char *s, size_t n, bool compress)
 
 	if (cs_pyjson_normalize(&norm, s, n) != CS_OK)
 		goto out;
-	FUZZ_CHECK(cs_dumps_at(&ts, norm.data, norm.len, compress, NOW, &tok) == CS_OK);
-	FUZZ_CHECK(cs_loads_at(&ts, tok.data, tok.len, 60, NOW + 1, &back) == CS_OK);
+	FUZZ_CHECK(csi_dumps_at(&ts, norm.data, norm.len, compress, NOW, &tok) == CS_OK);
+	FUZZ_CHECK(csi_loads_at(&ts, tok.data, tok.len, 60, NOW + 1, &back) == CS_OK);
 	FUZZ_CHECK(back.len == norm.len && memcmp(back.data, norm.data, norm.len) == 0);
 out:
 	cs_buf_free(&norm);
@@ -97,7 +97,7 @@ check_signed_cookie(const char *s, size_t n)
 
 	if (cs_cookies_parse(&jar, s, n, NULL) != CS_OK)
 		return;
-	rc = cs_get_signed_cookie_at(&out, &cfg, &jar, "c", "s", 100, NOW);
+	rc = csi_get_signed_cookie_at(&out, &cfg, &jar, "c", "s", 100, NOW);
 	FUZZ_CHECK(rc == CS_OK || rc == CS_ERR_NOT_FOUND ||
 	    rc == CS_ERR_BAD_SIGNATURE || rc == CS_ERR_EXPIRED);
 	cs_buf_free(&out);

@@ -185,7 +185,7 @@ main(void)
 			fprintf(stderr, "driver: %s\n", err);
 			return 2;
 		}
-		cs_clock_fix(json_integer_value(json_object_get(in, "now")));
+		csi_clock_fix(json_integer_value(json_object_get(in, "now")));
 		gv = strv(json_object_get(in, "cgi"));
 		j.ops = json_object_get(in, "ops");
 		j.results = json_array();

@@ -54,11 +54,11 @@ login_from(const char *addr, const char *xff, const char *user, const char *pw)
 static uint64_t
 wrong_rounds(const char *user)
 {
-	uint64_t before = cs_crypto_pbkdf2_rounds();
+	uint64_t before = csi_crypto_pbkdf2_rounds();
 
 	cr_assert_eq(login_from("192.0.2.1", NULL, user, "wrong guess"),
 	    CS_AUTH_BAD_CREDENTIALS, "%s", user);
-	return cs_crypto_pbkdf2_rounds() - before;
+	return csi_crypto_pbkdf2_rounds() - before;
 }
 
 static void
@@ -103,9 +103,9 @@ race(const char *user_fmt, const char *addr_fmt, int *checked, int *throttled,
 			snprintf(user, sizeof(user), user_fmt, i);
 			snprintf(addr, sizeof(addr), addr_fmt, i);
 			(void)read(go[0], &c, 1);	/* EOF: all go */
-			before = cs_crypto_pbkdf2_rounds();
+			before = csi_crypto_pbkdf2_rounds();
 			res = login_from(addr, NULL, user, "wrong guess");
-			r = cs_crypto_pbkdf2_rounds() - before;
+			r = csi_crypto_pbkdf2_rounds() - before;
 			if (write(rep[1], &r, sizeof(r)) != sizeof(r))
 				_exit(9);
 			_exit(res == CS_AUTH_BAD_CREDENTIALS ? 1 :
@@ -225,7 +225,7 @@ raw_put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *arg)
 	v.mv_size = (size_t)snprintf(text, sizeof(text),
 	    "{\"password\":\"%s\",\"created\":1,\"changed\":1}", hash);
 	v.mv_data = text;
-	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
+	return csi_lmdb_rc(e, mdb_put(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
 }
 
 Test(hardening, a_stronger_hash_stored_before_the_mark_raises_it_at_its_first_attempt)
@@ -236,8 +236,8 @@ Test(hardening, a_stronger_hash_stored_before_the_mark_raises_it_at_its_first_at
 	put_hash("scratch", CS_HASH_SHA256, "pw", 3000);
 	cr_assert_eq(cs_user_delete(&f.cfg, "scratch"), CS_OK);
 	cr_expect_eq(wrong_rounds("nobody"), 3000, "a deleted user's count stays");
-	cr_assert_eq(cs_users_env(&f.cfg, &e), CS_OK);
-	cr_assert_eq(cs_lmdb_write(e, raw_put_fn,
+	cr_assert_eq(csi_users_env(&f.cfg, &e), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, raw_put_fn,
 	    "pbkdf2_sha256$5000$abcdefgh12345678$"
 	    "LkHEnjZlTK9W8FlE7s9D7+0J4H0DZGHkXsgI2bgHzrU="), CS_OK);
 	cr_expect_eq(wrong_rounds("nobody"), 3000, "the mark does not know it yet");
@@ -258,10 +258,10 @@ Test(hardening, an_absurd_stored_count_fails_like_a_wrong_password_without_deriv
 	setup("1000", "100", "1000");
 	cr_assert_eq(cs_user_put(&f.cfg, "mallory", huge, NULL, false), CS_OK);
 	cr_redirect_stderr();
-	before = cs_crypto_pbkdf2_rounds();
+	before = csi_crypto_pbkdf2_rounds();
 	cr_expect_eq(login_from("192.0.2.9", NULL, "mallory", "secret"),
 	    CS_AUTH_BAD_CREDENTIALS);
-	cr_expect_eq(cs_crypto_pbkdf2_rounds() - before, 1000,
+	cr_expect_eq(csi_crypto_pbkdf2_rounds() - before, 1000,
 	    "the dummy's rounds, never the stored count");
 	cr_expect_eq(wrong_rounds("nobody"), 1000, "the mark did not rise");
 	fflush(stderr);
@@ -370,7 +370,7 @@ Test(hardening, key_fingerprint_hmac_is_hmac_sha256)
 	}
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
 		for (j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
-			cs_keyfp_hmac_sha256(key, lens[i], msg, lens[j], ours);
+			csi_keyfp_hmac_sha256(key, lens[i], msg, lens[j], ours);
 			cr_assert_eq(cs_hmac(CS_HASH_SHA256, key, lens[i], msg,
 			    lens[j], ssl), CS_OK);
 			cr_expect_arr_eq(ours, ssl, 32, "key %zu msg %zu", lens[i], lens[j]);
@@ -447,10 +447,10 @@ Test(hardening, rotating_secret_key_without_fallback_ends_sessions)
 	    "old-key-old-key-old-key-old-key-old-key-old-key-01");
 	config_with(&rotated, "new-key-new-key-new-key-new-key-new-key-new-key-01", "");
 	login_session(&old, key);
-	before = cs_crypto_pbkdf2_rounds();
+	before = csi_crypto_pbkdf2_rounds();
 	cr_expect(logged_in(&old, key), "the same key");
 	cr_expect(logged_in(&kept, key), "the old key is a fallback");
-	cr_expect_eq(cs_crypto_pbkdf2_rounds(), before, "no password work on a page");
+	cr_expect_eq(csi_crypto_pbkdf2_rounds(), before, "no password work on a page");
 	cr_expect_not(logged_in(&rotated, key), "rotated without the old key");
 	cr_expect_not(logged_in(&old, key), "the session was flushed");
 	/* A login under the new key works, and its session survives there. */
@@ -473,7 +473,7 @@ strip_key_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *arg)
 	    "\"auth\":\"%s\",\"created\":1,\"changed\":1}", u->password_hash,
 	    u->auth_hash);
 	v.mv_data = text;
-	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
+	return csi_lmdb_rc(e, mdb_put(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
 }
 
 /* Records from before fingerprints keep their sessions (no mass logout on
@@ -489,8 +489,8 @@ Test(hardening, a_record_without_a_key_fingerprint_is_believed_until_login)
 	login_session(&f.cfg, key);
 	cr_assert_eq(cs_user_get(&f.cfg, "alice", &u), CS_OK);
 	cr_expect_eq(strlen(u.key_fingerprint), CS_KEY_FP_LEN, "a login names the key");
-	cr_assert_eq(cs_users_env(&f.cfg, &e), CS_OK);
-	cr_assert_eq(cs_lmdb_write(e, strip_key_fn, &u), CS_OK);
+	cr_assert_eq(csi_users_env(&f.cfg, &e), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, strip_key_fn, &u), CS_OK);
 	cs_user_free(&u);
 	config_with(&rotated, "another-key-another-key-another-key-another-key-1", "");
 	cr_expect(logged_in(&rotated, key), "no key named: believed");

@@ -19,7 +19,7 @@ dumps(const char *salt, const char *json, bool compress)
 	struct cs_buf b = {0};
 
 	s.salt = salt;
-	cr_assert_eq(cs_dumps_at(&s, json, strlen(json), compress, T, &b),
+	cr_assert_eq(csi_dumps_at(&s, json, strlen(json), compress, T, &b),
 	    CS_OK, "%s", json);
 	return cs_buf_steal(&b);
 }
@@ -33,7 +33,7 @@ loads(const char *salt, const char *tok, int64_t max_age, int64_t now,
 	int rc;
 
 	s.salt = salt;
-	rc = cs_loads_at(&s, tok, strlen(tok), max_age, now, &b);
+	rc = csi_loads_at(&s, tok, strlen(tok), max_age, now, &b);
 	*out = cs_buf_steal(&b);
 	return rc;
 }
@@ -123,7 +123,7 @@ Test(loads, signed_garbage_payload_is_invalid_not_a_crash)
 
 	for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
 		cs_buf_reset(&tok);
-		cr_assert_eq(cs_sign_at(&s, payloads[i], strlen(payloads[i]), T, &tok), CS_OK);
+		cr_assert_eq(csi_sign_at(&s, payloads[i], strlen(payloads[i]), T, &tok), CS_OK);
 		cr_expect_eq(loads(NULL, tok.data, -1, T, &out), CS_ERR_INVALID,
 		    "%s", payloads[i]);
 		free(out);
@@ -168,8 +168,8 @@ Test(dumps, invalid_json_is_refused)
 {
 	struct cs_buf b = {0};
 
-	cr_expect_eq(cs_dumps_at(&key, "{", 1, false, T, &b), CS_ERR_INVALID);
-	cr_expect_eq(cs_dumps_at(&key, "", 0, false, T, &b), CS_ERR_INVALID);
+	cr_expect_eq(csi_dumps_at(&key, "{", 1, false, T, &b), CS_ERR_INVALID);
+	cr_expect_eq(csi_dumps_at(&key, "", 0, false, T, &b), CS_ERR_INVALID);
 	cr_expect_eq(b.len, 0);
 	cs_buf_free(&b);
 }
@@ -251,8 +251,8 @@ Test(loads, random_signed_payloads_are_answered_not_crashed)
 			rnd[1] = 0x9c;
 		}
 		cs_b64url_encode(&payload, rnd, (size_t)(rnd[2] % sizeof(rnd)));
-		cr_assert_eq(cs_sign_at(&s, payload.data, payload.len, T, &tok), CS_OK);
-		rc = cs_loads_at(&s, tok.data, tok.len, -1, T, &out);
+		cr_assert_eq(csi_sign_at(&s, payload.data, payload.len, T, &tok), CS_OK);
+		rc = csi_loads_at(&s, tok.data, tok.len, -1, T, &out);
 		cr_expect(rc == CS_OK || rc == CS_ERR_INVALID || rc == CS_ERR_TOO_LARGE,
 		    "rc %d", rc);
 	}

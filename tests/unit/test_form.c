@@ -15,7 +15,7 @@ static struct cs_form f;
 static void
 teardown(void)
 {
-	cs_form_free(&f);
+	csi_form_free(&f);
 }
 
 TestSuite(form, .fini = teardown);
@@ -23,8 +23,8 @@ TestSuite(form, .fini = teardown);
 static int
 parse(const char *s)
 {
-	cs_form_free(&f);
-	return cs_form_parse(&f, s, strlen(s), CS_FORM_MAX_FIELDS);
+	csi_form_free(&f);
+	return csi_form_parse(&f, s, strlen(s), CS_FORM_MAX_FIELDS);
 }
 
 Test(form, empty_string_has_no_fields)
@@ -45,7 +45,7 @@ Test(form, name_with_equals_has_empty_value)
 {
 	cr_assert_eq(parse("a="), CS_OK);
 	cr_assert_eq(f.count, 1);
-	cr_assert_str_eq(cs_form_get(&f, "a"), "");
+	cr_assert_str_eq(csi_form_get(&f, "a"), "");
 }
 
 Test(form, leading_equals_gives_empty_name)
@@ -60,7 +60,7 @@ Test(form, repeated_name_first_wins_and_all_are_kept)
 {
 	cr_assert_eq(parse("a=1&a=2"), CS_OK);
 	cr_assert_eq(f.count, 2);
-	cr_assert_str_eq(cs_form_get(&f, "a"), "1");
+	cr_assert_str_eq(csi_form_get(&f, "a"), "1");
 	cr_assert_str_eq(f.fields[1].value, "2");
 }
 
@@ -68,8 +68,8 @@ Test(form, empty_parts_between_ampersands_are_skipped)
 {
 	cr_assert_eq(parse("&&a=1&&&b=2&&"), CS_OK);
 	cr_assert_eq(f.count, 2);
-	cr_assert_str_eq(cs_form_get(&f, "a"), "1");
-	cr_assert_str_eq(cs_form_get(&f, "b"), "2");
+	cr_assert_str_eq(csi_form_get(&f, "a"), "1");
+	cr_assert_str_eq(csi_form_get(&f, "b"), "2");
 	cr_assert_eq(parse("&&"), CS_OK);
 	cr_assert_eq(f.count, 0);
 }
@@ -77,21 +77,21 @@ Test(form, empty_parts_between_ampersands_are_skipped)
 Test(form, plus_is_space_and_encoded_plus_is_plus)
 {
 	cr_assert_eq(parse("q=a+b&p=1%2B1&n+m=x"), CS_OK);
-	cr_assert_str_eq(cs_form_get(&f, "q"), "a b");
-	cr_assert_str_eq(cs_form_get(&f, "p"), "1+1");
-	cr_assert_str_eq(cs_form_get(&f, "n m"), "x");
+	cr_assert_str_eq(csi_form_get(&f, "q"), "a b");
+	cr_assert_str_eq(csi_form_get(&f, "p"), "1+1");
+	cr_assert_str_eq(csi_form_get(&f, "n m"), "x");
 }
 
 Test(form, percent_escapes_decode_in_names_and_values_any_case)
 {
 	cr_assert_eq(parse("%6e%41me=%e2%82%AC%26%3D"), CS_OK);
-	cr_assert_str_eq(cs_form_get(&f, "nAme"), "\xe2\x82\xac&=");
+	cr_assert_str_eq(csi_form_get(&f, "nAme"), "\xe2\x82\xac&=");
 }
 
 Test(form, second_equals_belongs_to_the_value)
 {
 	cr_assert_eq(parse("a=b=c"), CS_OK);
-	cr_assert_str_eq(cs_form_get(&f, "a"), "b=c");
+	cr_assert_str_eq(csi_form_get(&f, "a"), "b=c");
 }
 
 Test(form, malformed_escape_stays_literal_as_django_reads_it)
@@ -104,7 +104,7 @@ Test(form, malformed_escape_stays_literal_as_django_reads_it)
 	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
 		cr_assert_eq(parse(in[i]), CS_OK, "%s", in[i]);
 		cr_assert_eq(f.count, 1);
-		cr_assert_str_eq(cs_form_get(&f, "a"), want[i], "%s", in[i]);
+		cr_assert_str_eq(csi_form_get(&f, "a"), want[i], "%s", in[i]);
 		cr_assert_eq(f.fields[0].flags, CS_FIELD_BAD_ESCAPE, "%s", in[i]);
 	}
 }
@@ -119,7 +119,7 @@ Test(form, malformed_escape_marks_only_its_own_field)
 	cr_assert_str_eq(f.fields[2].name, "%");
 	cr_assert_eq(f.fields[2].flags, CS_FIELD_BAD_ESCAPE);
 	cr_assert_eq(f.fields[3].flags, 0);
-	cr_assert_str_eq(cs_form_get(&f, "c"), "3");
+	cr_assert_str_eq(csi_form_get(&f, "c"), "3");
 }
 
 Test(form, decoded_nul_marks_its_field_in_names_and_values)
@@ -129,18 +129,18 @@ Test(form, decoded_nul_marks_its_field_in_names_and_values)
 	cr_assert_eq(f.fields[1].flags, 0);
 	cr_assert_eq(parse("a%00b=1"), CS_OK);
 	cr_assert_eq(f.fields[0].flags, CS_FIELD_NUL);
-	cs_form_free(&f);
-	cr_assert_eq(cs_form_parse(&f, "a=x\0y", 5, CS_FORM_MAX_FIELDS), CS_OK);
+	csi_form_free(&f);
+	cr_assert_eq(csi_form_parse(&f, "a=x\0y", 5, CS_FORM_MAX_FIELDS), CS_OK);
 	cr_assert_eq(f.fields[0].flags, CS_FIELD_NUL);
 }
 
 Test(form, nth_field_reaches_every_duplicate_in_order)
 {
 	cr_assert_eq(parse("t=1&u=x&t=2&t=3"), CS_OK);
-	cr_assert_str_eq(cs_form_field(&f, "t", 0)->value, "1");
-	cr_assert_str_eq(cs_form_field(&f, "t", 1)->value, "2");
-	cr_assert_str_eq(cs_form_field(&f, "t", 2)->value, "3");
-	cr_assert_null(cs_form_field(&f, "t", 3));
+	cr_assert_str_eq(csi_form_field(&f, "t", 0)->value, "1");
+	cr_assert_str_eq(csi_form_field(&f, "t", 1)->value, "2");
+	cr_assert_str_eq(csi_form_field(&f, "t", 2)->value, "3");
+	cr_assert_null(csi_form_field(&f, "t", 3));
 }
 
 Test(form, field_count_is_bounded)
@@ -150,25 +150,25 @@ Test(form, field_count_is_bounded)
 
 	for (i = 0; i < CS_FORM_MAX_FIELDS; i++)
 		cs_buf_printf(&b, "f%d=%d&", i, i);
-	cr_assert_eq(cs_form_parse(&f, b.data, b.len, CS_FORM_MAX_FIELDS), CS_OK);
+	cr_assert_eq(csi_form_parse(&f, b.data, b.len, CS_FORM_MAX_FIELDS), CS_OK);
 	cr_assert_eq(f.count, CS_FORM_MAX_FIELDS);
-	cs_form_free(&f);
+	csi_form_free(&f);
 	cs_buf_puts(&b, "one=more");
-	cr_assert_eq(cs_form_parse(&f, b.data, b.len, CS_FORM_MAX_FIELDS), CS_ERR_BAD_REQUEST);
+	cr_assert_eq(csi_form_parse(&f, b.data, b.len, CS_FORM_MAX_FIELDS), CS_ERR_BAD_REQUEST);
 	cs_buf_free(&b);
 }
 
 Test(form, empty_parts_do_not_count_as_fields)
 {
-	cr_assert_eq(cs_form_parse(&f, "a=1&&&&&&b=2", 12, 2), CS_OK);
+	cr_assert_eq(csi_form_parse(&f, "a=1&&&&&&b=2", 12, 2), CS_OK);
 	cr_assert_eq(f.count, 2);
 }
 
 Test(form, missing_name_lookup_is_null)
 {
 	cr_assert_eq(parse("a=1"), CS_OK);
-	cr_assert_null(cs_form_get(&f, "b"));
-	cr_assert_null(cs_form_get(&f, "A"));
+	cr_assert_null(csi_form_get(&f, "b"));
+	cr_assert_null(csi_form_get(&f, "A"));
 }
 
 Test(url, decode_appends_and_refuses_bad_escapes)
@@ -200,11 +200,11 @@ Test(url, encode_then_parse_round_trips)
 	struct cs_buf b = { 0 };
 	const char *v = "a&b=c d+e%f/\x01\xff";
 
-	cs_form_free(&f);
+	csi_form_free(&f);
 	cs_buf_puts(&b, "k=");
 	cr_assert_eq(cs_url_encode(&b, v, NULL), CS_OK);
-	cr_assert_eq(cs_form_parse(&f, b.data, b.len, 10), CS_OK);
-	cr_assert_str_eq(cs_form_get(&f, "k"), v);
+	cr_assert_eq(csi_form_parse(&f, b.data, b.len, 10), CS_OK);
+	cr_assert_str_eq(csi_form_get(&f, "k"), v);
 	cs_buf_free(&b);
 }
 
@@ -254,8 +254,8 @@ Test(form, random_input_agrees_with_a_naive_decoder)
 			in[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
 		if (rand_r(&seed) % 50 == 0 && len > 0)
 			in[rand_r(&seed) % len] = '\0';
-		cs_form_free(&f);
-		cr_assert_eq(cs_form_parse(&f, in, len, CS_FORM_MAX_FIELDS), CS_OK);
+		csi_form_free(&f);
+		cr_assert_eq(csi_form_parse(&f, in, len, CS_FORM_MAX_FIELDS), CS_OK);
 
 		/* The reference: walk the same input. */
 		field = 0;

@@ -44,18 +44,18 @@ setup_mem(void)
 
 	memset(&cfg, 0, sizeof(cfg));
 	load_cfg(envp);
-	cs_clock_fix(T);
+	csi_clock_fix(T);
 	st = memstore_new(&cfg);
-	cs_session_store_set(st);
+	csi_session_store_set(st);
 }
 
 static void
 teardown_mem(void)
 {
-	cs_session_store_set(NULL);
+	csi_session_store_set(NULL);
 	st->ops->close(st);
 	cs_config_free(&cfg);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 }
 
 TestSuite(mw, .init = setup_mem, .fini = teardown_mem);
@@ -538,7 +538,7 @@ Test(mw, save_every_request_touches_at_most_once_per_interval)
 	key = stored();
 	before = memstore_writes(st);
 	for (t = T; t <= T + 300; t += 10) {
-		cs_clock_fix(t);
+		csi_clock_fix(t);
 		o = request(v_read, cookie_for(key), NULL);
 		cr_assert_eq(o.ncookies, 1);
 		cr_assert_eq(o.status, 200);
@@ -641,8 +641,8 @@ setup_lmdb(void)
 	snprintf(store_var, sizeof(store_var), "CSESS_SESSION_STORE=%s", path);
 	memset(&cfg, 0, sizeof(cfg));
 	load_cfg(envp);
-	cs_clock_fix(T);
-	cs_session_store_set(NULL);
+	csi_clock_fix(T);
+	csi_session_store_set(NULL);
 	st = NULL;
 }
 
@@ -652,7 +652,7 @@ teardown_lmdb(void)
 	char cmd[200];
 
 	cs_config_free(&cfg);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 }
@@ -847,12 +847,12 @@ Test(lmdb, lazy_touch_moves_the_stored_expiry_once_per_interval)
 	strcpy(key, o.key);
 	out_free(&o);
 	cr_assert_eq(stored_expire(key), T + 1209600);
-	cs_clock_fix(T + 59);
+	csi_clock_fix(T + 59);
 	o = request(v_read, cookie_for(key), NULL);
 	cr_assert_eq(o.ncookies, 1, "the cookie is still sent");
 	out_free(&o);
 	cr_assert_eq(stored_expire(key), T + 1209600, "not written");
-	cs_clock_fix(T + 61);
+	csi_clock_fix(T + 61);
 	o = request(v_read, cookie_for(key), NULL);
 	out_free(&o);
 	cr_assert_eq(stored_expire(key), T + 61 + 1209600, "touched");
@@ -868,15 +868,15 @@ setup_signed(void)
 
 	memset(&cfg, 0, sizeof(cfg));
 	load_cfg(envp);
-	cs_clock_fix(T);
-	cs_session_store_set(NULL);
+	csi_clock_fix(T);
+	csi_session_store_set(NULL);
 }
 
 static void
 teardown_signed(void)
 {
 	cs_config_free(&cfg);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 }
 
 TestSuite(signed, .init = setup_signed, .fini = teardown_signed);
@@ -885,7 +885,7 @@ TestSuite(signed, .init = setup_signed, .fini = teardown_signed);
  * store.c names this engine only weakly, which does not pull its object
  * out of libcsess.a: a strong reference here links it in.
  */
-cs_engine_open_fn *const signed_engine_linked = cs_store_signed_cookies_open;
+cs_engine_open_fn *const signed_engine_linked = csi_store_signed_cookies_open;
 
 #define DJANGO_A1 "eyJhIjoxfQ:1r31eq:905b6WpZHJ2u6tY9DA5PXMA2CYOBt-xPMDFAjqD2BUo"
 
@@ -915,7 +915,7 @@ Test(signed, cookie_is_djangos_signed_session_and_reads_back)
 	    "SameSite=Lax");
 	cr_assert_str_eq(o.vary, "Cookie");
 	out_free(&o);
-	cs_clock_fix(T + 100);
+	csi_clock_fix(T + 100);
 	o = request(v_get_a, "sessionid=" DJANGO_A1, NULL);
 	cr_assert_not_null(strstr(o.text, " a=1"), "%s", o.text);
 	cr_assert_eq(o.ncookies, 0);
@@ -950,7 +950,7 @@ Test(signed, save_every_request_re_signs_instead_of_touching)
 	struct out o;
 
 	load_cfg(envp);
-	cs_clock_fix(T + 3600);
+	csi_clock_fix(T + 3600);
 	o = request(v_get_a, "sessionid=" DJANGO_A1, NULL);
 	cr_assert_not_null(strstr(o.text, " a=1"), "%s", o.text);
 	cr_assert(strncmp(o.cookie, "sessionid=eyJhIjoxfQ:", 21) == 0, "%s",
@@ -984,20 +984,20 @@ Test(signed, save_every_request_re_signs_within_the_touch_interval)
 	struct out o;
 
 	load_cfg(envp);
-	cs_clock_fix(T + 10);
+	csi_clock_fix(T + 10);
 	o = request(v_get_a, "sessionid=" DJANGO_A1, NULL);
 	/* 1r31f0 is T + 10 in base62. */
 	cr_assert(strncmp(o.cookie, "sessionid=eyJhIjoxfQ:1r31f0:", 28) == 0,
 	    "re-signed at T+10: %s", o.cookie);
 	out_free(&o);
 
-	cs_clock_fix(T);
+	csi_clock_fix(T);
 	o = request(v_set_a_expiry_60, NULL, NULL);
 	/* o.key is too short for a signed value: cut the cookie itself. */
 	snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(o.cookie, ";"),
 	    o.cookie);
 	out_free(&o);
-	cs_clock_fix(T + 30);
+	csi_clock_fix(T + 30);
 	o = request(v_get_a, cookie, NULL);
 	cr_assert_not_null(strstr(o.text, " a=1"), "%s", o.text);
 	cr_assert_not_null(strstr(o.cookie, ":1r31fK:"), "re-signed at T+30: %s",
@@ -1022,7 +1022,7 @@ Test(signed, explicit_save_marks_modified_and_sends_the_new_cookie)
 {
 	struct out o;
 
-	cs_clock_fix(T + 30);
+	csi_clock_fix(T + 30);
 	o = request(v_save_unchanged, "sessionid=" DJANGO_A1, NULL);
 	/* 1r31fK is T + 30 in base62. */
 	cr_assert(strncmp(o.cookie, "sessionid=eyJhIjoxfQ:1r31fK:", 28) == 0,

@@ -46,7 +46,7 @@ setup(void)
 static void
 teardown(void)
 {
-	cs_req_free(req);
+	csi_req_free(req);
 	req = NULL;
 	cs_config_free(&cfg);
 }
@@ -60,8 +60,8 @@ mkreq(char **envp, const char *body)
 	struct cs_body_src src = { mem_read, &mem, 0, false };
 
 	mem = (struct mem){ body ? body : "", body ? strlen(body) : 0, 0 };
-	cs_req_free(req);
-	cr_assert_eq(cs_req_new(&req, &cfg, envp, &src), CS_OK);
+	csi_req_free(req);
+	cr_assert_eq(csi_req_new(&req, &cfg, envp, &src), CS_OK);
 	return req;
 }
 
@@ -193,7 +193,7 @@ Test(request, oversized_cookie_header_leaves_no_cookies)
 	cr_assert_eq(c->count, 0);
 	cr_assert_null(cs_req_cookie(req, "sessionid"));
 	cr_assert_eq(cs_req_cookies(req, NULL), CS_ERR_TOO_LARGE, "same answer again");
-	cs_req_free(req);
+	csi_req_free(req);
 	req = NULL;
 	cs_buf_free(&b);
 }
@@ -419,8 +419,8 @@ Test(request, form_field_with_bad_escape_or_nul_is_a_bad_request)
 	cr_assert_eq(cs_req_form(mkreq(env, "a=%00"), "a", NULL), CS_ERR_BAD_REQUEST);
 	/* A raw NUL byte in the body spoils the whole form. */
 	mem = (struct mem){ "a=1\0b", 5, 0 };
-	cs_req_free(req);
-	cr_assert_eq(cs_req_new(&req, &cfg, env, &src), CS_OK);
+	csi_req_free(req);
+	cr_assert_eq(csi_req_new(&req, &cfg, env, &src), CS_OK);
 	cr_assert_eq(cs_req_form(req, "a", NULL), CS_ERR_BAD_REQUEST);
 }
 
@@ -471,7 +471,7 @@ Test(request, too_many_form_fields_is_a_bad_request)
 	env[2] = cl.data;
 	mkreq(env, body.data);
 	cr_assert_eq(cs_req_form(req, "f", NULL), CS_ERR_BAD_REQUEST);
-	cs_req_free(req);
+	csi_req_free(req);
 	req = NULL;
 	cs_buf_free(&body);
 	cs_buf_free(&cl);
@@ -501,7 +501,7 @@ Test(request, slots_hold_values_per_key_and_are_freed_in_reverse)
 	cr_assert_eq(destroyed[0], 1, "replaced value freed");
 	cr_assert_eq(cs_req_slot(req, &k1), &v2);
 	cr_assert_eq(cs_req_slot(req, &k2), &v1);
-	cs_req_free(req);
+	csi_req_free(req);
 	req = NULL;
 	cr_assert_eq(destroyed[1], 2, "later slot freed first");
 	cr_assert_eq(destroyed[2], 3);

@@ -15,16 +15,16 @@ static struct cs_buf out;
 static void
 setup(void)
 {
-	cr_assert_eq(cs_resp_new(&resp), CS_OK);
-	cs_clock_fix(1700000000);
+	cr_assert_eq(csi_resp_new(&resp), CS_OK);
+	csi_clock_fix(1700000000);
 }
 
 static void
 teardown(void)
 {
-	cs_resp_free(resp);
+	csi_resp_free(resp);
 	cs_buf_free(&out);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 }
 
 TestSuite(response, .init = setup, .fini = teardown);
@@ -33,7 +33,7 @@ static const char *
 serialize(bool head)
 {
 	cs_buf_reset(&out);
-	cr_assert_eq(cs_resp_serialize(resp, head, &out), CS_OK);
+	cr_assert_eq(csi_resp_serialize(resp, head, &out), CS_OK);
 	return out.data;
 }
 
@@ -359,7 +359,7 @@ policy_req(const char *https, const char *secure, const char *httponly,
 
 	cr_assert_eq(cs_config_load_env(cfg, env, err, sizeof(err)), CS_OK, "%s", err);
 	keep[0] = renv[0];
-	cr_assert_eq(cs_req_new(&req, cfg, keep, &src), CS_OK);
+	cr_assert_eq(csi_req_new(&req, cfg, keep, &src), CS_OK);
 	return req;
 }
 
@@ -375,7 +375,7 @@ Test(response, session_policy_follows_the_settings)
 	cr_assert(c.secure, "auto is Secure over HTTPS");
 	cr_assert_not(c.httponly);
 	cr_assert_eq(c.samesite, CS_SAMESITE_STRICT);
-	cs_req_free(req);
+	csi_req_free(req);
 	cs_config_free(&cfg);
 
 	req = policy_req("HTTPS=off", "CSESS_SESSION_COOKIE_SECURE=auto", NULL, NULL, &cfg);
@@ -384,11 +384,11 @@ Test(response, session_policy_follows_the_settings)
 	cr_assert(c.httponly);
 	cr_assert_eq(c.samesite, CS_SAMESITE_LAX);
 	cr_assert_not(cs_req_cookie_secure(req));
-	cs_req_free(req);
+	csi_req_free(req);
 	cs_config_free(&cfg);
 
 	req = policy_req("HTTPS=off", "CSESS_SESSION_COOKIE_SECURE=true", NULL, NULL, &cfg);
 	cr_assert(cs_req_cookie_secure(req));
-	cs_req_free(req);
+	csi_req_free(req);
 	cs_config_free(&cfg);
 }

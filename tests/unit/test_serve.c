@@ -206,16 +206,16 @@ Test(serve, hooks_see_headers_set_by_the_handler_and_add_their_own)
 	struct cs_buf b = { 0 };
 
 	trace[0] = '\0';
-	cr_assert_eq(cs_req_new(&req, NULL, env, NULL), CS_OK);
-	cr_assert_eq(cs_resp_new(&resp), CS_OK);
+	cr_assert_eq(csi_req_new(&req, NULL, env, NULL), CS_OK);
+	cr_assert_eq(csi_resp_new(&resp), CS_OK);
 	cs_req_on_finish(req, hook, "x");
-	cs_req_finish(req, resp);
-	cs_req_finish(req, resp);
+	csi_req_finish(req, resp);
+	csi_req_finish(req, resp);
 	cr_assert_str_eq(trace, "x200,", "finish runs hooks once");
-	cs_resp_serialize(resp, false, &b);
+	csi_resp_serialize(resp, false, &b);
 	cs_buf_free(&b);
-	cs_resp_free(resp);
-	cs_req_free(req);
+	csi_resp_free(resp);
+	csi_req_free(req);
 }
 
 /* ---- Django's security middleware headers ------------------------------ */

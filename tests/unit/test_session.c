@@ -25,7 +25,7 @@ setup(void)
 
 	cr_assert_eq(cs_config_load_env(&cfg, envp, err, sizeof(err)), CS_OK,
 	    "%s", err);
-	cs_clock_fix(T);
+	csi_clock_fix(T);
 	st = memstore_new(&cfg);
 	cr_assert_not_null(st);
 }
@@ -35,7 +35,7 @@ teardown(void)
 {
 	st->ops->close(st);
 	cs_config_free(&cfg);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 }
 
 TestSuite(session, .init = setup, .fini = teardown);
@@ -741,7 +741,7 @@ setup_lmdb(void)
 	memset(&cfg, 0, sizeof(cfg));
 	cr_assert_eq(cs_config_load_env(&cfg, envp, err, sizeof(err)), CS_OK,
 	    "%s", err);
-	cs_clock_fix(T);
+	csi_clock_fix(T);
 	cr_assert_eq(cs_store_open(&st, &cfg, err, sizeof(err)), CS_OK, "%s",
 	    err);
 }
@@ -753,7 +753,7 @@ teardown_lmdb(void)
 
 	cs_store_close(st);
 	cs_config_free(&cfg);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", lmdb_dir);
 	cr_assert_eq(system(cmd), 0);
 }
@@ -802,7 +802,7 @@ Test(session_lmdb, unknown_and_expired_keys_are_not_adopted)
 	cs_session_free(s);
 
 	strcpy(old, lmdb_seed("user", 1));
-	cs_clock_fix(T + 1209600);		/* expire <= now */
+	csi_clock_fix(T + 1209600);		/* expire <= now */
 	s = open_session(old);
 	cr_assert_not(cs_session_contains(s, "user"));
 	cr_assert_null(cs_session_key(s));
@@ -873,7 +873,7 @@ Test(session_lmdb, clear_expired_sweeps_through_the_engine)
 	s = open_session(NULL);
 	cs_session_set_expiry(s, 10);
 	cs_session_save(s);
-	cs_clock_fix(T + 11);
+	csi_clock_fix(T + 11);
 	cr_assert_eq(cs_session_clear_expired(s, 0, false, &stats), CS_OK);
 	cr_assert_eq(stats.removed, 1);
 	cr_assert_eq(stats.remaining, 1);

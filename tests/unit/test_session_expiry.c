@@ -37,7 +37,7 @@ setup(void)
 
 	memset(&cfg, 0, sizeof(cfg));
 	load_cfg(envp);
-	cs_clock_fix(T);
+	csi_clock_fix(T);
 	st = memstore_new(&cfg);
 }
 
@@ -46,7 +46,7 @@ teardown(void)
 {
 	st->ops->close(st);
 	cs_config_free(&cfg);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 }
 
 TestSuite(expiry, .init = setup, .fini = teardown);
@@ -264,7 +264,7 @@ Test(expiry, a_record_past_its_custom_expiry_is_gone)
 	cs_session_save(s);
 	strcpy(key, cs_session_key(s));
 	cs_session_free(s);
-	cs_clock_fix(T + 61);
+	csi_clock_fix(T + 61);
 	s = open_session(key);
 	cr_assert_not(cs_session_contains(s, "n"));
 	cr_assert_null(cs_session_key(s));
@@ -276,19 +276,19 @@ Test(expiry, iso_8601_round_trips)
 	char buf[40];
 	int64_t t;
 
-	cr_assert_eq(cs_iso8601_format(buf, sizeof(buf), 0), CS_OK);
+	cr_assert_eq(csi_iso8601_format(buf, sizeof(buf), 0), CS_OK);
 	cr_assert_str_eq(buf, "1970-01-01T00:00:00+00:00");
-	cr_assert_eq(cs_iso8601_format(buf, sizeof(buf), 951782400), CS_OK);
+	cr_assert_eq(csi_iso8601_format(buf, sizeof(buf), 951782400), CS_OK);
 	cr_assert_str_eq(buf, "2000-02-29T00:00:00+00:00");
-	cr_assert_eq(cs_iso8601_parse(buf, &t), CS_OK);
+	cr_assert_eq(csi_iso8601_parse(buf, &t), CS_OK);
 	cr_assert_eq(t, 951782400);
-	cr_assert_eq(cs_iso8601_parse("1969-12-31T23:59:59.5+00:00", &t), CS_OK);
+	cr_assert_eq(csi_iso8601_parse("1969-12-31T23:59:59.5+00:00", &t), CS_OK);
 	cr_assert_eq(t, -1, "floored, not truncated");
-	cr_assert_eq(cs_iso8601_parse("2023-11-14T22:13:20+00:00x", &t),
+	cr_assert_eq(csi_iso8601_parse("2023-11-14T22:13:20+00:00x", &t),
 	    CS_ERR_INVALID);
-	cr_assert_eq(cs_iso8601_parse("2023-11-14T22:13:20+0", &t),
+	cr_assert_eq(csi_iso8601_parse("2023-11-14T22:13:20+0", &t),
 	    CS_ERR_INVALID);
-	cr_assert_eq(cs_iso8601_format(buf, 10, T), CS_ERR_INVALID);
+	cr_assert_eq(csi_iso8601_format(buf, 10, T), CS_ERR_INVALID);
 }
 
 /* ---- lazy touch (save-every-request, unchanged session) --------------- */
@@ -301,7 +301,7 @@ request_reading(const char *key, bool every)
 	int rc;
 
 	cs_session_contains(s, "n");
-	rc = cs_session_persist(s, every);
+	rc = csi_session_persist(s, every);
 	cs_session_free(s);
 	return rc;
 }
@@ -325,10 +325,10 @@ Test(expiry, unchanged_session_is_not_written_within_the_touch_interval)
 	unsigned before = memstore_writes(st);
 	int64_t expire;
 
-	cs_clock_fix(T + 60);		/* moved by exactly the interval */
+	csi_clock_fix(T + 60);		/* moved by exactly the interval */
 	cr_assert_eq(request_reading(key, true), CS_OK);
 	cr_assert_eq(memstore_writes(st), before);
-	cs_clock_fix(T + 61);
+	csi_clock_fix(T + 61);
 	cr_assert_eq(request_reading(key, true), CS_OK);
 	cr_assert_eq(memstore_stats(st)->touches, 1);
 	cr_assert_eq(memstore_writes(st), before + 1);
@@ -344,7 +344,7 @@ Test(expiry, store_is_written_at_most_once_per_interval)
 
 	/* a request every 7 s for 10 minutes */
 	for (t = T; t <= T + 600; t += 7) {
-		cs_clock_fix(t);
+		csi_clock_fix(t);
 		cr_assert_eq(request_reading(key, true), CS_OK);
 	}
 	cr_assert_leq(memstore_writes(st) - before, 600 / 60);
@@ -357,7 +357,7 @@ Test(expiry, without_save_every_request_a_read_never_writes)
 	char *key = stored_session();
 	unsigned before = memstore_writes(st);
 
-	cs_clock_fix(T + 100000);
+	csi_clock_fix(T + 100000);
 	cr_assert_eq(request_reading(key, false), CS_OK);
 	cr_assert_eq(memstore_writes(st), before);
 }
@@ -373,7 +373,7 @@ Test(expiry, touch_interval_zero_touches_whenever_the_expiry_moved)
 	before = memstore_writes(st);
 	cr_assert_eq(request_reading(key, true), CS_OK);
 	cr_assert_eq(memstore_writes(st), before, "same second: not moved");
-	cs_clock_fix(T + 1);
+	csi_clock_fix(T + 1);
 	cr_assert_eq(request_reading(key, true), CS_OK);
 	cr_assert_eq(memstore_writes(st), before + 1);
 }
@@ -389,7 +389,7 @@ Test(expiry, absolute_expiry_is_never_touched)
 	strcpy(key, cs_session_key(s));
 	cs_session_free(s);
 	before = memstore_writes(st);
-	cs_clock_fix(T + 4000);
+	csi_clock_fix(T + 4000);
 	cr_assert_eq(request_reading(key, true), CS_OK);
 	cr_assert_eq(memstore_writes(st), before);
 }
@@ -402,8 +402,8 @@ Test(expiry, touch_of_a_vanished_record_is_refused)
 	cs_session_load(s);
 	memstore_put(st, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "{}", T + 10, NULL);
 	st->ops->del(st, key);			/* logout elsewhere */
-	cs_clock_fix(T + 120);
-	cr_assert_eq(cs_session_persist(s, true), CS_ERR_CONFLICT);
+	csi_clock_fix(T + 120);
+	cr_assert_eq(csi_session_persist(s, true), CS_ERR_CONFLICT);
 	cr_assert(cs_session_interrupted(s));
 	cr_assert_eq(memstore_peek(st, key, NULL, NULL, NULL, NULL),
 	    CS_ERR_NOT_FOUND);
@@ -416,7 +416,7 @@ Test(expiry, modified_session_is_written_once_even_with_save_every_request)
 	unsigned before = memstore_writes(st);
 
 	cs_session_set_int(s, "n", 2);
-	cr_assert_eq(cs_session_persist(s, true), CS_OK);
+	cr_assert_eq(csi_session_persist(s, true), CS_OK);
 	cr_assert_eq(memstore_writes(st), before + 1);
 	cr_assert_eq(memstore_stats(st)->updates, 1);
 	cs_session_free(s);
@@ -429,7 +429,7 @@ Test(expiry, cycle_key_then_persist_does_not_write_twice)
 
 	cs_session_cycle_key(s);		/* create + delete old */
 	cr_assert_eq(memstore_writes(st), before + 2);
-	cr_assert_eq(cs_session_persist(s, true), CS_OK);
+	cr_assert_eq(csi_session_persist(s, true), CS_OK);
 	cr_assert_eq(memstore_writes(st), before + 2);
 	cs_session_free(s);
 }

@@ -23,7 +23,7 @@ sign(const struct cs_signer *s, const char *v)
 {
 	struct cs_buf b = {0};
 
-	cr_assert_eq(cs_sign_at(s, v, strlen(v), T, &b), CS_OK);
+	cr_assert_eq(csi_sign_at(s, v, strlen(v), T, &b), CS_OK);
 	return cs_buf_steal(&b);
 }
 
@@ -32,7 +32,7 @@ unsign(const struct cs_signer *s, const char *v, int64_t max_age,
     int64_t now, char **out)
 {
 	struct cs_buf b = {0};
-	int rc = cs_unsign_at(s, v, strlen(v), max_age, now, &b);
+	int rc = csi_unsign_at(s, v, strlen(v), max_age, now, &b);
 
 	*out = cs_buf_steal(&b);
 	return rc;
@@ -149,14 +149,14 @@ Test(signer, unsafe_separators_are_refused_like_django)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		s.sep = bad[i];
-		cr_expect_eq(cs_sign_at(&s, "v", 1, T, &b), CS_ERR_INVALID,
+		cr_expect_eq(csi_sign_at(&s, "v", 1, T, &b), CS_ERR_INVALID,
 		    "sep '%s'", bad[i]);
-		cr_expect_eq(cs_unsign_at(&s, "v-x", 3, -1, T, &b),
+		cr_expect_eq(csi_unsign_at(&s, "v-x", 3, -1, T, &b),
 		    CS_ERR_INVALID, "sep '%s'", bad[i]);
 	}
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		s.sep = good[i];
-		cr_expect_eq(cs_sign_at(&s, "v", 1, T, &b), CS_OK, "sep '%s'",
+		cr_expect_eq(csi_sign_at(&s, "v", 1, T, &b), CS_OK, "sep '%s'",
 		    good[i]);
 	}
 	cs_buf_free(&b);
@@ -211,15 +211,15 @@ Test(timestamp, uses_the_pinned_clock)
 	struct cs_signer s = signer(NULL, true);
 	struct cs_buf b = {0};
 
-	cs_clock_fix(T);
+	csi_clock_fix(T);
 	cr_assert_eq(cs_sign(&s, "hello", 5, &b), CS_OK);
 	cr_expect_str_eq(b.data,
 	    "hello:1r31eq:WO_nL_Ev0H52km-MtKbQdxrgi0_a72kaQQs8AZBkirc");
 	cs_buf_reset(&b);
-	cs_clock_fix(T + 11);
+	csi_clock_fix(T + 11);
 	cr_expect_eq(cs_unsign(&s, "hello:1r31eq:WO_nL_Ev0H52km-MtKbQdxrgi0_a72kaQQs8AZBkirc",
 	    56, 10, &b), CS_ERR_EXPIRED);
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 	cs_buf_free(&b);
 }
 
@@ -360,9 +360,9 @@ Test(crypto, missing_libcrypto_is_a_clear_error_not_a_crash)
 	struct cs_signer s = signer(NULL, false);
 	struct cs_buf b = {0};
 
-	cs_crypto_use("libcsess-no-such-crypto.so.3", NULL);
-	cr_expect_eq(cs_sign_at(&s, "v", 1, T, &b), CS_ERR_CRYPTO);
-	cr_expect_eq(cs_unsign_at(&s, "v:x", 3, -1, T, &b), CS_ERR_CRYPTO);
+	csi_crypto_use("libcsess-no-such-crypto.so.3", NULL);
+	cr_expect_eq(csi_sign_at(&s, "v", 1, T, &b), CS_ERR_CRYPTO);
+	cr_expect_eq(csi_unsign_at(&s, "v:x", 3, -1, T, &b), CS_ERR_CRYPTO);
 	cr_expect_not_null(strstr(cs_crypto_error(), "libcsess-no-such-crypto.so.3"),
 	    "%s", cs_crypto_error());
 	cs_buf_free(&b);
@@ -373,10 +373,10 @@ Test(crypto, missing_zlib_fails_compression_only)
 	struct cs_signer s = signer(NULL, false);
 	struct cs_buf b = {0};
 
-	cs_crypto_use(NULL, "libcsess-no-such-z.so.1");
-	cr_expect_eq(cs_dumps_at(&s, "[1]", 3, false, T, &b), CS_OK);
+	csi_crypto_use(NULL, "libcsess-no-such-z.so.1");
+	cr_expect_eq(csi_dumps_at(&s, "[1]", 3, false, T, &b), CS_OK);
 	cs_buf_reset(&b);
-	cr_expect_eq(cs_dumps_at(&s, "[1]", 3, true, T, &b), CS_ERR_CRYPTO);
+	cr_expect_eq(csi_dumps_at(&s, "[1]", 3, true, T, &b), CS_ERR_CRYPTO);
 	cr_expect_not_null(strstr(cs_crypto_error(), "libcsess-no-such-z.so.1"));
 	cs_buf_free(&b);
 }

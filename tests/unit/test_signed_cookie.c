@@ -41,7 +41,7 @@ value(const char *name, const char *v, const char *salt, enum cs_cookie_salt m)
 {
 	struct cs_buf b = {0};
 
-	cr_assert_eq(cs_signed_cookie_value_at(&b, &cfg, name, v, salt, m, T), CS_OK);
+	cr_assert_eq(csi_signed_cookie_value_at(&b, &cfg, name, v, salt, m, T), CS_OK);
 	return cs_buf_steal(&b);
 }
 
@@ -64,7 +64,7 @@ get(struct cs_cookies *c, const char *name, const char *salt, int64_t max_age,
     int64_t now, char **out)
 {
 	struct cs_buf b = {0};
-	int rc = cs_get_signed_cookie_at(&b, &cfg, c, name, salt, max_age, now);
+	int rc = csi_get_signed_cookie_at(&b, &cfg, c, name, salt, max_age, now);
 
 	*out = cs_buf_steal(&b);
 	return rc;
@@ -166,9 +166,9 @@ Test(signed_cookie, needs_secret_key)
 	char *env[] = { NULL };
 
 	cr_assert_eq(cs_config_load_env(&none, env, err, sizeof(err)), CS_OK);
-	cr_expect_eq(cs_signed_cookie_value_at(&b, &none, "color", "blue", NULL,
+	cr_expect_eq(csi_signed_cookie_value_at(&b, &none, "color", "blue", NULL,
 	    CS_COOKIE_SALT_LEGACY, T), CS_ERR_CONFIG);
-	cr_expect_eq(cs_get_signed_cookie_at(&b, &none, &c, "color", NULL, -1, T),
+	cr_expect_eq(csi_get_signed_cookie_at(&b, &none, &c, "color", NULL, -1, T),
 	    CS_ERR_CONFIG);
 	cs_config_free(&none);
 	cs_buf_free(&b);
@@ -184,10 +184,10 @@ Test(signed_cookie, fallback_key_signed_cookie_verifies)
 	char *env[] = { "CSESS_SECRET_KEY=n3w", "CSESS_SECRET_KEY_FALLBACKS=s3cr3t", NULL };
 
 	cr_assert_eq(cs_config_load_env(&rot, env, err, sizeof(err)), CS_OK);
-	cr_expect_eq(cs_get_signed_cookie_at(&b, &rot, &c, "color", NULL, -1, T), CS_OK);
+	cr_expect_eq(csi_get_signed_cookie_at(&b, &rot, &c, "color", NULL, -1, T), CS_OK);
 	cr_expect_str_eq(b.data, "blue");
 	cs_buf_reset(&b);
-	cr_expect_eq(cs_signed_cookie_value_at(&b, &rot, "color", "blue", NULL,
+	cr_expect_eq(csi_signed_cookie_value_at(&b, &rot, "color", "blue", NULL,
 	    CS_COOKIE_SALT_LEGACY, T), CS_OK);
 	cr_expect_str_neq(b.data, COLOR);
 	cs_config_free(&rot);
@@ -205,7 +205,7 @@ request(const char *cookie)
 	struct cs_req *req;
 
 	snprintf(header, sizeof(header), "HTTP_COOKIE=%s", cookie);
-	cr_assert_eq(cs_req_new(&req, &cfg, env, &src), CS_OK);
+	cr_assert_eq(csi_req_new(&req, &cfg, env, &src), CS_OK);
 	return req;
 }
 
@@ -214,7 +214,7 @@ Test(signed_cookie, request_reads_a_django_signed_cookie_or_the_default)
 	struct cs_req *req = request("color=" COLOR "; c2=" C2 "; bad=blue:1r31eq:x");
 	int err = -1;
 
-	cs_clock_fix(T + 100);
+	csi_clock_fix(T + 100);
 	cr_assert_str_eq(cs_req_get_signed_cookie(req, "color", NULL, NULL, -1, &err), "blue");
 	cr_assert_eq(err, CS_OK);
 	cr_assert_str_eq(cs_req_get_signed_cookie(req, "c2", "d", "pepper", 100, &err), "blue");
@@ -227,8 +227,8 @@ Test(signed_cookie, request_reads_a_django_signed_cookie_or_the_default)
 	cr_assert_eq(err, CS_ERR_BAD_SIGNATURE);
 	cr_assert_null(cs_req_get_signed_cookie(req, "none", NULL, NULL, -1, &err));
 	cr_assert_eq(err, CS_ERR_NOT_FOUND);
-	cs_clock_fix(-1);
-	cs_req_free(req);
+	csi_clock_fix(-1);
+	csi_req_free(req);
 }
 
 Test(signed_cookie, request_without_secret_key_is_a_config_error)
@@ -241,10 +241,10 @@ Test(signed_cookie, request_without_secret_key_is_a_config_error)
 	int rc = -1;
 
 	cr_assert_eq(cs_config_load_env(&bare, (char *[]){ NULL }, err, sizeof(err)), CS_OK);
-	cr_assert_eq(cs_req_new(&req, &bare, env, &src), CS_OK);
+	cr_assert_eq(csi_req_new(&req, &bare, env, &src), CS_OK);
 	cr_assert_str_eq(cs_req_get_signed_cookie(req, "color", "d", NULL, -1, &rc), "d");
 	cr_assert_eq(rc, CS_ERR_CONFIG);
-	cs_req_free(req);
+	csi_req_free(req);
 	cs_config_free(&bare);
 }
 
@@ -254,8 +254,8 @@ Test(signed_cookie, response_writes_what_django_set_signed_cookie_writes)
 	struct cs_set_cookie opt = { .has_max_age = true, .max_age = 3600 };
 	struct cs_resp *resp;
 
-	cr_assert_eq(cs_resp_new(&resp), CS_OK);
-	cs_clock_fix(T);
+	cr_assert_eq(csi_resp_new(&resp), CS_OK);
+	csi_clock_fix(T);
 	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "color", "blue", NULL, NULL), CS_OK);
 	cr_assert_str_eq(cs_resp_get_cookie(resp, "color"), "color=" COLOR "; Path=/");
 	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "c2", "blue", "pepper", &opt), CS_OK);
@@ -265,9 +265,9 @@ Test(signed_cookie, response_writes_what_django_set_signed_cookie_writes)
 	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "sp", "a b", NULL, NULL),
 	    CS_ERR_INVALID);
 	cr_assert_null(cs_resp_get_cookie(resp, "sp"));
-	cs_clock_fix(-1);
-	cs_resp_free(resp);
-	cs_req_free(req);
+	csi_clock_fix(-1);
+	csi_resp_free(resp);
+	csi_req_free(req);
 }
 
 Test(signed_cookie, response_without_secret_key_sets_nothing)
@@ -279,12 +279,12 @@ Test(signed_cookie, response_without_secret_key_sets_nothing)
 	char err[128];
 
 	cr_assert_eq(cs_config_load_env(&bare, (char *[]){ NULL }, err, sizeof(err)), CS_OK);
-	cr_assert_eq(cs_req_new(&req, &bare, (char *[]){ NULL }, &src), CS_OK);
-	cr_assert_eq(cs_resp_new(&resp), CS_OK);
+	cr_assert_eq(csi_req_new(&req, &bare, (char *[]){ NULL }, &src), CS_OK);
+	cr_assert_eq(csi_resp_new(&resp), CS_OK);
 	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "a", "b", NULL, NULL), CS_ERR_CONFIG);
 	cr_assert_null(cs_resp_get_cookie(resp, "a"));
-	cs_resp_free(resp);
-	cs_req_free(req);
+	csi_resp_free(resp);
+	csi_req_free(req);
 	cs_config_free(&bare);
 }
 
@@ -295,14 +295,14 @@ Test(signed_cookie, signed_cookie_round_trips_through_request_and_response)
 	struct cs_buf hdr = { 0 };
 	const char *set;
 
-	cr_assert_eq(cs_resp_new(&resp), CS_OK);
+	cr_assert_eq(csi_resp_new(&resp), CS_OK);
 	cr_assert_eq(cs_resp_set_signed_cookie(resp, req, "u", "alice", "s", NULL), CS_OK);
 	set = cs_resp_get_cookie(resp, "u");
 	cs_buf_append(&hdr, set, strcspn(set, ";"));
-	cs_req_free(req);
+	csi_req_free(req);
 	req = request(hdr.data);
 	cr_assert_str_eq(cs_req_get_signed_cookie(req, "u", NULL, "s", 60, NULL), "alice");
 	cs_buf_free(&hdr);
-	cs_resp_free(resp);
-	cs_req_free(req);
+	csi_resp_free(resp);
+	csi_req_free(req);
 }

@@ -336,7 +336,7 @@ session_requests(struct fx *f, int p, int fd, unsigned seed)
 		fx_key(keys[k], 'k', (unsigned)k);
 	srand(seed);
 	for (i = 0; i < REQUESTS; i++) {
-		cs_clock_fix(T + i + rand() % 5);
+		csi_clock_fix(T + i + rand() % 5);
 		k = rand() % POOL;
 		op = rand() % 1000;
 		if (cs_session_new(&s, f->st, &f->cfg, keys[k]))
@@ -410,7 +410,7 @@ session_sweeper(struct fx *f)
 	int i, rc;
 
 	for (i = 0; i < 200; i++) {
-		cs_clock_fix(T + 2 * i);
+		csi_clock_fix(T + 2 * i);
 		if ((rc = f->st->ops->clear_expired(f->st, cs_now(), 7, false,
 		    &st)))
 			return 10 + rc;
@@ -430,7 +430,7 @@ Test(concurrency, session_requests_of_many_processes_lose_no_committed_change)
 
 	fx_init(&f);
 	cr_assert_eq(fx_open_with(&f, "1048576", NULL, "none"), CS_OK);
-	cs_clock_fix(T);
+	csi_clock_fix(T);
 	for (k = 0; k < POOL; k++) {
 		char data[4096];
 
@@ -469,7 +469,7 @@ Test(concurrency, session_requests_of_many_processes_lose_no_committed_change)
 	cr_assert_gt(i, 0);
 	cr_assert_lt(i, POOL, "every session logged out: nothing checked");
 	cr_assert_eq(fx_problems(&f), 0);
-	cs_clock_fix(T);
+	csi_clock_fix(T);
 	for (k = 0; k < POOL; k++) {
 		fx_key(key, 'k', (unsigned)k);
 		if (gone_at[k] >= 0) {

@@ -23,14 +23,14 @@ setup(void)
 	    "CSESS_SESSION_ENGINE=signed_cookies", NULL };
 
 	cr_assert_eq(cs_config_load_env(&cfg, env, err, sizeof(err)), CS_OK, "%s", err);
-	cr_assert_eq(cs_store_signed_cookies_open(&st, &cfg, err, sizeof(err)), CS_OK, "%s", err);
-	cs_clock_fix(T);
+	cr_assert_eq(csi_store_signed_cookies_open(&st, &cfg, err, sizeof(err)), CS_OK, "%s", err);
+	csi_clock_fix(T);
 }
 
 static void
 teardown(void)
 {
-	cs_clock_fix(-1);
+	csi_clock_fix(-1);
 	st->ops->close(st);
 	cs_config_free(&cfg);
 }
@@ -123,7 +123,7 @@ Test(store_cookie, non_object_payload_is_not_a_session)
 	struct cs_buf tok = {0};
 	struct cs_record r;
 
-	cr_assert_eq(cs_dumps_at(&s, "[1]", 3, true, T, &tok), CS_OK);
+	cr_assert_eq(csi_dumps_at(&s, "[1]", 3, true, T, &tok), CS_OK);
 	cr_expect_eq(st->ops->load(st, tok.data, T, &r), CS_ERR_NOT_FOUND);
 	cs_buf_free(&tok);
 }
@@ -175,7 +175,7 @@ Test(store_cookie_open, needs_secret_key)
 	char *env[] = { NULL };
 
 	cr_assert_eq(cs_config_load_env(&none, env, err, sizeof(err)), CS_OK);
-	cr_expect_eq(cs_store_signed_cookies_open(&s, &none, err, sizeof(err)), CS_ERR_CONFIG);
+	cr_expect_eq(csi_store_signed_cookies_open(&s, &none, err, sizeof(err)), CS_ERR_CONFIG);
 	cr_expect_null(s);
 	cr_expect_not_null(strstr(err, "SECRET_KEY"));
 	cs_config_free(&none);

@@ -57,9 +57,9 @@ raw_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	MDB_val k = { r->klen, r->key }, v = { 0, "" };
 	int rc;
 
-	rc = r->del ? mdb_del(txn, cs_lmdb_dbi(e, r->dbi), &k, NULL) :
-	    mdb_put(txn, cs_lmdb_dbi(e, r->dbi), &k, &v, 0);
-	return cs_lmdb_rc(e, rc);
+	rc = r->del ? mdb_del(txn, csi_lmdb_dbi(e, r->dbi), &k, NULL) :
+	    mdb_put(txn, csi_lmdb_dbi(e, r->dbi), &k, &v, 0);
+	return csi_lmdb_rc(e, rc);
 }
 
 static void
@@ -73,9 +73,9 @@ raw_expiry(struct fx *f, int64_t at, const char *key, bool del)
 	for (i = 0; i < 8; i++)
 		r.key[i] = (unsigned char)((uint64_t)at >> (56 - 8 * i));
 	memcpy(r.key + 8, key, CS_SESSION_KEY_LEN);
-	cr_assert_eq(cs_lmdb_env_acquire(&e, &f->cfg, err, sizeof(err)), CS_OK);
-	cr_assert_eq(cs_lmdb_write(e, raw_fn, &r), CS_OK);
-	cs_lmdb_env_release(e);
+	cr_assert_eq(csi_lmdb_env_acquire(&e, &f->cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, raw_fn, &r), CS_OK);
+	csi_lmdb_env_release(e);
 }
 
 static void
@@ -89,9 +89,9 @@ raw_user(struct fx *f, const char *user, const char *key, bool del)
 	memcpy(r.key, user, n + 1);
 	memcpy(r.key + n + 1, key, CS_SESSION_KEY_LEN);
 	r.klen = n + 1 + CS_SESSION_KEY_LEN;
-	cr_assert_eq(cs_lmdb_env_acquire(&e, &f->cfg, err, sizeof(err)), CS_OK);
-	cr_assert_eq(cs_lmdb_write(e, raw_fn, &r), CS_OK);
-	cs_lmdb_env_release(e);
+	cr_assert_eq(csi_lmdb_env_acquire(&e, &f->cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, raw_fn, &r), CS_OK);
+	csi_lmdb_env_release(e);
 }
 
 /* --- load, save, touch, delete -------------------------------------------- */
@@ -597,7 +597,7 @@ Test(lmdb, growth_stops_at_max_size_with_a_store_error)
 
 Test(lmdb, deletes_on_a_full_map_succeed_by_growing_it)
 {
-	struct cs_lmdb_env_info info;
+	struct csi_lmdb_env_info info;
 	struct cs_lmdb_env *e;
 	char **keys, err[256];
 	struct cs_record r;
@@ -626,17 +626,17 @@ Test(lmdb, deletes_on_a_full_map_succeed_by_growing_it)
 	/* ...then reopen it with room to grow: copy-on-write deletes need
 	 * fresh pages, so the first ones hit MDB_MAP_FULL and must grow. */
 	cr_assert_eq(fx_open_with(&f, "1048576", "8388608", "none"), CS_OK);
-	cr_assert_eq(cs_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
-	cr_assert_eq(cs_lmdb_env_info(e, &info), CS_OK);
+	cr_assert_eq(csi_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_env_info(e, &info), CS_OK);
 	map_before = info.map_size;
 	for (i = 0; i < n; i++) {
 		cr_assert_eq(f.st->ops->del(f.st, keys[i]), CS_OK, "delete %zu", i);
 		free(keys[i]);
 	}
-	cr_assert_eq(cs_lmdb_env_info(e, &info), CS_OK);
+	cr_assert_eq(csi_lmdb_env_info(e, &info), CS_OK);
 	cr_assert_gt(info.map_size, map_before, "a delete hit MAP_FULL and grew");
 	cr_assert_geq(info.grows, 1);
-	cs_lmdb_env_release(e);
+	csi_lmdb_env_release(e);
 	cr_assert_eq(fx_problems(&f), 0);
 	free(keys);
 	free(data);
@@ -833,9 +833,9 @@ Test(lmdb, undecodable_record_reads_as_no_session_and_does_not_block_the_sweep)
 	free(fx_create(&f, bad, "{}", t - 20, NULL, NULL));
 	free(fx_create(&f, after, "{}", t - 10, NULL, NULL));
 	memcpy(r.key, bad, CS_SESSION_KEY_LEN);
-	cr_assert_eq(cs_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
-	cr_assert_eq(cs_lmdb_write(e, raw_fn, &r), CS_OK);
-	cs_lmdb_env_release(e);
+	cr_assert_eq(csi_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, raw_fn, &r), CS_OK);
+	csi_lmdb_env_release(e);
 	/* A request holding its key reads no session (Django: corrupted
 	 * data is an empty session), not a store failure. */
 	cr_assert_eq(f.st->ops->load(f.st, bad, t - 100, &rec), CS_ERR_NOT_FOUND);
@@ -1207,7 +1207,7 @@ users_put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
 	MDB_val k = { 5, "alice" }, v = { strlen(p), p };
 
-	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
+	return csi_lmdb_rc(e, mdb_put(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &k, &v, 0));
 }
 
 static int
@@ -1216,7 +1216,7 @@ users_get_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	MDB_val k = { 5, "alice" }, v;
 	int rc;
 
-	if ((rc = cs_lmdb_rc(e, mdb_get(txn, cs_lmdb_dbi(e, CS_DBI_USERS), &k, &v))))
+	if ((rc = csi_lmdb_rc(e, mdb_get(txn, csi_lmdb_dbi(e, CS_DBI_USERS), &k, &v))))
 		return rc;
 	snprintf(p, 64, "%.*s", (int)v.mv_size, (char *)v.mv_data);
 	return CS_OK;
@@ -1229,14 +1229,14 @@ Test(lmdb, reserved_databases_share_the_store_environment)
 	struct fx f;
 
 	fx_open(&f);
-	cr_assert_eq(cs_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
-	cr_assert_eq(cs_lmdb_env_acquire(&e2, &f.cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_env_acquire(&e2, &f.cfg, err, sizeof(err)), CS_OK);
 	cr_assert_eq(e, e2, "one environment per path per process");
-	cr_assert_eq(cs_lmdb_write(e, users_put_fn, "pbkdf2_sha256$1$x$y"), CS_OK);
-	cr_assert_eq(cs_lmdb_read(e, users_get_fn, got), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, users_put_fn, "pbkdf2_sha256$1$x$y"), CS_OK);
+	cr_assert_eq(csi_lmdb_read(e, users_get_fn, got), CS_OK);
 	cr_assert_str_eq(got, "pbkdf2_sha256$1$x$y");
-	cs_lmdb_env_release(e2);
-	cs_lmdb_env_release(e);
+	csi_lmdb_env_release(e2);
+	csi_lmdb_env_release(e);
 	/* The store still works after the other module let go. */
 	free(fx_create(&f, NULL, "{}", NOW + 10, NULL, NULL));
 	fx_close(&f);

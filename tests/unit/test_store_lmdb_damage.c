@@ -27,7 +27,7 @@ put_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	struct raw_rec *r = p;
 	MDB_val k = { CS_SESSION_KEY_LEN, (void *)r->key }, v = { r->len, r->val };
 
-	return cs_lmdb_rc(e, mdb_put(txn, cs_lmdb_dbi(e, CS_DBI_SESSIONS),
+	return csi_lmdb_rc(e, mdb_put(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS),
 	    &k, &v, 0));
 }
 
@@ -40,8 +40,8 @@ put_user_entry_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	memcpy(uk, "mallory", 8);		/* with its NUL */
 	memcpy(uk + 8, p, CS_SESSION_KEY_LEN);
 	k.mv_size = 8 + CS_SESSION_KEY_LEN;
-	return cs_lmdb_rc(e, mdb_put(txn,
-	    cs_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &k, &v, 0));
+	return csi_lmdb_rc(e, mdb_put(txn,
+	    csi_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &k, &v, 0));
 }
 
 /* Put a value under key as it is, and optionally a user index entry of
@@ -54,12 +54,12 @@ put_raw(struct fx *f, const char *key, unsigned char *val, size_t len,
 	struct cs_lmdb_env *e;
 	char err[256];
 
-	cr_assert_eq(cs_lmdb_env_acquire(&e, &f->cfg, err, sizeof(err)), CS_OK);
-	cr_assert_eq(cs_lmdb_write(e, put_fn, &r), CS_OK);
+	cr_assert_eq(csi_lmdb_env_acquire(&e, &f->cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, put_fn, &r), CS_OK);
 	if (user_entry)
-		cr_assert_eq(cs_lmdb_write(e, put_user_entry_fn, (void *)key),
+		cr_assert_eq(csi_lmdb_write(e, put_user_entry_fn, (void *)key),
 		    CS_OK);
-	cs_lmdb_env_release(e);
+	csi_lmdb_env_release(e);
 }
 
 /*

@@ -373,13 +373,13 @@ Test(store_redis, pool_choice_is_django_redis_sessions_one)
 	long w123[] = { 1, 2, 3 }, w51[] = { 5, 1 };
 
 	/* Expected values computed with redis_sessions' get_server(). */
-	cr_assert_eq(cs_redis_pool_pick(w123, 3,
+	cr_assert_eq(csi_redis_pool_pick(w123, 3,
 	    "aaaa0000000000000000000000000000"), 1u);
-	cr_assert_eq(cs_redis_pool_pick(w123, 3,
+	cr_assert_eq(csi_redis_pool_pick(w123, 3,
 	    "k3x9abcdefabcdefabcdefabcdefabcd"), 2u);
-	cr_assert_eq(cs_redis_pool_pick(w51, 2,
+	cr_assert_eq(csi_redis_pool_pick(w51, 2,
 	    "k3x9abcdefabcdefabcdefabcdefabcd"), 1u);
-	cr_assert_eq(cs_redis_pool_pick(w51, 2,
+	cr_assert_eq(csi_redis_pool_pick(w51, 2,
 	    "0a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p"), 0u);
 }
 

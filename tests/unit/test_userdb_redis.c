@@ -96,7 +96,7 @@ Test(userdb_redis, users_list_and_the_wrong_password_cost_are_shared)
 	    false), CS_OK);
 	cr_assert_eq(cs_user_each(&b.cfg, count_user, &n), CS_OK);
 	cr_assert_eq(n, 2, "the cost mark is not a user");
-	cr_assert_eq(cs_users_wrong_password_cost(&b.cfg, &cost),
+	cr_assert_eq(csi_users_wrong_password_cost(&b.cfg, &cost),
 	    CS_OK);
 	cr_assert_eq(cost, 900000, "a wrong password costs the highest count");
 	cs_config_free(&a.cfg);

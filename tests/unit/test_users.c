@@ -132,7 +132,7 @@ Test(throttle, five_failures_for_a_username_block_the_sixth_try)
 	int64_t retry;
 	int i;
 
-	cs_clock_fix(1000000);
+	csi_clock_fix(1000000);
 	for (i = 0; i < 4; i++)
 		cr_assert_eq(cs_throttle_fail(&f.cfg, "alice", "10.0.0.1"), CS_OK);
 	cr_assert_eq(cs_throttle_check(&f.cfg, "alice", "10.0.0.2", &retry), CS_OK);
@@ -148,13 +148,13 @@ Test(throttle, the_block_ends_when_the_window_passes)
 	int64_t retry;
 	int i;
 
-	cs_clock_fix(2000000);
+	csi_clock_fix(2000000);
 	for (i = 0; i < 5; i++)
 		cs_throttle_fail(&f.cfg, "alice", NULL);
-	cs_clock_fix(2000000 + 600);
+	csi_clock_fix(2000000 + 600);
 	cr_assert_eq(cs_throttle_check(&f.cfg, "alice", NULL, &retry), CS_ERR_TOO_LARGE);
 	cr_assert_eq(retry, 300);
-	cs_clock_fix(2000000 + 900);
+	csi_clock_fix(2000000 + 900);
 	cr_assert_eq(cs_throttle_check(&f.cfg, "alice", NULL, &retry), CS_OK);
 	/* A failure after the window starts a new one. */
 	cs_throttle_fail(&f.cfg, "alice", NULL);
@@ -166,7 +166,7 @@ Test(throttle, a_success_resets_the_username_but_not_the_address)
 	int64_t retry;
 	int i;
 
-	cs_clock_fix(3000000);
+	csi_clock_fix(3000000);
 	ufx_set(&f, "LOGIN_FAILURES_PER_ADDRESS", "5");
 	cs_config_free(&f.cfg);
 	ufx_load(&f);
@@ -183,7 +183,7 @@ Test(throttle, fifty_failures_from_one_address_block_every_username)
 	int64_t retry;
 	int i;
 
-	cs_clock_fix(4000000);
+	csi_clock_fix(4000000);
 	for (i = 0; i < 49; i++) {
 		snprintf(name, sizeof(name), "user%d", i);
 		cs_throttle_fail(&f.cfg, name, "198.51.100.1");
@@ -200,7 +200,7 @@ Test(throttle, counters_are_shared_across_processes)
 	pid_t pid;
 	int i, status;
 
-	cs_clock_fix(5000000);
+	csi_clock_fix(5000000);
 	for (i = 0; i < 5; i++) {
 		if ((pid = fork()) == 0)
 			_exit(cs_throttle_fail(&f.cfg, "shared", NULL) == CS_OK ? 0 : 1);
