@@ -1,8 +1,8 @@
 /*
  * bench_engines.c -- session load and save (UPDATE) per stored engine,
- * side by side: lmdb, file, cache and cached_db (a memcached on a
- * loopback ephemeral port, started here and stopped by its PID; skipped
- * when /usr/bin/memcached is missing).  Each engine gets the same
+ * side by side: lmdb, file, redis, cache and cached_db (a redis-server
+ * and a memcached on loopback ephemeral ports, started here and stopped by
+ * their PIDs; an engine is skipped when its server is missing).  Each engine gets the same
  * sessions (about 200 bytes of data) and the same access pattern; the
  * ratio column is against lmdb.
  *
@@ -66,22 +66,19 @@ listening(int port)
 	return ok;
 }
 
+/* Start server (argv[0] its path) and wait for port: its PID, or -1. */
 static pid_t
-memcached_start(int port)
+server_start(char *const argv[], int port)
 {
-	char p[16];
 	pid_t pid;
 	int i;
 
-	if (access("/usr/bin/memcached", X_OK) != 0)
+	if (access(argv[0], X_OK) != 0)
 		return -1;
-	snprintf(p, sizeof(p), "%d", port);
 	fflush(NULL);
 	if ((pid = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execl("/usr/bin/memcached", "memcached", "-l", "127.0.0.1",
-		    "-p", p, "-U", "0", "-m", "64", "-u",
-		    geteuid() == 0 ? "root" : "nobody", (char *)NULL);
+		execv(argv[0], argv);
 		_exit(127);
 	}
 	for (i = 0; i < 300 && !listening(port); i++)
@@ -89,16 +86,49 @@ memcached_start(int port)
 	return listening(port) ? pid : -1;
 }
 
+static pid_t
+memcached_start(int port)
+{
+	char p[16];
+	char *argv[] = { "/usr/bin/memcached", "-l", "127.0.0.1", "-p", p,
+	    "-U", "0", "-m", "64", "-u", geteuid() == 0 ? "root" : "nobody", NULL };
+
+	snprintf(p, sizeof(p), "%d", port);
+	return server_start(argv, port);
+}
+
+static pid_t
+redis_start(int port, const char *dir)
+{
+	char p[16], d[300];
+	char *argv[] = { "/usr/bin/redis-server", "--port", p, "--bind",
+	    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", d,
+	    "--logfile", "/dev/null", NULL };
+
+	snprintf(p, sizeof(p), "%d", port);
+	snprintf(d, sizeof(d), "%s", dir);
+	return server_start(argv, port);
+}
+
+static void
+server_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
 struct result {
 	double	load_us, save_us;
 };
 
 static int
-run(const char *engine, const char *dir, int port, size_t n,
+run(const char *engine, const char *dir, int port, int rport, size_t n,
     struct result *res)
 {
-	char e1[64], e2[300], e3[300], e4[80], err[256];
-	char *envp[] = { "CSESS_SECRET_KEY=bench", e1, e2, e3, e4,
+	char e1[64], e2[300], e3[300], e4[80], e5[80], err[256];
+	char *envp[] = { "CSESS_SECRET_KEY=bench", e1, e2, e3, e4, e5,
 	    "CSESS_SESSION_SYNC=none", NULL };
 	struct cs_config cfg;
 	struct cs_store *st;
@@ -115,6 +145,8 @@ run(const char *engine, const char *dir, int port, size_t n,
 	snprintf(e3, sizeof(e3), "CSESS_SESSION_FILE_PATH=%s", dir);
 	snprintf(e4, sizeof(e4), "CSESS_SESSION_CACHE_URL=memcached://"
 	    "127.0.0.1:%d", port);
+	snprintf(e5, sizeof(e5), "CSESS_SESSION_REDIS_URL=redis://127.0.0.1:%d/0",
+	    rport);
 	if (cs_config_load_env(&cfg, envp, err, sizeof(err)) ||
 	    cs_store_open(&st, &cfg, err, sizeof(err))) {
 		fprintf(stderr, "bench_engines: %s: %s\n", engine, err);
@@ -171,13 +203,14 @@ out:
 int
 main(int argc, char **argv)
 {
-	static const char *engines[] = { "lmdb", "file", "cache", "cached_db" };
+	static const char *engines[] = { "lmdb", "file", "redis", "cache",
+	    "cached_db" };
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 2000, i;
 	const char *tmp = getenv("TMPDIR");
-	struct result res[4], base = { 0, 0 };
+	struct result res[5], base = { 0, 0 };
 	char dir[256], cmd[300];
-	int port = free_port(), status = 0;
-	pid_t mc = memcached_start(port);
+	int port = free_port(), rport = free_port(), status = 0;
+	pid_t mc = memcached_start(port), rs = -1;
 
 	snprintf(dir, sizeof(dir), "%s/csess-bench-eng.XXXXXX",
 	    tmp && *tmp ? tmp : "/tmp");
@@ -185,12 +218,14 @@ main(int argc, char **argv)
 		return 1;
 	printf("%-10s %14s %8s %14s %8s   (%zu sessions)\n", "engine",
 	    "load us", "x lmdb", "save us", "x lmdb", n);
-	for (i = 0; i < 4; i++) {
-		if (i >= 2 && mc < 0) {
-			printf("%-10s skipped: no memcached\n", engines[i]);
+	rs = redis_start(rport, dir);
+	for (i = 0; i < 5; i++) {
+		if ((i == 2 && rs < 0) || (i >= 3 && mc < 0)) {
+			printf("%-10s skipped: no %s\n", engines[i],
+			    i == 2 ? "redis-server" : "memcached");
 			continue;
 		}
-		if (run(engines[i], dir, port, n, &res[i])) {
+		if (run(engines[i], dir, port, rport, n, &res[i])) {
 			status = 1;
 			continue;
 		}
@@ -200,10 +235,8 @@ main(int argc, char **argv)
 		    res[i].load_us, res[i].load_us / base.load_us,
 		    res[i].save_us, res[i].save_us / base.save_us);
 	}
-	if (mc > 0) {
-		kill(mc, SIGTERM);
-		waitpid(mc, NULL, 0);
-	}
+	server_stop(mc);
+	server_stop(rs);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		status = 1;
