@@ -102,6 +102,8 @@ round_save() {
 	run_killed "$T/out" 60 "$DRIVER" save "$user"
 	acked=$(awk '$1 == "acked" { n = $2 } END { print n + 0 }' "$T/out")
 	stored=$("$DRIVER" max "$user")
+	[ "$stored" -gt "$acked" ] 2>/dev/null &&
+		echo "save killed after a commit, before its acknowledgement" >> "$T/tally"
 	[ "$stored" -ge "$acked" ] 2>/dev/null ||
 		echo "save: acknowledged $acked, stored $stored"
 }
@@ -111,6 +113,8 @@ round_cycle() {
 	run_killed "$T/out" 60 "$DRIVER" cycle "$user"
 	acked=$(awk '$1 == "acked" { n = $2 } END { print n + 0 }' "$T/out")
 	stored=$("$DRIVER" max "$user")
+	[ "$stored" -gt "$acked" ] 2>/dev/null &&
+		echo "cycle killed after a commit, before its acknowledgement" >> "$T/tally"
 	[ "$stored" -ge "$acked" ] 2>/dev/null ||
 		echo "cycle: acknowledged $acked, stored $stored"
 	[ "$(count_user "$user")" -le 2 ] ||
