@@ -97,28 +97,26 @@ consistent() {
 
 # Each round kills one writer and prints what it found wrong (nothing
 # when all holds).
-round_save() {
-	local user=w$1 acked stored
-	run_killed "$T/out" 60 "$DRIVER" save "$user"
+# writer OP USER: kill `driver OP USER`; its last acknowledged counter must
+# be stored.
+writer() {
+	local acked stored
+	run_killed "$T/out" 60 "$DRIVER" "$1" "$2"
 	acked=$(awk '$1 == "acked" { n = $2 } END { print n + 0 }' "$T/out")
-	stored=$("$DRIVER" max "$user")
+	stored=$("$DRIVER" max "$2")
 	[ "$stored" -gt "$acked" ] 2>/dev/null &&
-		echo "save killed after a commit, before its acknowledgement" >> "$T/tally"
+		echo "$1 killed after a commit, before its acknowledgement" >> "$T/tally"
 	[ "$stored" -ge "$acked" ] 2>/dev/null ||
-		echo "save: acknowledged $acked, stored $stored"
+		echo "$1: acknowledged $acked, stored $stored"
 }
 
+round_save() { writer save "w$1"; }
+
+# The old key goes as the new one is written: at most both are left.
 round_cycle() {
-	local user=c$1 acked stored
-	run_killed "$T/out" 60 "$DRIVER" cycle "$user"
-	acked=$(awk '$1 == "acked" { n = $2 } END { print n + 0 }' "$T/out")
-	stored=$("$DRIVER" max "$user")
-	[ "$stored" -gt "$acked" ] 2>/dev/null &&
-		echo "cycle killed after a commit, before its acknowledgement" >> "$T/tally"
-	[ "$stored" -ge "$acked" ] 2>/dev/null ||
-		echo "cycle: acknowledged $acked, stored $stored"
-	[ "$(count_user "$user")" -le 2 ] ||
-		echo "cycle: $(count_user "$user") sessions left for one writer"
+	writer cycle "c$1"
+	[ "$(count_user "c$1")" -le 2 ] ||
+		echo "cycle: $(count_user "c$1") sessions left for one writer"
 }
 
 round_login() {
