@@ -5,6 +5,7 @@
 #   make demo       build and start the demo under lighttpd
 #   make bench      benchmarks (ratios measured side by side)
 #   make fuzz       build the libFuzzer harnesses (clang) and run each FUZZ_SECONDS (60)
+#   make stress     the kill test (tests/crash/kill.sh) with STRESS_KILLS (300) kills per SESSION_SYNC mode
 
 PREFIX	?= /usr/local
 DESTDIR	?=
@@ -155,6 +156,11 @@ check: deps
 	$(MAKE) fuzz-build
 	CSESS_BUILD=$(O) SAN=$(SAN) tests/run-all
 
+# make check runs tests/crash/kill.sh with 30 kills per SESSION_SYNC mode.
+STRESS_KILLS ?= 300
+stress: all
+	CSESS_CRASH_KILLS=$(STRESS_KILLS) CSESS_BUILD=$(O) SAN=$(SAN) bash tests/crash/kill.sh
+
 check-asan:
 	$(MAKE) check SAN=1
 
@@ -197,7 +203,7 @@ clean:
 	rm -rf build bin lib/libcsess.a lib/libcsess.so* lib/csess.pc $(PROGS) $(FCGI_PROGS) \
 	    $(EXAMPLES)
 
-.PHONY: all deps deps-demo tests check check-asan demo bench install clean fuzz fuzz-build
+.PHONY: all deps deps-demo tests check check-asan stress demo bench install clean fuzz fuzz-build
 .SECONDARY:
 
 -include $(shell find build/$(V) build/fuzz -name '*.d' 2>/dev/null)

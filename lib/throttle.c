@@ -53,8 +53,9 @@ read_counter(MDB_txn *txn, struct cs_lmdb_env *e, const char *key, size_t len,
 	MDB_val k = { len, (void *)key }, v;
 	int rc;
 
-	c->count = 0;
-	c->start = 0;
+	/* memset, not the two fields: the padding between them is written
+	 * to the store with the counter and must not carry stack bytes. */
+	memset(c, 0, sizeof(*c));
 	rc = csi_lmdb_rc(e, mdb_get(txn, csi_lmdb_dbi(e, CS_DBI_THROTTLE), &k, &v));
 	if (rc == CS_OK && v.mv_size == sizeof(*c))
 		memcpy(c, v.mv_data, sizeof(*c));
