@@ -12,6 +12,7 @@
 
 #include "csess.h"
 #include "auth_int.h"
+#include "lmdb_env.h"
 
 /*
  * The user of one session key: CS_OK with *user, CS_ERR_NOT_FOUND when the
@@ -58,6 +59,10 @@ cs_gate_user(struct cs_req *req, char **user)
 	int rc;
 
 	*user = NULL;
+	/* The gate only reads: an LMDB store it opens first is opened
+	 * read-only, the cheaper start for a CGI process (a later write in
+	 * the same process reopens it read-write). */
+	csi_lmdb_env_prefer_readonly();
 	if (cfg == NULL || cs_req_cookies(req, &cookies) != CS_OK)
 		return CS_ERR_NOT_FOUND;
 	n = cs_cookies_count(cookies, cfg->session_cookie_name);
