@@ -250,6 +250,23 @@ Test(auth, a_password_change_logs_out_existing_sessions)
 	free(a.text);
 }
 
+/* The user record is remembered between requests of one process
+ * (users.c): a changed password must still end access at once. */
+Test(auth, a_password_change_ends_access_in_a_process_that_just_read_the_user)
+{
+	enum cs_auth_result r;
+	struct out a = login(NULL, "alice", "s3cret!", &r), w;
+
+	cr_assert_str_eq(whoami(a.session, &w), "alice");
+	free(w.text);
+	cr_assert_str_eq(whoami(a.session, &w), "alice");
+	free(w.text);
+	ufx_add_user(&f, "alice", "new password");
+	cr_assert_null(whoami(a.session, &w));
+	free(w.text);
+	free(a.text);
+}
+
 Test(auth, a_stale_auth_hash_in_the_session_is_refused_and_flushed)
 {
 	enum cs_auth_result r;
