@@ -617,8 +617,10 @@ csi_lmdb_env_flush(struct cs_lmdb_env *e)
 
 	if ((rc = env_ensure(e)))
 		return rc;
-	if (is_readonly(e))
-		return CS_OK;	/* nothing written */
+	/* Nothing written; or SESSION_SYNC=none, whose writes are flushed
+	 * once a second at most (csi_lmdb_env_maybe_sync). */
+	if (is_readonly(e) || e->sync == CS_SYNC_NONE)
+		return CS_OK;
 	if ((rc = mdb_env_sync(e->env, 1)) != 0) {
 		seterr("sync: %s", mdb_strerror(rc));
 		return CS_ERR_STORE;

@@ -102,7 +102,8 @@ int	csi_lmdb_write(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
  */
 int	csi_lmdb_write_deferred(struct cs_lmdb_env *, bool defer_meta,
 	    cs_lmdb_txn_fn *fn, void *arg);
-/* Sync everything committed so far to disk (mdb_env_sync, forced). */
+/* Sync everything committed so far to disk (mdb_env_sync, forced);
+ * under SESSION_SYNC=none, nothing (csi_lmdb_env_maybe_sync's turn). */
 int	csi_lmdb_env_flush(struct cs_lmdb_env *);
 /* Run fn in a read-only transaction (aborted afterwards). */
 int	csi_lmdb_read(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
