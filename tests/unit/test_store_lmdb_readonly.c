@@ -181,3 +181,44 @@ Test(lmdb_readonly, a_read_only_handle_reopens_in_a_forked_child)
 	free(k);
 	fx_close(&f);
 }
+
+/* A FastCGI gate keeps its read-only map for its whole life while login
+ * pages grow the store: the larger map is adopted.  The writer here is a
+ * forked child whose inherited read-only handle turns read-write. */
+Test(lmdb_readonly, a_map_grown_by_a_writer_is_adopted_read_only)
+{
+	char key[CS_SESSION_KEY_LEN + 1], *data;
+	struct cs_record r;
+	struct fx f;
+	int status, i;
+	pid_t pid;
+
+	fx_init(&f);
+	cr_assert_eq(fx_open_with(&f, "1048576", NULL, "none"), CS_OK);
+	cs_store_close(f.st);
+	cs_config_free(&f.cfg);
+	csi_lmdb_env_prefer_readonly();
+	cr_assert_eq(fx_open_with(&f, "1048576", NULL, "none"), CS_OK);
+	cr_assert(env_readonly(&f));
+	if ((pid = fork()) == 0) {
+		if ((data = malloc(1001)) == NULL)
+			_exit(1);
+		memset(data, 'x', 1000);
+		data[1000] = '\0';
+		for (i = 0; i < 6000; i++) {
+			fx_key(key, 'w', (unsigned)i);
+			free(fx_create(&f, key, data, T0, NULL, NULL));
+		}
+		free(data);
+		_exit(env_readonly(&f) ? 2 : 0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "status %d", status);
+	fx_key(key, 'w', 5999);
+	cr_assert_eq(f.st->ops->load(f.st, key, cs_now(), &r), CS_OK);
+	cr_assert_eq(r.data_len, 1000);
+	cs_record_free(&r);
+	cr_assert(env_readonly(&f), "reading never reopens read-write");
+	fx_close(&f);
+}
