@@ -23,6 +23,8 @@
 #define ENV_MAX_READERS	4096
 #define ENV_MAX_DBS	8
 #define ENV_RETRIES	64	/* growths/resizes before giving up */
+/* env_open_mode: no store or no databases to open read-only. */
+#define ENV_MISSING	(-2)
 
 static const char *const dbi_names[CS_DBI__MAX] = {
 	[CS_DBI_SESSIONS] = "sessions",
@@ -42,6 +44,9 @@ struct cs_lmdb_env {
 	size_t			 max_size;
 	size_t			 map_size;	/* current, under rw */
 	enum cs_sync		 sync;
+	/* Opened MDB_RDONLY (csi_lmdb_env_prefer_readonly): turns false,
+	 * once, when the first write reopens the handle read-write. */
+	bool			 readonly;
 	MDB_dbi			 dbi[CS_DBI__MAX];
 	/* Shared by every transaction, exclusive for set_mapsize. */
 	pthread_rwlock_t	 rw;
@@ -49,6 +54,7 @@ struct cs_lmdb_env {
 	struct timespec		 last_sync;
 	bool			 dirty;		/* committed, not yet synced */
 	uint64_t		 grows;
+	uint64_t		 flushes;
 	LIST_ENTRY(cs_lmdb_env)	 link;
 };
 
@@ -74,6 +80,20 @@ register_atfork(void)
 	pthread_atfork(NULL, NULL, note_fork);
 }
 static pthread_mutex_t envs_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Handles opened from now on start read-only (see lmdb_env.h). */
+static bool prefer_readonly;
+
+void
+csi_lmdb_env_prefer_readonly(void)
+{
+	__atomic_store_n(&prefer_readonly, true, __ATOMIC_RELAXED);
+}
+
+static bool
+is_readonly(struct cs_lmdb_env *e)
+{
+	return __atomic_load_n(&e->readonly, __ATOMIC_ACQUIRE);
+}
 static _Thread_local char lasterr[256];
 
 static void
@@ -184,17 +204,20 @@ ensure_parent(const char *path, uid_t *owner, char *err, size_t errlen)
  * A planted symlink or hard link would make LMDB truncate and write its
  * target; an adopted file would let its owner read or forge records.
  * Records the identity in *id for check_same().  O_NONBLOCK: a FIFO at
- * the path must not hang the open.
+ * the path must not hang the open.  Without create (a read-only open of
+ * the data file) a missing file is ENV_MISSING.
  */
 static int
-check_file(const char *file, uid_t dir_owner, struct stat *id, char *err,
-    size_t errlen)
+check_file(const char *file, bool create, uid_t dir_owner, struct stat *id,
+    char *err, size_t errlen)
 {
 	const char *why = NULL;
 	int fd;
 
-	fd = open(file, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-	    0600);
+	fd = open(file, (create ? O_RDWR | O_CREAT : O_RDONLY) | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd == -1 && errno == ENOENT && !create)
+		return ENV_MISSING;
 	if (fd == -1 && errno == ELOOP)
 		why = "is a symbolic link";
 	else if (fd == -1) {
@@ -254,8 +277,8 @@ check_opened(struct cs_lmdb_env *e, const struct stat *data,
 /* The directory, the data file and the lock file ("PATH-lock", as LMDB
  * names it under MDB_NOSUBDIR), in that order. */
 static int
-check_store(struct cs_lmdb_env *e, struct stat *data, struct stat *lock,
-    char **lockpath, char *err, size_t errlen)
+check_store(struct cs_lmdb_env *e, bool ro, struct stat *data,
+    struct stat *lock, char **lockpath, char *err, size_t errlen)
 {
 	uid_t dir_owner;
 	int rc;
@@ -268,8 +291,10 @@ check_store(struct cs_lmdb_env *e, struct stat *data, struct stat *lock,
 		snprintf(err, errlen, "out of memory");
 		return CS_ERR_NOMEM;
 	}
-	if ((rc = check_file(e->path, dir_owner, data, err, errlen)) ||
-	    (rc = check_file(*lockpath, dir_owner, lock, err, errlen))) {
+	/* LMDB opens the lock file read-write and creates it even under
+	 * MDB_RDONLY. */
+	if ((rc = check_file(e->path, !ro, dir_owner, data, err, errlen)) ||
+	    (rc = check_file(*lockpath, true, dir_owner, lock, err, errlen))) {
 		free(*lockpath);
 		*lockpath = NULL;
 	}
@@ -280,7 +305,7 @@ check_store(struct cs_lmdb_env *e, struct stat *data, struct stat *lock,
  * aborted one is closed again).  A read transaction suffices unless a
  * database is missing: then one write transaction creates them all. */
 static int
-open_dbis(struct cs_lmdb_env *e, char *err, size_t errlen)
+open_dbis(struct cs_lmdb_env *e, bool ro, char *err, size_t errlen)
 {
 	MDB_txn *txn;
 	unsigned flags = MDB_RDONLY, dbflags = 0;
@@ -308,6 +333,8 @@ again:
 			mdb_txn_abort(txn);
 		if (rc == 0)
 			return CS_OK;
+		if (rc == MDB_NOTFOUND && ro)
+			return ENV_MISSING;
 		if (rc != MDB_NOTFOUND || pass == 1) {
 			snprintf(err, errlen, "SESSION_STORE %s: opening databases: %s",
 			    e->path, mdb_strerror(rc));
@@ -328,8 +355,14 @@ refresh_map_size(struct cs_lmdb_env *e)
 		e->map_size = info.me_mapsize;
 }
 
+/*
+ * Read-write, or read-only (ro): MDB_RDONLY, the map sized by the file's
+ * meta page rather than set, mapped and remapped, and no O_DSYNC handle;
+ * the same ownership and link checks.  ro returns ENV_MISSING when there
+ * is no store or it lacks a database: a read-write open creates them.
+ */
 static int
-env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
+env_open_mode(struct cs_lmdb_env *e, bool ro, char *err, size_t errlen)
 {
 	unsigned flags = MDB_NOSUBDIR;
 	struct stat data, lock;
@@ -337,9 +370,11 @@ env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
 	int rc, dead;
 	size_t ours;
 
-	if ((rc = check_store(e, &data, &lock, &lockpath, err, errlen)))
+	if ((rc = check_store(e, ro, &data, &lock, &lockpath, err, errlen)))
 		return rc;
-	if (e->sync == CS_SYNC_META)
+	if (ro)
+		flags |= MDB_RDONLY;
+	else if (e->sync == CS_SYNC_META)
 		flags |= MDB_NOMETASYNC;
 	else if (e->sync == CS_SYNC_NONE)
 		flags |= MDB_NOSYNC;
@@ -347,38 +382,36 @@ env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
 		goto fail;
 	if ((rc = mdb_env_set_maxreaders(e->env, ENV_MAX_READERS)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(e->env, ENV_MAX_DBS)) != 0 ||
-	    (rc = mdb_env_set_mapsize(e->env, e->init_size)) != 0)
+	    (!ro && (rc = mdb_env_set_mapsize(e->env, e->init_size)) != 0))
 		goto fail;
 	if ((rc = mdb_env_open(e->env, e->path, flags, 0600)) != 0)
 		goto fail;
 	rc = check_opened(e, &data, &lock, lockpath, err, errlen);
 	free(lockpath);
 	lockpath = NULL;
-	if (rc) {
-		mdb_env_close(e->env);
-		e->env = NULL;
-		return rc;
-	}
+	if (rc)
+		goto close;
 	/* Slots left by processes that died (SIGKILLed CGI children). */
 	mdb_reader_check(e->env, &dead);
-	/* Adopt a larger map another process already persisted. */
 	refresh_map_size(e);
+	/* Adopt a larger map another process already persisted. */
 	ours = e->map_size;
-	if (mdb_env_set_mapsize(e->env, 0) == 0) {
+	if (!ro && mdb_env_set_mapsize(e->env, 0) == 0) {
 		refresh_map_size(e);
 		if (e->map_size < ours && mdb_env_set_mapsize(e->env, ours) == 0)
 			e->map_size = ours;
 	}
-	if ((rc = open_dbis(e, err, errlen))) {
-		mdb_env_close(e->env);
-		e->env = NULL;
-		return rc;
-	}
+	if ((rc = open_dbis(e, ro, err, errlen)))
+		goto close;
 	e->pid = getpid();
 	e->gen = fork_gen;
 	clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
 	e->dirty = false;
 	return CS_OK;
+close:
+	mdb_env_close(e->env);
+	e->env = NULL;
+	return rc;
 fail:
 	free(lockpath);
 	snprintf(err, errlen, "SESSION_STORE %s: %s", e->path,
@@ -387,6 +420,19 @@ fail:
 		mdb_env_close(e->env);
 	e->env = NULL;
 	return CS_ERR_STORE;
+}
+
+static int
+env_open(struct cs_lmdb_env *e, char *err, size_t errlen)
+{
+	int rc;
+
+	if (is_readonly(e)) {
+		if ((rc = env_open_mode(e, true, err, errlen)) != ENV_MISSING)
+			return rc;
+		__atomic_store_n(&e->readonly, false, __ATOMIC_RELEASE);
+	}
+	return env_open_mode(e, false, err, errlen);
 }
 
 /*
@@ -473,6 +519,7 @@ csi_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
 	if (e->max_size < e->init_size)
 		e->max_size = e->init_size;
 	e->sync = cfg->session_sync;
+	e->readonly = __atomic_load_n(&prefer_readonly, __ATOMIC_RELAXED);
 	pthread_rwlock_init(&e->rw, NULL);
 	pthread_mutex_init(&e->sync_mu, NULL);
 	if ((rc = env_open(e, err, errlen))) {
@@ -563,6 +610,29 @@ since(const struct timespec *a, const struct timespec *b)
 	    (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
+int
+csi_lmdb_env_flush(struct cs_lmdb_env *e)
+{
+	int rc;
+
+	if ((rc = env_ensure(e)))
+		return rc;
+	/* Nothing written; or SESSION_SYNC=none, whose writes are flushed
+	 * once a second at most (csi_lmdb_env_maybe_sync). */
+	if (is_readonly(e) || e->sync == CS_SYNC_NONE)
+		return CS_OK;
+	if ((rc = mdb_env_sync(e->env, 1)) != 0) {
+		seterr("sync: %s", mdb_strerror(rc));
+		return CS_ERR_STORE;
+	}
+	pthread_mutex_lock(&e->sync_mu);
+	e->dirty = false;
+	e->flushes++;
+	clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
+	pthread_mutex_unlock(&e->sync_mu);
+	return CS_OK;
+}
+
 void
 csi_lmdb_env_maybe_sync(struct cs_lmdb_env *e)
 {
@@ -581,6 +651,33 @@ csi_lmdb_env_maybe_sync(struct cs_lmdb_env *e)
 		return;
 	}
 	pthread_mutex_unlock(&e->sync_mu);
+}
+
+/*
+ * A read-only handle asked to write: reopen it read-write, for good.  No
+ * transaction of this process is live while rw is held exclusively.  An
+ * environment inherited over fork() is left to env_ensure().
+ */
+static int
+env_upgrade(struct cs_lmdb_env *e)
+{
+	char err[256];
+	int rc = CS_OK;
+
+	pthread_mutex_lock(&envs_mu);
+	pthread_rwlock_wrlock(&e->rw);
+	if (is_readonly(e)) {
+		__atomic_store_n(&e->readonly, false, __ATOMIC_RELEASE);
+		if (e->env != NULL && e->gen == fork_gen) {
+			mdb_env_close(e->env);
+			e->env = NULL;
+			if ((rc = env_open(e, err, sizeof(err))))
+				seterr("%s", err);
+		}
+	}
+	pthread_rwlock_unlock(&e->rw);
+	pthread_mutex_unlock(&envs_mu);
+	return rc;
 }
 
 /* Begin a transaction under the shared lock; on success the lock is held. */
@@ -618,12 +715,28 @@ txn_begin(struct cs_lmdb_env *e, unsigned flags, MDB_txn **txn, size_t *seen)
 int
 csi_lmdb_write(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
 {
+	return csi_lmdb_write_deferred(e, false, fn, arg);
+}
+
+/*
+ * defer_meta: MDB_NOMETASYNC for this transaction alone (a flag of
+ * mdb_txn_begin in liblmdb 0.9.x, so other threads' commits keep the
+ * environment's SESSION_SYNC).  A liblmdb that ignores it syncs fully:
+ * slower, never less safe.
+ */
+int
+csi_lmdb_write_deferred(struct cs_lmdb_env *e, bool defer_meta,
+    cs_lmdb_txn_fn *fn, void *arg)
+{
 	MDB_txn *txn;
 	size_t seen;
+	unsigned flags = defer_meta ? MDB_NOMETASYNC : 0;
 	int rc, tries;
 
+	if (is_readonly(e) && (rc = env_upgrade(e)))
+		return rc;
 	for (tries = 0; tries < ENV_RETRIES; tries++) {
-		if ((rc = txn_begin(e, 0, &txn, &seen)))
+		if ((rc = txn_begin(e, flags, &txn, &seen)))
 			return rc;
 		rc = fn(txn, e, arg);
 		if (rc != CS_OK) {
@@ -698,6 +811,8 @@ csi_lmdb_env_info(struct cs_lmdb_env *e, struct csi_lmdb_env_info *out)
 	out->readers = 0;
 	mdb_reader_list(e->env, count_reader, &out->readers);
 	out->grows = e->grows;
+	out->flushes = e->flushes;
+	out->readonly = is_readonly(e);
 	out->path = e->path;
 	return CS_OK;
 }

@@ -73,6 +73,15 @@ typedef int cs_lmdb_txn_fn(MDB_txn *, struct cs_lmdb_env *, void *arg);
  */
 int	csi_lmdb_env_acquire(struct cs_lmdb_env **, const struct cs_config *,
 	    char *err, size_t errlen);
+/*
+ * For programs that only read (the gate): handles opened from now on in
+ * this process open the store MDB_RDONLY -- no map set and remapped, no
+ * O_DSYNC descriptor: a CGI process's start-up is cheaper -- with the same
+ * ownership and link checks.  A missing store or database is opened
+ * read-write as before (creating it); the first write through a read-only
+ * handle reopens it read-write.
+ */
+void	csi_lmdb_env_prefer_readonly(void);
 /* Drop a reference; the last one syncs (SESSION_SYNC=none) and closes. */
 void	csi_lmdb_env_release(struct cs_lmdb_env *);
 
@@ -85,6 +94,17 @@ MDB_dbi	csi_lmdb_dbi(struct cs_lmdb_env *, enum cs_dbi);
  * derive everything from the transaction and arg, and reset its outputs.
  */
 int	csi_lmdb_write(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
+/*
+ * csi_lmdb_write, and with defer_meta the commit syncs the data pages but
+ * not the meta page (MDB_NOMETASYNC for this transaction only): a crash
+ * may lose the transaction, never the store.  For idempotent batches
+ * (the sweep), followed by one csi_lmdb_env_flush().
+ */
+int	csi_lmdb_write_deferred(struct cs_lmdb_env *, bool defer_meta,
+	    cs_lmdb_txn_fn *fn, void *arg);
+/* Sync everything committed so far to disk (mdb_env_sync, forced);
+ * under SESSION_SYNC=none, nothing (csi_lmdb_env_maybe_sync's turn). */
+int	csi_lmdb_env_flush(struct cs_lmdb_env *);
 /* Run fn in a read-only transaction (aborted afterwards). */
 int	csi_lmdb_read(struct cs_lmdb_env *, cs_lmdb_txn_fn *fn, void *arg);
 
@@ -110,6 +130,8 @@ struct csi_lmdb_env_info {
 	unsigned	max_readers;
 	unsigned	readers;	/* reader slots held by a process */
 	uint64_t	grows;		/* map growths done by this process */
+	uint64_t	flushes;	/* csi_lmdb_env_flush syncs done */
+	bool		readonly;	/* opened MDB_RDONLY */
 	const char	*path;
 };
 int	csi_lmdb_env_info(struct cs_lmdb_env *, struct csi_lmdb_env_info *);

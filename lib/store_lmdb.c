@@ -497,41 +497,49 @@ lmdb_exists(struct cs_store *s, const char *key)
 
 /* --- the sweep ---------------------------------------------------------- */
 
+/* Expired entries taken from the expiry index, deleted in key order. */
+struct sweep_ent {
+	char	 key[CS_SESSION_KEY_LEN];
+	int64_t	 at;
+};
+#define SWEEP_CHUNK	4096	/* entries sorted at a time */
+/*
+ * Sessions per write transaction by default.  Larger batches dirty fewer
+ * pages per deletion and commit (sync) less often; each holds the writer
+ * lock for tens of milliseconds (100,000 of 1,000,000: 11 commits).
+ */
+#define SWEEP_BATCH	10000
+
 struct sweep_arg {
-	int64_t		 now;
-	size_t		 batch;
+	int64_t			 now;
+	size_t			 batch;
+	struct sweep_ent	*ents;	/* room for min(batch, SWEEP_CHUNK) */
+	size_t			 room;
 	/* per batch, reset on every (re)run of the transaction */
-	size_t		 seen;		/* index entries handled */
-	uint64_t	 removed;
-	bool		 done;		/* reached a live entry or the end */
+	size_t			 seen;		/* index entries handled */
+	uint64_t		 removed;
+	bool			 done;		/* reached a live entry or the end */
 };
 
 /*
- * One batch: take expired index entries from the front of the expiry
- * index.  A session goes only when its stored expiry is the entry's; an
- * entry whose session moved on (refreshed) or vanished is dropped alone.
- * Re-reading MDB_FIRST after each delete keeps us clear of cursor-after-
- * delete corner cases in older liblmdb and costs one short descent.
+ * Take up to `want' expired entries from the front of the expiry index
+ * into a->ents, deleting them.  Re-reading MDB_FIRST after each delete
+ * keeps us clear of cursor-after-delete corner cases in older liblmdb and
+ * costs one short descent.  Entries that are not csess's are dropped.
  */
 static int
-sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+sweep_take(MDB_txn *txn, struct cs_lmdb_env *e, struct sweep_arg *a,
+    size_t want, size_t *n)
 {
-	struct sweep_arg *a = p;
 	MDB_cursor *c;
 	MDB_val k, v;
-	struct lrec_old o;
-	struct lrec r;
-	char key[CS_SESSION_KEY_LEN];
-	int64_t at = 0;
-	bool garbage;
+	int64_t at;
 	int rc = CS_OK, mrc;
 
-	a->seen = 0;
-	a->removed = 0;
-	a->done = false;
+	*n = 0;
 	if ((mrc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
 		return csi_lmdb_rc(e, mrc);
-	while (a->seen < a->batch) {
+	while (*n < want) {
 		mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
 		if (mrc == MDB_NOTFOUND) {
 			a->done = true;
@@ -541,48 +549,96 @@ sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 			rc = csi_lmdb_rc(e, mrc);
 			break;
 		}
-		garbage = k.mv_size != EXP_KEY_LEN;
-		if (!garbage) {
-			at = (int64_t)be64_get(k.mv_data);
-			if (at > a->now) {
+		if (k.mv_size == EXP_KEY_LEN) {
+			if ((at = (int64_t)be64_get(k.mv_data)) > a->now) {
 				a->done = true;
 				break;
 			}
-			memcpy(key, (char *)k.mv_data + 8, CS_SESSION_KEY_LEN);
+			a->ents[*n].at = at;
+			memcpy(a->ents[*n].key, (char *)k.mv_data + 8,
+			    CS_SESSION_KEY_LEN);
 		}
 		if ((mrc = mdb_cursor_del(c, 0))) {
 			rc = csi_lmdb_rc(e, mrc);
 			break;
 		}
 		a->seen++;
-		if (garbage)
-			continue;
-		rc = lrec_get(txn, e, key, &r);
-		if (rc == CS_ERR_NOT_FOUND || (rc == CS_OK && r.expire != at)) {
-			rc = CS_OK;	/* refreshed or gone: entry was stale */
-			continue;
-		}
-		if (rc == CS_ERR_STORE && lrec_undecodable(txn, e, key)) {
-			/* Failing here would roll the batch back and meet it
-			 * again on every sweep.  Drop it alone, as delete does
-			 * (its user entry cannot be found). */
-			MDB_val rk = { CS_SESSION_KEY_LEN, key };
+		if (k.mv_size == EXP_KEY_LEN)
+			(*n)++;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
 
-			if ((mrc = mdb_del(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS),
-			    &rk, NULL))) {
-				rc = csi_lmdb_rc(e, mrc);
-				break;
-			}
-			rc = CS_OK;
-			a->removed++;
-			continue;
-		}
-		if (rc)
+static int
+ent_cmp(const void *x, const void *y)
+{
+	return memcmp(x, y, CS_SESSION_KEY_LEN);
+}
+
+/*
+ * The session of one taken entry goes only when its stored expiry is the
+ * entry's; a session that moved on (refreshed) or vanished stays.  c is a
+ * cursor on the sessions database: in key order, the next key is often
+ * on the page it stands on, which MDB_SET_KEY then finds without a
+ * descent from the root.
+ */
+static int
+sweep_one(MDB_txn *txn, struct cs_lmdb_env *e, MDB_cursor *c,
+    struct sweep_arg *a, const struct sweep_ent *ent)
+{
+	MDB_val k = { CS_SESSION_KEY_LEN, (void *)ent->key }, v;
+	struct lrec_old o = { 0 };
+	struct lrec r;
+	bool decoded;
+	int mrc;
+
+	if ((mrc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY)) == MDB_NOTFOUND)
+		return CS_OK;	/* gone: the entry was stale */
+	if (mrc)
+		return csi_lmdb_rc(e, mrc);
+	/* An undecodable record goes alone, as delete drops it (its user
+	 * entry cannot be found): failing would roll the batch back and
+	 * meet it again on every sweep. */
+	if ((decoded = lrec_decode(&v, &r) == CS_OK)) {
+		if (r.expire != ent->at)
+			return CS_OK;	/* refreshed: the entry was stale */
+		lrec_remember(&o, &r);
+	}
+	if ((mrc = mdb_cursor_del(c, 0)))
+		return csi_lmdb_rc(e, mrc);
+	a->removed++;
+	return decoded ? lrec_user_del(txn, e, o.user, o.userlen, ent->key) :
+	    CS_OK;
+}
+
+/*
+ * One batch.  The sessions are deleted in key order, not expiry order:
+ * neighbours in the sessions tree then share their dirtied pages and
+ * descents, where expiry order scatters them over the whole tree.
+ */
+static int
+sweep_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	struct sweep_arg *a = p;
+	MDB_cursor *c;
+	size_t i, n, want;
+	int rc = CS_OK;
+
+	a->seen = 0;
+	a->removed = 0;
+	a->done = false;
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &c)))
+		return csi_lmdb_rc(e, rc);
+	while (rc == CS_OK && !a->done && a->seen < a->batch) {
+		want = a->batch - a->seen;
+		if (want > a->room)
+			want = a->room;
+		if ((rc = sweep_take(txn, e, a, want, &n)))
 			break;
-		/* Its expiry entry is the one the cursor just deleted. */
-		if ((rc = lrec_remove_but_expiry(txn, e, key, &r, &o)))
-			break;
-		a->removed++;
+		qsort(a->ents, n, sizeof(a->ents[0]), ent_cmp);
+		for (i = 0; i < n && rc == CS_OK; i++)
+			rc = sweep_one(txn, e, c, a, &a->ents[i]);
 	}
 	mdb_cursor_close(c);
 	return rc;
@@ -645,13 +701,13 @@ lmdb_clear_expired(struct cs_store *s, int64_t now, size_t batch, bool dry_run,
 	struct sweep_arg a;
 	struct timespec t0;
 	uint64_t total = 0;
-	int rc = CS_OK;
+	int rc = CS_OK, frc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(st, 0, sizeof(*st));
 	memset(&a, 0, sizeof(a));
 	a.now = now;
-	a.batch = batch ? batch : 1000;
+	a.batch = batch ? batch : SWEEP_BATCH;
 	if (dry_run) {
 		if ((rc = csi_lmdb_read(e, sweep_count_fn, &a)) == CS_OK)
 			st->removed = a.removed;
@@ -661,17 +717,26 @@ lmdb_clear_expired(struct cs_store *s, int64_t now, size_t batch, bool dry_run,
 		st->elapsed = elapsed_since(&t0);
 		return rc;
 	}
+	a.room = a.batch < SWEEP_CHUNK ? a.batch : SWEEP_CHUNK;
+	if ((a.ents = calloc(a.room, sizeof(*a.ents))) == NULL)
+		return CS_ERR_NOMEM;
 	/* Each batch is its own short write transaction: request writers
 	 * get the lock between batches, and a second sweep running beside
-	 * us just takes turns with this one. */
+	 * us just takes turns with this one.  Removing an expired session
+	 * is idempotent, so the batches skip syncing the meta page (a
+	 * crash loses at most the last ones, which the next sweep redoes)
+	 * and one sync at the end makes them all durable. */
 	for (;;) {
-		if ((rc = csi_lmdb_write(e, sweep_fn, &a)))
+		if ((rc = csi_lmdb_write_deferred(e, true, sweep_fn, &a)))
 			break;
 		st->batches++;
 		st->removed += a.removed;
 		if (a.done || a.seen < a.batch)
 			break;
 	}
+	free(a.ents);
+	if (st->batches > 0 && (frc = csi_lmdb_env_flush(e)) && rc == CS_OK)
+		rc = frc;
 	if (csi_lmdb_read(e, count_fn, &total) == CS_OK)
 		st->remaining = total;
 	st->elapsed = elapsed_since(&t0);

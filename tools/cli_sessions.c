@@ -437,7 +437,7 @@ static int
 cmd_clear_expired(int argc, char **argv)
 {
 	struct cs_sweep_stats st;
-	size_t batch = 1000;
+	size_t batch = 10000;	/* the lmdb engine's own default */
 	bool dry = false, verbose = false;
 	struct ctx c;
 	int rc;

@@ -6,7 +6,7 @@
 
 static struct ufx f;
 
-enum action { LOGIN, WHOAMI, LOGOUT, CSRF };
+enum action { LOGIN, WHOAMI, LOGOUT, CSRF, GATE };
 
 struct call {
 	enum action	 action;
@@ -41,6 +41,16 @@ handler(struct cs_req *req, struct cs_resp *resp, void *arg)
 	case CSRF:
 		c->csrf = cs_csrf_check(req);
 		break;
+	case GATE: {
+		char *u = NULL;
+
+		if (cs_gate_user(req, &u) == CS_OK) {
+			snprintf(c->name, sizeof(c->name), "%s", u);
+			c->user = c->name;
+		}
+		free(u);
+		break;
+	}
 	}
 }
 
@@ -250,6 +260,23 @@ Test(auth, a_password_change_logs_out_existing_sessions)
 	free(a.text);
 }
 
+/* The user record is remembered between requests of one process
+ * (users.c): a changed password must still end access at once. */
+Test(auth, a_password_change_ends_access_in_a_process_that_just_read_the_user)
+{
+	enum cs_auth_result r;
+	struct out a = login(NULL, "alice", "s3cret!", &r), w;
+
+	cr_assert_str_eq(whoami(a.session, &w), "alice");
+	free(w.text);
+	cr_assert_str_eq(whoami(a.session, &w), "alice");
+	free(w.text);
+	ufx_add_user(&f, "alice", "new password");
+	cr_assert_null(whoami(a.session, &w));
+	free(w.text);
+	free(a.text);
+}
+
 Test(auth, a_stale_auth_hash_in_the_session_is_refused_and_flushed)
 {
 	enum cs_auth_result r;
@@ -272,6 +299,61 @@ Test(auth, deleting_the_user_ends_the_session)
 	cr_assert_null(whoami(a.session, &w));
 	free(w.text);
 	free(a.text);
+}
+
+/* cs_gate_user's answer for one session cookie, or NULL. */
+static const char *
+gate_user(const char *session)
+{
+	static struct call c;
+	char cookie[100];
+	struct out o;
+
+	memset(&c, 0, sizeof(c));
+	c.action = GATE;
+	snprintf(cookie, sizeof(cookie), "sessionid=%s", session);
+	o = request(&c, "GET", cookie, NULL, NULL);
+	free(o.text);
+	return c.user;
+}
+
+/* The gate remembers parsed session data between requests of a process
+ * (lib/gate.c): every change must still be seen by the next request. */
+Test(auth, the_gate_sees_each_change_of_session_or_user_in_one_process)
+{
+	enum cs_auth_result r;
+	struct out a = login(NULL, "alice", "s3cret!", &r);
+	struct out b = login(NULL, "bob", "hunter2", &r), o;
+	struct call c = { .action = LOGOUT };
+	struct cs_record rec, cur;
+	struct cs_store *st;
+	char cookie[100], *key;
+
+	cr_assert_str_eq(gate_user(a.session), "alice");
+	cr_assert_str_eq(gate_user(a.session), "alice");
+	cr_assert_str_eq(gate_user(b.session), "bob");
+	/* Bob's data under alice's key: the same key, other bytes. */
+	cr_assert_eq(cs_session_store(&f.cfg, &st, NULL, 0), CS_OK);
+	cr_assert_eq(st->ops->load(st, a.session, cs_now(), &cur), CS_OK);
+	cr_assert_eq(st->ops->load(st, b.session, cs_now(), &rec), CS_OK);
+	rec.version = cur.version;
+	key = strdup(a.session);
+	cr_assert_eq(st->ops->save(st, &key, &rec, CS_SAVE_UPDATE), CS_OK);
+	cs_record_free(&cur);
+	cs_record_free(&rec);
+	free(key);
+	cr_assert_str_eq(gate_user(a.session), "bob");
+	/* The user's record changes, the session's bytes do not. */
+	cr_assert_eq(cs_user_set_auth_hash(&f.cfg, "bob", "0000"), CS_OK);
+	cr_assert_null(gate_user(b.session));
+	cr_assert_null(gate_user(a.session));
+	/* A logged-out session is gone. */
+	snprintf(cookie, sizeof(cookie), "sessionid=%s", b.session);
+	o = request(&c, "POST", cookie, NULL, NULL);
+	cr_assert_null(gate_user(b.session));
+	free(o.text);
+	free(a.text);
+	free(b.text);
 }
 
 Test(auth, logout_flushes_and_deletes_the_cookie)
