@@ -2,6 +2,7 @@
  * base.c -- error strings, buffers, clock, randomness, constant-time compare.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "csess/base.h"
 #include "csess_test.h"
+#include "util.h"
 
 static const char *const errstr[CS_ERR__MAX] = {
 	[CS_OK] = "success",
@@ -160,10 +162,9 @@ csi_clock_fix(int64_t t)
 	fixed_now = t;
 }
 
-int
-cs_random_bytes(void *p, size_t n)
+static int
+getrandom_all(unsigned char *out, size_t n)
 {
-	unsigned char *out = p;
 	ssize_t got;
 
 	while (n > 0) {
@@ -177,6 +178,53 @@ cs_random_bytes(void *p, size_t n)
 		n -= (size_t)got;
 	}
 	return CS_OK;
+}
+
+/*
+ * Small draws (a CSRF mask on every page, a record version) are served
+ * from a pool filled by one getrandom() for many of them: a system call
+ * per request costs a FastCGI worker more than the draw.  The bytes are
+ * the kernel CSPRNG's own, each handed out once and wiped from the pool;
+ * a forked child drops the pool it inherited, so parent and child never
+ * hand out the same bytes.  Large draws go to getrandom() directly.
+ */
+#define POOL_SIZE	1024
+#define POOL_DRAW_MAX	128
+
+static struct {
+	pthread_mutex_t	mu;
+	unsigned char	buf[POOL_SIZE];
+	size_t		left;		/* unused bytes at the end of buf */
+	unsigned long	gen;		/* csi_fork_gen() when filled */
+} pool = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+int
+cs_random_bytes(void *p, size_t n)
+{
+	unsigned long gen;
+	int rc = CS_OK;
+
+	if (n > POOL_DRAW_MAX)
+		return getrandom_all(p, n);
+	gen = csi_fork_gen();
+	pthread_mutex_lock(&pool.mu);
+	if (pool.gen != gen || pool.left < n) {
+		explicit_bzero(pool.buf, sizeof(pool.buf));
+		pool.left = 0;
+		if ((rc = getrandom_all(pool.buf, sizeof(pool.buf))) == CS_OK) {
+			pool.left = sizeof(pool.buf);
+			pool.gen = gen;
+		}
+	}
+	if (rc == CS_OK) {
+		unsigned char *from = pool.buf + sizeof(pool.buf) - pool.left;
+
+		memcpy(p, from, n);
+		explicit_bzero(from, n);
+		pool.left -= n;
+	}
+	pthread_mutex_unlock(&pool.mu);
+	return rc;
 }
 
 int

@@ -17,6 +17,7 @@
 
 #include "lmdb_env.h"
 #include "error.h"
+#include "util.h"
 
 /* Reader slots are 64 bytes in a sparse lock file: a large table is cheap
  * and keeps MDB_READERS_FULL away from busy CGI sites. */
@@ -37,7 +38,6 @@ static const char *const dbi_names[CS_DBI__MAX] = {
 struct cs_lmdb_env {
 	MDB_env			*env;
 	char			*path;
-	pid_t			 pid;		/* process that opened env */
 	unsigned long		 gen;		/* fork generation at open */
 	unsigned		 refs;
 	size_t			 init_size;
@@ -59,26 +59,6 @@ struct cs_lmdb_env {
 };
 
 static LIST_HEAD(, cs_lmdb_env) envs = LIST_HEAD_INITIALIZER(envs);
-/*
- * Bumped in the child of every fork(): comparing it is cheaper than
- * getpid(), which glibc no longer caches and which would cost a system
- * call per transaction.  Limit: a child made with a raw clone(2) that
- * skips the atfork handlers is not noticed (vfork children may only exec).
- */
-static volatile unsigned long fork_gen;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-
-static void
-note_fork(void)
-{
-	fork_gen++;
-}
-
-static void
-register_atfork(void)
-{
-	pthread_atfork(NULL, NULL, note_fork);
-}
 static pthread_mutex_t envs_mu = PTHREAD_MUTEX_INITIALIZER;
 /* Handles opened from now on start read-only (see lmdb_env.h). */
 static bool prefer_readonly;
@@ -403,8 +383,7 @@ env_open_mode(struct cs_lmdb_env *e, bool ro, char *err, size_t errlen)
 	}
 	if ((rc = open_dbis(e, ro, err, errlen)))
 		goto close;
-	e->pid = getpid();
-	e->gen = fork_gen;
+	e->gen = csi_fork_gen();
 	clock_gettime(CLOCK_MONOTONIC, &e->last_sync);
 	e->dirty = false;
 	return CS_OK;
@@ -459,10 +438,10 @@ env_ensure(struct cs_lmdb_env *e)
 	char err[256];
 	int rc;
 
-	if (e->env != NULL && e->gen == fork_gen)
+	if (e->env != NULL && e->gen == csi_fork_gen())
 		return CS_OK;
 	pthread_mutex_lock(&envs_mu);
-	if (e->env != NULL && e->gen != fork_gen) {
+	if (e->env != NULL && e->gen != csi_fork_gen()) {
 		drop_inherited(e);
 		pthread_rwlock_init(&e->rw, NULL);
 		pthread_mutex_init(&e->sync_mu, NULL);
@@ -482,7 +461,6 @@ csi_lmdb_env_acquire(struct cs_lmdb_env **out, const struct cs_config *cfg,
 	int rc;
 
 	*out = NULL;
-	pthread_once(&atfork_once, register_atfork);
 	pthread_mutex_lock(&envs_mu);
 	LIST_FOREACH(e, &envs, link)
 		if (strcmp(e->path, cfg->session_store) == 0)
@@ -547,7 +525,7 @@ csi_lmdb_env_release(struct cs_lmdb_env *e)
 	}
 	LIST_REMOVE(e, link);
 	pthread_mutex_unlock(&envs_mu);
-	if (e->env != NULL && e->pid == getpid()) {
+	if (e->env != NULL && e->gen == csi_fork_gen()) {
 		if (e->dirty)
 			mdb_env_sync(e->env, 1);
 		mdb_env_close(e->env);
@@ -639,7 +617,7 @@ csi_lmdb_env_maybe_sync(struct cs_lmdb_env *e)
 	struct timespec now;
 
 	if (e == NULL || e->sync != CS_SYNC_NONE || !e->dirty ||
-	    e->env == NULL || e->gen != fork_gen)
+	    e->env == NULL || e->gen != csi_fork_gen())
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&e->sync_mu);
@@ -668,7 +646,7 @@ env_upgrade(struct cs_lmdb_env *e)
 	pthread_rwlock_wrlock(&e->rw);
 	if (is_readonly(e)) {
 		__atomic_store_n(&e->readonly, false, __ATOMIC_RELEASE);
-		if (e->env != NULL && e->gen == fork_gen) {
+		if (e->env != NULL && e->gen == csi_fork_gen()) {
 			mdb_env_close(e->env);
 			e->env = NULL;
 			if ((rc = env_open(e, err, sizeof(err))))

@@ -5,7 +5,7 @@
  * An LMDB environment must not be used across fork(), and opening it per
  * request would cost a CGI program nothing but a FastCGI one a lot: so the
  * store is opened once per process, lazily (a request that never needs the
- * session never opens it), and opened again when getpid() changes.
+ * session never opens it), and opened again in the child of a fork().
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,10 +15,11 @@
 
 #include "csess/store.h"
 #include "log.h"
+#include "util.h"
 
 static struct {
 	struct cs_store		*store;
-	pid_t			 pid;
+	unsigned long		 gen;	/* csi_fork_gen() at open */
 	const struct cs_config	*cfg;
 	/* cfg may be freed and another allocated at the same address: the
 	 * settings that choose the store are compared too. */
@@ -57,7 +58,7 @@ same_str(const char *a, const char *b)
 static bool
 proc_matches(const struct cs_config *cfg)
 {
-	return proc.store != NULL && proc.pid == getpid() && proc.cfg == cfg &&
+	return proc.store != NULL && proc.gen == csi_fork_gen() && proc.cfg == cfg &&
 	    same_str(proc.engine, cfg->session_engine) &&
 	    same_str(proc.path, cfg->session_store) &&
 	    same_str(proc.file_path, cfg->session_file_path);
@@ -78,7 +79,7 @@ static void
 proc_close(void)
 {
 	/* Only the process that opened it may close it. */
-	if (proc.store != NULL && proc.pid == getpid())
+	if (proc.store != NULL && proc.gen == csi_fork_gen())
 		cs_store_close(proc.store);
 	proc_forget();
 }
@@ -128,7 +129,7 @@ proc_open(const struct cs_config *cfg, struct cs_store **out, char *err,
 		*out = proc.store;
 		return CS_OK;
 	}
-	if (proc.pid != getpid())
+	if (proc.gen != csi_fork_gen())
 		/* Inherited across fork: abandon it, never touch it here. */
 		proc_forget();
 	else
@@ -144,7 +145,7 @@ proc_open(const struct cs_config *cfg, struct cs_store **out, char *err,
 			csi_log(CS_LOG_ERROR, "session store: %s", buf);
 		return CS_ERR_STORE;
 	}
-	proc.pid = getpid();
+	proc.gen = csi_fork_gen();
 	proc.cfg = cfg;
 	proc.engine = dup_or_null(cfg->session_engine, &fail);
 	proc.path = dup_or_null(cfg->session_store, &fail);

@@ -16,6 +16,7 @@
 #include "redis_conn.h"
 #include "userdb.h"
 #include "log.h"
+#include "util.h"
 
 #define NAME_MAX_LEN	768
 #define USERS_HASH	"csess:users"
@@ -53,7 +54,7 @@ static const char COST_LUA[] =
 static struct {
 	struct cs_redis	 r;
 	bool		 open;
-	pid_t		 pid;
+	unsigned long	 gen;	/* csi_fork_gen() at open */
 	char		*url, *prefix, *sentinels;
 } db;
 
@@ -82,14 +83,14 @@ conn(const struct cs_config *cfg, struct cs_redis **out)
 	char err[256];
 	int rc;
 
-	if (db.open && db.pid == getpid() && same(db.url, cfg->session_redis_url) &&
+	if (db.open && db.gen == csi_fork_gen() && same(db.url, cfg->session_redis_url) &&
 	    same(db.prefix, cfg->session_redis_prefix) &&
 	    same(db.sentinels, cfg->session_redis_sentinel_list)) {
 		*out = &db.r;
 		return CS_OK;
 	}
 	/* After fork the parent's connections are abandoned, not closed. */
-	if (db.open && db.pid == getpid())
+	if (db.open && db.gen == csi_fork_gen())
 		csi_redis_fini(&db.r);
 	free(db.url);
 	free(db.prefix);
@@ -103,7 +104,7 @@ conn(const struct cs_config *cfg, struct cs_redis **out)
 	db.prefix = dup_or_null(cfg->session_redis_prefix);
 	db.sentinels = dup_or_null(cfg->session_redis_sentinel_list);
 	db.open = true;
-	db.pid = getpid();
+	db.gen = csi_fork_gen();
 	*out = &db.r;
 	return CS_OK;
 }

@@ -1,7 +1,31 @@
 /*
  * util.c -- see util.h.
  */
+#include <pthread.h>
+
 #include "util.h"
+
+static unsigned long fork_gen;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+note_fork(void)
+{
+	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void
+register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, note_fork);
+}
+
+unsigned long
+csi_fork_gen(void)
+{
+	pthread_once(&atfork_once, register_atfork);
+	return __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+}
 
 int64_t
 csi_days_from_civil(int64_t y, int m, int d)
