@@ -174,6 +174,7 @@ const char *
 csi_redis_list_parse(const char *list, bool sentinel, struct cs_redis_addr *out,
     size_t max, size_t *n)
 {
+	struct cs_redis_addr scratch, *a;
 	const char *tok, *end, *why;
 	size_t len;
 
@@ -188,12 +189,13 @@ csi_redis_list_parse(const char *list, bool sentinel, struct cs_redis_addr *out,
 		if (len) {
 			if (*n == max)
 				return "too many servers (at most 64)";
+			a = out != NULL ? &out[*n] : &scratch;
 			if (sentinel) {
-				memset(&out[*n], 0, sizeof(out[*n]));
-				out[*n].port = 26379;
-				why = hostport(tok, len, &out[*n]);
+				memset(a, 0, sizeof(*a));
+				a->port = 26379;
+				why = hostport(tok, len, a);
 			} else
-				why = csi_redis_url_parse(tok, len, &out[*n]);
+				why = csi_redis_url_parse(tok, len, a);
 			if (why)
 				return why;
 			(*n)++;
@@ -240,17 +242,12 @@ csi_redis_pool_pick(const long *weights, size_t n, const char *key)
 const char *
 csi_redis_setting_why(const char *name, const char *v)
 {
-	struct cs_redis_addr *a;
-	const char *why;
-	size_t n;
-
 	bool sentinel = !strcmp(name, "SESSION_REDIS_SENTINEL_LIST");
+	size_t n;
 
 	if (!sentinel && strcmp(name, "SESSION_REDIS_URL"))
 		return NULL;
-	if ((a = calloc(CS_REDIS_POOL_MAX, sizeof(*a))) == NULL)
-		return "out of memory";
-	why = csi_redis_list_parse(v, sentinel, a, CS_REDIS_POOL_MAX, &n);
-	free(a);
-	return why;
+	/* Checked on every start, Redis or not (the URL has a default):
+	 * validated one server at a time, nothing allocated. */
+	return csi_redis_list_parse(v, sentinel, NULL, CS_REDIS_POOL_MAX, &n);
 }

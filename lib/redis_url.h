@@ -36,7 +36,8 @@ const char *csi_redis_url_parse(const char *url, size_t len,
 /*
  * A comma-separated list of URLs (SESSION_REDIS_URL may name a weighted
  * pool) or of host:port (SESSION_REDIS_SENTINEL_LIST, sentinel true).
- * At most max entries into out; *n gets the count.  NULL or why.
+ * At most max entries into out (NULL: only validate); *n gets the count.
+ * NULL or why.
  */
 const char *csi_redis_list_parse(const char *list, bool sentinel,
 	    struct cs_redis_addr *out, size_t max, size_t *n);
