@@ -40,6 +40,19 @@ next_rand(void)
 	return rng;
 }
 
+/* One of 5000 users, independent of the session's expiry (i % 1000): a
+ * user's sessions expire at unrelated times, as on a real site. */
+static size_t
+user_of(size_t i)
+{
+	uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 32;
+	return (size_t)(x % 5000);
+}
+
 static void
 make_key(char out[CS_SESSION_KEY_LEN + 1])
 {
@@ -92,7 +105,7 @@ seed(struct cs_store *st, size_t n, size_t expired, int64_t now,
 		    "\"data\":{\"_auth_user_id\":\"%zu\",\"_auth_user_backend\":"
 		    "\"csess\",\"_auth_user_hash\":\"0123456789abcdef0123456789"
 		    "abcdef\"}}\n", key, (long long)(i < expired ? now - 10 - (int64_t)(i % 1000) :
-		    now + 3600 + (int64_t)(i % 1000)), i % 5000, i);
+		    now + 3600 + (int64_t)(i % 1000)), user_of(i), i);
 	}
 	rewind(f);
 	t0 = now_s();
