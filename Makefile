@@ -34,14 +34,15 @@ O	 = build/$(V)
 # Only what the public headers declare is exported (their visibility pragma).
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -fPIC -fvisibility=hidden $(OPT) -Ilib $(CFLAGS)
 LDFLAGS_ALL = $(OPT) -Wl,--as-needed $(LDFLAGS)
-# libcrypto and zlib are not linked: lib/crypto.c loads them with dlopen on
-# first use, so programs that never sign do not pay for them at start-up.
-LIBS	 = -llmdb -ljansson -lfcgi -ldl -lm
+# libcrypto is not linked: lib/crypto.c loads it with dlopen when a password
+# is hashed (PBKDF2), so other programs do not pay for it at start-up;
+# signatures use lib/sha.c.
+LIBS	 = -llmdb -ljansson -lfcgi -lz -ldl -lm
 LIBS	+= -lhiredis -lpthread
 # The programs link these statically: each CGI request is a new process,
 # and every shared library costs it loader time (bench/startup.sh; libm
 # alone was some 40 us of a 600 us gate request).
-PROG_LIBS = -Wl,-Bstatic -llmdb -ljansson -lfcgi -lm -Wl,-Bdynamic -ldl -lpthread
+PROG_LIBS = -Wl,-Bstatic -llmdb -ljansson -lfcgi -lz -lm -Wl,-Bdynamic -ldl -lpthread
 PROG_LIBS := -Wl,-Bstatic -lhiredis -Wl,-Bdynamic $(PROG_LIBS)
 
 # Switching variant relinks every output from that variant's objects.
@@ -107,7 +108,10 @@ fcgi/%: cgi-bin/%
 
 $(O)/tests/%: $(O)/tests/unit/%.o $(TEST_HELPER_OBJ) lib/libcsess.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_HELPER_OBJ) lib/libcsess.a $(LIBS) -lcriterion
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TEST_HELPER_OBJ) lib/libcsess.a $(LIBS) $(TEST_LIBS) -lcriterion
+
+# test_sha checks lib/sha.c against OpenSSL, so it links libcrypto itself.
+$(O)/tests/test_sha: TEST_LIBS = -lcrypto
 
 $(O)/bench/%: $(O)/bench/%.o lib/libcsess.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(LIBS)

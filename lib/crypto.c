@@ -1,13 +1,16 @@
 /*
- * crypto.c -- digests, HMAC, PBKDF2 and zlib, loaded on first use.
+ * crypto.c -- PBKDF2 through a libcrypto loaded on first use, and zlib.
  *
  * Why dlopen: mapping and relocating libcrypto.so.3 at start-up costs a CGI
- * process several times the CPU of a hello-world, and most requests (a
- * protected page with an LMDB session) never sign anything.  So neither
- * libcrypto nor zlib is linked; the few functions used are resolved here
- * the first time one is needed.  The prototypes come from the real OpenSSL
- * and zlib headers (__typeof__), so a mismatch is a compile error, not a
- * crash.  Loading happens once per process under pthread_once.
+ * process several times the CPU of a hello-world, and only password
+ * hashing needs it (signatures use sha.c).  So libcrypto is not linked;
+ * the few functions used are resolved here the first time a password is
+ * hashed.  The prototypes come from the real OpenSSL header (__typeof__),
+ * so a mismatch is a compile error, not a crash.  Loading happens once per
+ * process under pthread_once.
+ *
+ * zlib is linked (statically into the programs): it is small, has almost
+ * nothing to relocate, and a static program cannot dlopen it safely.
  */
 #include <dlfcn.h>
 #include <limits.h>
@@ -16,7 +19,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <zlib.h>
 
 #include "csess/sign.h"
@@ -24,30 +26,16 @@
 #include "csess_test.h"
 
 #define LIBCRYPTO	"libcrypto.so.3"
-#define LIBZ		"libz.so.1"
 
 static struct {
 	__typeof__(&EVP_sha256)		sha256;
 	__typeof__(&EVP_sha1)		sha1;
-	__typeof__(&EVP_Digest)		digest;
-	__typeof__(&HMAC)		hmac;
 	__typeof__(&PKCS5_PBKDF2_HMAC)	pbkdf2;
 } ssl;
 
-static struct {
-	__typeof__(&compressBound)	bound;
-	__typeof__(&compress2)		compress2;
-	__typeof__(&inflateInit_)	inflate_init;
-	__typeof__(&inflate)		inflate;
-	__typeof__(&inflateEnd)		inflate_end;
-} z;
-
 static const char *crypto_name = LIBCRYPTO;
-static const char *z_name = LIBZ;
 static pthread_once_t ssl_once = PTHREAD_ONCE_INIT;
-static pthread_once_t z_once = PTHREAD_ONCE_INIT;
 static int ssl_rc = CS_ERR_CRYPTO;
-static int z_rc = CS_ERR_CRYPTO;
 static char load_error[256];
 
 /* Resolve one symbol into *slot; false (and a message) when missing. */
@@ -66,12 +54,9 @@ resolve(void *h, const char *lib, const char *name, void *slot)
 }
 
 void
-csi_crypto_use(const char *libcrypto, const char *libz)
+csi_crypto_use(const char *libcrypto)
 {
-	if (libcrypto)
-		crypto_name = libcrypto;
-	if (libz)
-		z_name = libz;
+	crypto_name = libcrypto;
 }
 
 static void
@@ -87,44 +72,18 @@ load_ssl(void)
 	}
 	if (!resolve(h, n, "EVP_sha256", &ssl.sha256) ||
 	    !resolve(h, n, "EVP_sha1", &ssl.sha1) ||
-	    !resolve(h, n, "EVP_Digest", &ssl.digest) ||
-	    !resolve(h, n, "HMAC", &ssl.hmac) ||
 	    !resolve(h, n, "PKCS5_PBKDF2_HMAC", &ssl.pbkdf2))
 		return;		/* keep the handle: unloading buys nothing */
 	ssl_rc = CS_OK;
 }
 
-static void
-load_z(void)
-{
-	const char *n = z_name;
-	void *h;
-
-	if ((h = dlopen(n, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(load_error, sizeof(load_error),
-		    "cannot load %s (zlib): %s", n, dlerror());
-		return;
-	}
-	if (!resolve(h, n, "compressBound", &z.bound) ||
-	    !resolve(h, n, "compress2", &z.compress2) ||
-	    !resolve(h, n, "inflateInit_", &z.inflate_init) ||
-	    !resolve(h, n, "inflate", &z.inflate) ||
-	    !resolve(h, n, "inflateEnd", &z.inflate_end))
-		return;
-	z_rc = CS_OK;
-}
-
+/* zlib is linked: the flag is kept for callers written when it was not. */
 int
 cs_crypto_load(bool zlib)
 {
+	(void)zlib;
 	pthread_once(&ssl_once, load_ssl);
-	if (ssl_rc)
-		return ssl_rc;
-	if (zlib) {
-		pthread_once(&z_once, load_z);
-		return z_rc;
-	}
-	return CS_OK;
+	return ssl_rc;
 }
 
 const char *
@@ -133,46 +92,10 @@ cs_crypto_error(void)
 	return load_error;
 }
 
-size_t
-cs_hash_len(enum cs_hash h)
-{
-	return h == CS_HASH_SHA1 ? 20 : 32;
-}
-
 static const EVP_MD *
 md(enum cs_hash h)
 {
 	return h == CS_HASH_SHA1 ? ssl.sha1() : ssl.sha256();
-}
-
-int
-cs_digest(enum cs_hash h, const void *p, size_t n, unsigned char *out)
-{
-	int rc;
-
-	if ((rc = cs_crypto_load(false)))
-		return rc;
-	if (ssl.digest(p, n, out, NULL, md(h), NULL) != 1)
-		return CS_ERR_CRYPTO;
-	return CS_OK;
-}
-
-int
-cs_hmac(enum cs_hash h, const void *key, size_t keylen, const void *msg,
-    size_t msglen, unsigned char *out)
-{
-	static const unsigned char empty[1];
-	int rc;
-
-	if ((rc = cs_crypto_load(false)))
-		return rc;
-	if (keylen > INT_MAX)
-		return CS_ERR_INVALID;
-	/* OpenSSL wants non-NULL pointers even for empty input. */
-	if (ssl.hmac(md(h), keylen ? key : empty, (int)keylen,
-	    msglen ? msg : empty, msglen, out, NULL) == NULL)
-		return CS_ERR_CRYPTO;
-	return CS_OK;
 }
 
 static uint64_t pbkdf2_rounds;
@@ -206,18 +129,15 @@ int
 cs_zlib_compress(struct cs_buf *out, const void *p, size_t n)
 {
 	uLongf dlen;
-	int rc;
 
-	if ((rc = cs_crypto_load(true)))
-		return rc;
 	if (n > ULONG_MAX / 2)
 		return CS_ERR_TOO_LARGE;
-	dlen = z.bound(n);
+	dlen = compressBound(n);
 	if (cs_buf_reserve(out, dlen))
 		return CS_ERR_NOMEM;
 	/* Python's zlib.compress(data): Z_DEFAULT_COMPRESSION (6), wbits 15,
 	 * memLevel 8, which is what compress2 uses. */
-	if (z.compress2((Bytef *)out->data + out->len, &dlen, p, n,
+	if (compress2((Bytef *)out->data + out->len, &dlen, p, n,
 	    Z_DEFAULT_COMPRESSION) != Z_OK)
 		return CS_ERR_CRYPTO;
 	out->len += dlen;
@@ -233,12 +153,10 @@ cs_zlib_decompress(struct cs_buf *out, const void *p, size_t n, size_t max)
 	size_t got = 0, have;
 	int rc, zr;
 
-	if ((rc = cs_crypto_load(true)))
-		return rc;
 	if (n > UINT_MAX)
 		return CS_ERR_TOO_LARGE;
 	memset(&s, 0, sizeof(s));
-	if (z.inflate_init(&s, ZLIB_VERSION, (int)sizeof(s)) != Z_OK)
+	if (inflateInit_(&s, ZLIB_VERSION, (int)sizeof(s)) != Z_OK)
 		return CS_ERR_NOMEM;
 	s.next_in = (Bytef *)(uintptr_t)p;
 	s.avail_in = (uInt)n;
@@ -246,7 +164,7 @@ cs_zlib_decompress(struct cs_buf *out, const void *p, size_t n, size_t max)
 	do {
 		s.next_out = chunk;
 		s.avail_out = sizeof(chunk);
-		zr = z.inflate(&s, Z_NO_FLUSH);
+		zr = inflate(&s, Z_NO_FLUSH);
 		if (zr != Z_OK && zr != Z_STREAM_END) {
 			rc = zr == Z_MEM_ERROR ? CS_ERR_NOMEM : CS_ERR_INVALID;
 			break;
@@ -271,6 +189,6 @@ cs_zlib_decompress(struct cs_buf *out, const void *p, size_t n, size_t max)
 	 * Django-made payload has any, so csess refuses them. */
 	if (rc == CS_OK && s.avail_in != 0)
 		rc = CS_ERR_INVALID;
-	z.inflate_end(&s);
+	inflateEnd(&s);
 	return rc;
 }

@@ -13,10 +13,10 @@
 void	 csi_clock_fix(int64_t t);
 
 /*
- * Load these sonames instead of libcrypto.so.3 / libz.so.1 (NULL keeps the
- * default).  Only before the first call that loads them.  Not thread-safe.
+ * Load this soname instead of libcrypto.so.3.  Only before the first call
+ * that loads it (a password hash).  Not thread-safe.
  */
-void	 csi_crypto_use(const char *libcrypto, const char *libz);
+void	 csi_crypto_use(const char *libcrypto);
 
 /* Use store for every session of this process; NULL returns to
  * SESSION_ENGINE.  The caller keeps ownership (cs_store_for_process_set). */

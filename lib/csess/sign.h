@@ -4,10 +4,11 @@
  * shares SECRET_KEY.
  * Part of the one public header, csess.h: include that, not this file.
  *
- * The cryptography (OpenSSL's libcrypto) and zlib are not linked: they are
- * loaded with dlopen(3) on the first call that needs them, so a program
- * that never signs pays nothing for them.  When they cannot be loaded the
- * call fails with CS_ERR_CRYPTO and cs_crypto_error() says why.
+ * SHA-1, SHA-256 and HMAC are built in (sha.c), so signing loads nothing.
+ * Only PBKDF2 (password hashes) uses OpenSSL's libcrypto, which is not
+ * linked: it is loaded with dlopen(3) on the first hash, so a program that
+ * never hashes a password pays nothing for it.  When it cannot be loaded
+ * cs_pbkdf2 fails with CS_ERR_CRYPTO and cs_crypto_error() says why.
  */
 #ifndef CSESS_SIGN_H
 #define CSESS_SIGN_H
@@ -31,7 +32,8 @@ enum cs_hash {
 
 /* --- primitives (crypto.c) ---------------------------------------------- */
 
-/* Load libcrypto (and zlib when zlib is true); CS_OK or CS_ERR_CRYPTO. */
+/* Load libcrypto for cs_pbkdf2 (zlib is linked: the flag is ignored);
+ * CS_OK or CS_ERR_CRYPTO. */
 int	 cs_crypto_load(bool zlib);
 /* Why the last load failed, or "" (static storage). */
 const char *cs_crypto_error(void);
