@@ -23,6 +23,7 @@
 
 #include "csess/sign.h"
 #include "crypto_int.h"
+#include "static_twin.h"
 #include "csess_test.h"
 
 #define LIBCRYPTO	"libcrypto.so.3"
@@ -65,6 +66,11 @@ load_ssl(void)
 	const char *n = crypto_name;
 	void *h;
 
+	if (csi_static_program()) {
+		snprintf(load_error, sizeof(load_error), "a statically linked "
+		    "program cannot load %s (lib/static_twin.c)", n);
+		return;
+	}
 	if ((h = dlopen(n, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(load_error, sizeof(load_error),
 		    "cannot load %s (OpenSSL 3's libcrypto): %s", n, dlerror());

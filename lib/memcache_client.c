@@ -21,6 +21,7 @@
 
 #include "memcache.h"
 #include "log.h"
+#include "static_twin.h"
 
 #define LIBMEMCACHED	"libmemcached.so.11"
 #define MC_PORT		11211
@@ -67,6 +68,11 @@ load(void)
 	void *h, *p;
 	size_t i;
 
+	if (csi_static_program()) {
+		snprintf(load_error, sizeof(load_error), "a statically linked "
+		    "program cannot load %s (lib/static_twin.c)", LIBMEMCACHED);
+		return;
+	}
 	if ((h = dlopen(LIBMEMCACHED, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(load_error, sizeof(load_error), "cannot load %s: %s",
 		    LIBMEMCACHED, dlerror());

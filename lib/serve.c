@@ -24,6 +24,7 @@
 
 #include "http_int.h"
 #include "log.h"
+#include "static_twin.h"
 
 extern char **environ;
 
@@ -331,13 +332,16 @@ cs_serve(cs_handler_fn *handler, void *arg)
 {
 	struct cs_config cfg;
 	char err[512];
+	const char *why;
 	int rc, status;
 
 	if ((rc = cs_config_load(&cfg, err, sizeof(err))) != CS_OK) {
 		csi_log(CS_LOG_ERROR, "configuration: %s", err[0] ? err : cs_strerror(rc));
 		handler = config_error;
 		arg = NULL;
-	}
+	} else if (csi_static_program() &&
+	    (why = csi_config_loads_libraries(&cfg)) != NULL)
+		csi_static_twin_exec(why);	/* returns only when it cannot */
 	adopt_activated_socket();
 	if (FCGX_IsCGI())
 		status = serve_cgi(&cfg, handler, arg);

@@ -190,4 +190,74 @@ t_eq "a store that is not an LMDB file: 503" 503 "$STATUS"
 CSESS_SESSION_COOKIE_AGE=soon REQUEST_URI=/private/x cgi gate GET
 t_eq "a bad setting: 500" 500 "$STATUS"
 t_match "...the log names it" 'SESSION_COOKIE_AGE' "$(cat "$T/err")"
+
+# --- linked statically; the twin for what loads libraries --------------------------------
+# cgi-bin/gate is linked statically (no dynamic loader at each CGI start)
+# and carries a dynamically linked twin that it runs for the configurations
+# that load shared libraries (lib/static_twin.c).  The sanitizer build
+# links it dynamically: there only the engines are checked.
+echo "pw" | "$CSESS" user add alice
+static=false
+if [ "$(cat "$ROOT/build/variant" 2>/dev/null)" != san ]; then
+	static=true
+	for prog in gate protected logout; do
+		readelf -l "$ROOT/cgi-bin/$prog" | grep -q 'INTERP' &&
+			t_fail "cgi-bin/$prog is linked statically (no program interpreter)" ||
+			t_pass "cgi-bin/$prog is linked statically (no program interpreter)"
+	done
+fi
+# gate_engine NAME ENV...: logs in with that engine, visits the protected
+# page (status in $T/protected), then asks the gate under strace;
+# ENGINE_TRACE holds what the gate opened and executed.
+gate_engine() {
+	local name=$1; shift
+	( export "$@"; login alice pw
+	  HTTP_COOKIE=$JAR REQUEST_URI=/protected cgi protected GET; echo "$STATUS" > "$T/protected"
+	  HTTP_COOKIE=$JAR REQUEST_METHOD=GET REQUEST_URI=/private/x \
+		strace -f -e trace=openat,execveat,memfd_create -o "$T/trace" \
+		"$ROOT/cgi-bin/gate" < /dev/null 2> "$T/err" | tr -d '\r' > "$T/out" )
+	STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/out" | head -n 1)
+	ENGINE_TRACE=$(grep -v ENOENT "$T/trace")
+}
+if command -v strace > /dev/null; then
+	for engine in signed_cookies file; do
+		gate_engine $engine CSESS_SESSION_ENGINE=$engine CSESS_SESSION_FILE_PATH="$T"
+		t_eq "$engine engine: the protected page sees the login" 200 "$(cat "$T/protected")"
+		t_eq "$engine engine: the logged-in user passes" "200 alice" "$STATUS $(header X-Remote-User)"
+		if $static; then
+			grep -q '\.so' <<< "$ENGINE_TRACE" &&
+				t_fail "$engine engine: no shared library is opened" "$(grep '\.so' <<< "$ENGINE_TRACE")" ||
+				t_pass "$engine engine: no shared library is opened"
+		fi
+	done
+	mc_port=$(t_port)
+	memcached -l 127.0.0.1 -p "$mc_port" -U 0 -m 16 -P "$T/memcached.pid" -d -u "$(id -un)"
+	t_wait_port "$mc_port" && t_cleanup_pid "$(cat "$T/memcached.pid")"
+	for engine in cache cached_db; do
+		gate_engine $engine CSESS_SESSION_ENGINE=$engine \
+			CSESS_SESSION_CACHE_URL=memcached://127.0.0.1:$mc_port
+		t_eq "$engine engine (memcached): the protected page sees the login" 200 "$(cat "$T/protected")"
+		t_eq "$engine engine (memcached): the logged-in user passes" "200 alice" \
+			"$STATUS $(header X-Remote-User)"
+		if $static; then
+			t_match "...through the dynamically linked twin, from a sealed memfd" \
+				'execveat\(3, ""' "$ENGINE_TRACE"
+		fi
+	done
+	if $static; then
+		for url in redis://127.0.0.1:1/0 redis://localhost:1/0; do
+			REQUEST_METHOD=GET REQUEST_URI=/private/x HTTP_COOKIE=$JAR \
+			CSESS_SESSION_ENGINE=redis CSESS_SESSION_REDIS_URL=$url \
+				strace -f -e trace=execveat -o "$T/trace" "$ROOT/cgi-bin/gate" \
+				< /dev/null 2> "$T/err" | tr -d '\r' > "$T/out"
+			STATUS=$(sed -n 's/^Status: \([0-9]*\).*/\1/p' "$T/out" | head -n 1)
+			t_eq "redis engine, $url down: 503" 503 "$STATUS"
+			twin=no; grep -q 'execveat' "$T/trace" && twin=yes
+			want=no; [ "$url" = redis://localhost:1/0 ] && want=yes
+			t_eq "...a host given by name (resolved through NSS) runs the twin: $want" "$want" "$twin"
+		done
+	fi
+else
+	echo "skip - strace not installed"
+fi
 t_done
