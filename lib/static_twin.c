@@ -96,14 +96,15 @@ const char *
 csi_config_loads_libraries(const struct cs_config *cfg)
 {
 	const char *engine = cfg->session_engine ? cfg->session_engine : "";
+	const char *sentinels;
 
 	if (strcmp(engine, "cache") == 0 || strcmp(engine, "cached_db") == 0)
 		return "the cache engines load libmemcached";
 	if (strcmp(engine, "redis") != 0)
 		return NULL;
-	if (list_names_a_host(cfg->session_redis_sentinel_list, true) ||
-	    (cfg->session_redis_sentinel_list == NULL &&
-	    list_names_a_host(cfg->session_redis_url, false)))
+	sentinels = cfg->session_redis_sentinel_list;
+	if (sentinels && *sentinels ? list_names_a_host(sentinels, true) :
+	    list_names_a_host(cfg->session_redis_url, false))
 		return "a Redis host given by name is looked up through NSS modules";
 	return NULL;
 }
