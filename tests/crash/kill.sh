@@ -30,7 +30,7 @@ san=
 	san="-fsanitize=address,undefined"
 if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $san \
     -I"$ROOT/lib" -o "$T/driver" "$(dirname "$0")/driver.c" "$lib" \
-    -llmdb -ljansson -lfcgi -lhiredis -ldl -lm -lpthread 2>"$T/cc.err"; then
+    -llmdb -ljansson -lfcgi -lhiredis -lz -ldl -lm -lpthread 2>"$T/cc.err"; then
 	t_fail "build the crash driver" "$(tail -n 5 "$T/cc.err")"
 	t_done
 	exit

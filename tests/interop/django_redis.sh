@@ -96,7 +96,7 @@ san=
 [ "$(cat "$ROOT/build/variant" 2>/dev/null)" = san ] &&
 	san="-fsanitize=address,undefined"
 if cc -std=c11 $san -I"$ROOT/lib" -o "$T/put" "$T/put.c" "$ROOT/lib/libcsess.a" \
-    -llmdb -ljansson -lfcgi -lhiredis -ldl -lm -lpthread 2>"$T/cc.err"; then
+    -llmdb -ljansson -lfcgi -lhiredis -lz -ldl -lm -lpthread 2>"$T/cc.err"; then
 	k3=$("$T/put")
 	t_eq "Django reads a session csess's API saved" \
 	    '{"_auth_user_id":"alice","_session_expiry":600}' "$(dj load "$k3")"
