@@ -110,12 +110,19 @@ cgi-bin/%: $(O)/cgi-bin/%.o lib/libcsess.a
 STATIC_PROGS = cgi-bin/gate cgi-bin/protected cgi-bin/logout
 STATIC_LIBS = -lhiredis -llmdb -ljansson -lfcgi -lz -lm -lpthread -ldl
 ifneq ($(SAN),1)
+# The twin as built (valgrind runs it: tests/valgrind), and stripped to carry.
 $(O)/twin/%: $(O)/cgi-bin/%.o lib/libcsess.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -s -o $@ $< lib/libcsess.a $(PROG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< lib/libcsess.a $(PROG_LIBS)
 
-$(O)/twin/%.o: cgi-bin/twin.S $(O)/twin/%
-	$(CC) -DTWIN='"$(O)/twin/$*"' -c -o $@ $<
+$(O)/twin/%.image: $(O)/twin/%
+	strip -o $@ $<
+
+TWINS = $(STATIC_PROGS:cgi-bin/%=$(O)/twin/%)
+.SECONDARY: $(TWINS) $(TWINS:%=%.image) $(TWINS:%=%.o)
+
+$(O)/twin/%.o: cgi-bin/twin.S $(O)/twin/%.image
+	$(CC) -DTWIN='"$(O)/twin/$*.image"' -c -o $@ $<
 
 $(STATIC_PROGS): cgi-bin/%: $(O)/cgi-bin/%.o $(O)/twin/%.o lib/libcsess.a
 	$(CC) $(LDFLAGS_ALL) -static-pie -o $@ $(O)/cgi-bin/$*.o $(O)/twin/$*.o \
