@@ -231,14 +231,15 @@ int
 cs_random_string(char *out, size_t n, const char *alphabet)
 {
 	size_t k = strlen(alphabet), i = 0, j;
-	/* Largest multiple of k that fits a byte: rejecting above it keeps
-	 * every character equally likely. */
-	unsigned limit = 256 - (256 % k);
 	unsigned char pool[64];
+	unsigned limit;
 	int rc;
 
 	if (k == 0 || k > 256)
 		return CS_ERR_INVALID;
+	/* Largest multiple of k that fits a byte: rejecting above it keeps
+	 * every character equally likely. */
+	limit = 256 - (256 % (unsigned)k);
 	while (i < n) {
 		if ((rc = cs_random_bytes(pool, sizeof(pool))))
 			return rc;
