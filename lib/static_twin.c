@@ -2,10 +2,11 @@
  * static_twin.c -- a statically linked program and the configurations it
  * cannot serve by itself.
  *
- * cgi-bin/gate is linked statically (-static-pie, so ASLR is kept): as CGI
- * it starts once per request, and a static program skips the dynamic
- * loader's mapping and symbol binding, which cost more than the gate's own
- * work (bench/startup.sh).  But a static program must never load a shared
+ * The gate, the protected page and logout are linked statically
+ * (-static-pie, so ASLR is kept; the Makefile's STATIC_PROGS): as CGI each
+ * starts once per request, and a static program skips the dynamic loader's
+ * mapping and symbol binding, which cost more than the gate's own work
+ * (bench/startup.sh).  But a static program must never load a shared
  * library: glibc would map a second libc beside its own, with its own
  * malloc and its own thread-specific keys colliding with LMDB's reader slot
  * key (seen: MDB_BAD_RSLOT), and built against another glibc version after
