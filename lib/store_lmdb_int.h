@@ -163,8 +163,15 @@ int	lrec_user_put(MDB_txn *, struct cs_lmdb_env *, const char *user,
 	    size_t ulen, const char *key);
 int	lrec_user_del(MDB_txn *, struct cs_lmdb_env *, const char *user,
 	    size_t ulen, const char *key);
+/* Delete one index entry; one that is not there is fine. */
+int	lrec_index_del(MDB_txn *, struct cs_lmdb_env *, enum cs_dbi,
+	    const void *key, size_t klen);
 /* A fresh version for a new record (random, never 0). */
 int	lrec_fresh_version(uint64_t *);
+
+/* store_lmdb_sweep.c: the engine's clear_expired. */
+int	lstore_clear_expired(struct cs_store *, int64_t now, size_t batch,
+	    bool dry_run, struct cs_sweep_stats *);
 
 /* store_lmdb.c: read one record into a cs_record (load and get). */
 struct lstore_load_arg {
