@@ -3,7 +3,8 @@
  * and a user index in one LMDB environment (layout in csess/lmdb.h).
  *
  * Every change to a session updates the record and its index entries in
- * one write transaction, so the three databases always agree.  Reads never
+ * one write transaction, so the three databases always agree (the sweep
+ * alone lets an expired session lose its user entry first).  Reads never
  * write; an expired record reads as missing whether or not the sweep
  * (clear_expired) has removed it yet.
  *

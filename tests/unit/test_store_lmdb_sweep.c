@@ -1,11 +1,13 @@
 /*
  * test_store_lmdb_sweep.c -- the sweep at SESSION_SYNC=full as cron runs
- * it: the expired entries listed from the expiry index and deleted with
- * their sessions in key-ordered batches leave the three databases
- * consistent, and what it removed is on disk, for any other process, when
- * it returns.
+ * it: the expired entries listed from the expiry index, their user entries
+ * deleted in user-key order, then the sessions with their expiry entries
+ * in session-key order, leave the three databases consistent; what it
+ * removed is on disk, for any other process, when it returns; and a sweep
+ * cut short between the two leaves no live session unindexed.
  */
 #include "store_fixture.h"
+#include "csess_test.h"
 #include "lmdb_env.h"
 
 #define T0	1800000000
@@ -48,11 +50,12 @@ Test(lmdb_sweep, key_ordered_batches_leave_verify_clean)
 	unsigned i;
 
 	open_seeded(&f, 5000, 60);
-	/* 4500 per transaction: 2 batches. */
+	/* 4500 per transaction: the 3333 user entries in one batch, the
+	 * 5000 sessions in two. */
 	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 4500, false, &st), CS_OK);
 	cr_assert_eq(st.removed, 5000);
 	cr_assert_eq(st.remaining, 60);
-	cr_assert_eq(st.batches, 2);
+	cr_assert_eq(st.batches, 3);
 	cr_assert_eq(fx_problems(&f), 0, "records, expiry and user index agree");
 	for (i = 0; i < 60; i++) {
 		fx_key(key, 'l', i);
@@ -70,7 +73,8 @@ Test(lmdb_sweep, batch_zero_is_the_engine_default_of_ten_thousand)
 	open_seeded(&f, 300, 5);
 	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st), CS_OK);
 	cr_assert_eq(st.removed, 300);
-	cr_assert_eq(st.batches, 1);
+	cr_assert_eq(st.batches, 2, "one for the 200 user entries, one for "
+	    "the sessions");
 	cr_assert_eq(fx_problems(&f), 0);
 	fx_close(&f);
 }
@@ -95,7 +99,8 @@ Test(lmdb_sweep, removals_are_synced_once_and_seen_by_a_fresh_open)
 	cr_assert_eq(csi_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
 	cr_assert_eq(csi_lmdb_env_info(e, &before), CS_OK);
 	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 100, false, &st), CS_OK);
-	cr_assert_eq(st.batches, 7, "700 sessions, 100 a batch");
+	cr_assert_eq(st.batches, 5 + 7,
+	    "466 user entries and 700 sessions, 100 a batch");
 	cr_assert_eq(csi_lmdb_env_info(e, &after), CS_OK);
 	cr_assert_eq(after.flushes, before.flushes + 1,
 	    "one forced sync for %llu batches", (unsigned long long)st.batches);
@@ -120,5 +125,168 @@ Test(lmdb_sweep, removals_are_synced_once_and_seen_by_a_fresh_open)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "child saw the sweep's result: status %d", status);
+	fx_close(&f);
+}
+
+static uint64_t
+user_entries(struct fx *f)
+{
+	struct cs_lmdb_stats ls;
+
+	cr_assert_eq(cs_lmdb_stats(f->st, T0, &ls), CS_OK);
+	return ls.user_entries;
+}
+
+static int
+stop_after_step_3(void *arg, int step)
+{
+	(void)arg;
+	return step == 3 ? CS_ERR_STORE : CS_OK;
+}
+
+/*
+ * Cut short after its user entries, as by a crash: the expired sessions
+ * are left without them.  verify is clean (no one can use an expired
+ * session), revoke-user still ends every live session of a user, and the
+ * next sweep removes the rest.
+ */
+Test(lmdb_sweep, cut_short_after_the_user_entries_leaves_no_live_session_unindexed)
+{
+	struct cs_sweep_stats st;
+	struct cs_record r;
+	char key[CS_SESSION_KEY_LEN + 1];
+	uint64_t revoked;
+	struct fx f;
+	unsigned i;
+
+	csi_clock_fix(T0);		/* verify's now */
+	open_seeded(&f, 300, 30);	/* 200 and 20 with users, u0..u9 */
+	cr_assert_eq(user_entries(&f), 220);
+	csi_sweep_after_step(stop_after_step_3, NULL);
+	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st),
+	    CS_ERR_STORE);
+	csi_sweep_after_step(NULL, NULL);
+	cr_assert_eq(st.removed, 0, "no session deleted yet");
+	cr_assert_eq(user_entries(&f), 20, "the live sessions' entries kept");
+	cr_assert_eq(fx_problems(&f), 0);
+	/* u1: the live l1, l7, l11, l13, l17, l19 ... with i % 10 == 1 and
+	 * i % 3 != 0, of 30: 1, 11 (21 is a multiple of 3). */
+	cr_assert_eq(cs_lmdb_revoke_user(f.st, "u1", &revoked), CS_OK);
+	cr_assert_eq(revoked, 2);
+	for (i = 1; i < 30; i += 10) {
+		fx_key(key, 'l', i);
+		cr_assert_eq(f.st->ops->load(f.st, key, T0, &r),
+		    i % 3 ? CS_ERR_NOT_FOUND : CS_OK, "l%u", i);
+		if (i % 3 == 0)
+			cs_record_free(&r);
+	}
+	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st), CS_OK);
+	cr_assert_eq(st.removed, 300);
+	cr_assert_eq(st.remaining, 28);
+	cr_assert_eq(user_entries(&f), 18);
+	cr_assert_eq(fx_problems(&f), 0);
+	fx_close(&f);
+}
+
+struct remake {
+	struct fx	*f;
+	const char	*key;
+	int		 step;
+};
+
+/* After the given step, the expired session is deleted and a live one
+ * made under its key for the same user (create with a key given). */
+static int
+remake_session(void *arg, int step)
+{
+	struct remake *m = arg;
+
+	if (step != m->step)
+		return 0;
+	cr_assert_eq(m->f->st->ops->del(m->f->st, m->key), CS_OK);
+	free(fx_create(m->f, m->key, "{\"n\":2}", T0 + 100, "carol", NULL));
+	return 0;
+}
+
+/*
+ * Made anew after step 2, the session loses its user entry to step 3 (it
+ * was the expired one's); step 4 finds another record under the key and
+ * puts the entry back.  After step 3, its creator's entry stays.
+ */
+static void
+remade_at(int step)
+{
+	char key[CS_SESSION_KEY_LEN + 1];
+	struct remake m = { NULL, key, step };
+	struct cs_sweep_stats st;
+	uint64_t revoked;
+	struct fx f;
+
+	csi_clock_fix(T0);
+	fx_init(&f);
+	cr_assert_eq(fx_open_with(&f, NULL, NULL, "full"), CS_OK);
+	m.f = &f;
+	fx_key(key, 'c', 1);
+	free(fx_create(&f, key, "{\"n\":1}", T0 - 5, "carol", NULL));
+	csi_sweep_after_step(remake_session, &m);
+	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st), CS_OK);
+	csi_sweep_after_step(NULL, NULL);
+	cr_assert_eq(st.removed, 0, "the new session is not the expired one");
+	cr_assert_eq(st.remaining, 1);
+	cr_assert_eq(user_entries(&f), 1);
+	cr_assert_eq(fx_problems(&f), 0);
+	cr_assert_eq(cs_lmdb_revoke_user(f.st, "carol", &revoked), CS_OK);
+	cr_assert_eq(revoked, 1, "revoke-user finds it");
+	fx_close(&f);
+}
+
+Test(lmdb_sweep, a_session_made_anew_before_its_user_entry_goes_gets_it_back)
+{
+	remade_at(2);
+}
+
+Test(lmdb_sweep, a_session_made_anew_after_its_user_entry_went_keeps_its_own)
+{
+	remade_at(3);
+}
+
+static int
+drop_user_entry_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	unsigned char uk[64];
+	MDB_val k = { 6 + CS_SESSION_KEY_LEN, uk };
+
+	memcpy(uk, "carol", 6);			/* with its NUL */
+	memcpy(uk + 6, p, CS_SESSION_KEY_LEN);
+	return csi_lmdb_rc(e, mdb_del(txn,
+	    csi_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &k, NULL));
+}
+
+static void
+drop_user_entry(struct fx *f, const char *key)
+{
+	struct cs_lmdb_env *e;
+	char err[256];
+
+	cr_assert_eq(csi_lmdb_env_acquire(&e, &f->cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, drop_user_entry_fn, (void *)key), CS_OK);
+	csi_lmdb_env_release(e);
+}
+
+/* What verify allows an expired session it still reports of a live one. */
+Test(lmdb_sweep, verify_reports_a_live_session_without_its_user_entry)
+{
+	char live[CS_SESSION_KEY_LEN + 1], old[CS_SESSION_KEY_LEN + 1];
+	struct fx f;
+
+	fx_open(&f);
+	fx_key(live, 'v', 1);
+	fx_key(old, 'v', 2);
+	free(fx_create(&f, live, "{}", cs_now() + 3600, "carol", NULL));
+	free(fx_create(&f, old, "{}", cs_now() - 5, "carol", NULL));
+	drop_user_entry(&f, old);
+	cr_assert_eq(fx_problems(&f), 0, "expired: the sweep's business");
+	drop_user_entry(&f, live);
+	cr_assert_eq(fx_problems(&f), 1, "live: revoke-user would miss it");
 	fx_close(&f);
 }
