@@ -40,11 +40,11 @@ int	 csi_get_signed_cookie_at(struct cs_buf *out,
 	    const char *name, const char *salt, int64_t max_age, int64_t now);
 
 /*
- * The lmdb sweep calls fn(arg, step) after step 2 (it has found which
- * listed sessions are still expired) and after step 3 (it has deleted
- * their user entries), before it deletes those sessions (step 4; the
- * steps in store_lmdb_sweep.c).  A non-zero return stops the sweep there,
- * as a crash would, and it returns that code.  NULL: no calls.
+ * The lmdb sweep calls fn(arg, step) after its steps 2 (it has found which
+ * listed sessions are still expired), 3 (it has deleted their user
+ * entries) and 4 (it has deleted the sessions), before step 5 deletes the
+ * expiry entries (store_lmdb_sweep.c).  A non-zero return stops the sweep
+ * there, as a crash would, and it returns that code.  NULL: no calls.
  */
 void	 csi_sweep_after_step(int (*fn)(void *arg, int step), void *arg);
 

@@ -4,7 +4,7 @@
  *
  * Every change to a session updates the record and its index entries in
  * one write transaction, so the three databases always agree (the sweep
- * alone lets an expired session lose its user entry first).  Reads never
+ * alone removes expired sessions and their entries in steps).  Reads never
  * write; an expired record reads as missing whether or not the sweep
  * (clear_expired) has removed it yet.
  *

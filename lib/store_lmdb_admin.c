@@ -393,8 +393,8 @@ printable_key(const MDB_val *k, char out[CS_SESSION_KEY_LEN + 1])
 /*
  * Every session has its expiry entry and, if it has a user and is live,
  * its user entry.  An expired one may have lost its user entry to a sweep
- * cut short between its steps (store_lmdb_sweep.c): no one can use it,
- * and the next sweep removes it.
+ * cut short (store_lmdb_sweep.c): no one can use it, and the next sweep
+ * removes it.
  */
 static int
 verify_sessions(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
@@ -432,7 +432,11 @@ verify_sessions(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 	return rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
-/* Every expiry entry names a session with that expiry. */
+/*
+ * Every expiry entry names a session with that expiry, but for expired
+ * entries whose session is gone: a sweep cut short before its last step
+ * leaves them, and the next sweep drops them.
+ */
 static int
 verify_expiry(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 {
@@ -441,7 +445,7 @@ verify_expiry(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 	MDB_val k, v, sk;
 	struct lrec r;
 	int64_t at;
-	int rc, op = MDB_FIRST;
+	int rc, got, op = MDB_FIRST;
 
 	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
 		return csi_lmdb_rc(e, rc);
@@ -455,7 +459,10 @@ verify_expiry(MDB_txn *txn, struct cs_lmdb_env *e, struct verify_arg *a)
 			continue;
 		}
 		at = (int64_t)be64_get(k.mv_data);
-		if (lrec_get(txn, e, key, &r) != CS_OK)
+		if ((got = lrec_get(txn, e, key, &r)) == CS_ERR_NOT_FOUND &&
+		    at <= a->now)
+			continue;
+		if (got != CS_OK)
 			problem(a, "expiry index: entry %lld for missing session %s",
 			    (long long)at, key);
 		else if (r.expire != at)

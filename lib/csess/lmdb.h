@@ -15,9 +15,11 @@
  *                         liblmdb 0.9.27-0.9.29, and Debian 12 ships 0.9.24)
  *   users, throttle  reserved for the users and login-throttling modules
  * A record and its index entries change together in one write transaction,
- * but for the sweep: it deletes the user entries of expired sessions before
- * the sessions, in other transactions (an expired session may so be left
- * without its user entry until the next sweep; no one can use it).
+ * but for the sweep: it deletes the user entries of expired sessions, then
+ * the sessions, then their expiry entries, each in its own order (a sweep
+ * cut short may so leave an expired session without its user entry, or an
+ * expired entry without its session, until the next sweep; no one can use
+ * them).
  *
  * Every function here takes a store opened by cs_store_open() with
  * SESSION_ENGINE=lmdb and returns CS_ERR_INVALID for any other engine.

@@ -39,6 +39,11 @@ t_match() {
 	if [[ "$3" =~ $2 ]]; then t_pass "$1"; else t_fail "$1" "expected to match: $2" "actual: $3"; fi
 }
 
+# t_no_match NAME REGEX ACTUAL
+t_no_match() {
+	if [[ "$3" =~ $2 ]]; then t_fail "$1" "expected not to match: $2" "actual: $3"; else t_pass "$1"; fi
+}
+
 # t_ok NAME CMD... (passes when CMD exits 0)
 t_ok() {
 	local name=$1; shift

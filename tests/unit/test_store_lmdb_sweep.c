@@ -1,10 +1,10 @@
 /*
  * test_store_lmdb_sweep.c -- the sweep at SESSION_SYNC=full as cron runs
  * it: the expired entries listed from the expiry index, their user entries
- * deleted in user-key order, then the sessions with their expiry entries
- * in session-key order, leave the three databases consistent; what it
- * removed is on disk, for any other process, when it returns; and a sweep
- * cut short between the two leaves no live session unindexed.
+ * deleted in user-key order, the sessions in session-key order, then the
+ * expiry entries in time order, leave the three databases consistent; what
+ * it removed is on disk, for any other process, when it returns; and a
+ * sweep cut short between its steps leaves no live session unindexed.
  */
 #include "store_fixture.h"
 #include "csess_test.h"
@@ -51,11 +51,11 @@ Test(lmdb_sweep, key_ordered_batches_leave_verify_clean)
 
 	open_seeded(&f, 5000, 60);
 	/* 4500 per transaction: the 3333 user entries in one batch, the
-	 * 5000 sessions in two. */
+	 * 5000 sessions in two, their expiry entries in two. */
 	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 4500, false, &st), CS_OK);
 	cr_assert_eq(st.removed, 5000);
 	cr_assert_eq(st.remaining, 60);
-	cr_assert_eq(st.batches, 3);
+	cr_assert_eq(st.batches, 5);
 	cr_assert_eq(fx_problems(&f), 0, "records, expiry and user index agree");
 	for (i = 0; i < 60; i++) {
 		fx_key(key, 'l', i);
@@ -73,8 +73,8 @@ Test(lmdb_sweep, batch_zero_is_the_engine_default_of_ten_thousand)
 	open_seeded(&f, 300, 5);
 	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st), CS_OK);
 	cr_assert_eq(st.removed, 300);
-	cr_assert_eq(st.batches, 2, "one for the 200 user entries, one for "
-	    "the sessions");
+	cr_assert_eq(st.batches, 3, "one each for the 200 user entries, the "
+	    "sessions and their expiry entries");
 	cr_assert_eq(fx_problems(&f), 0);
 	fx_close(&f);
 }
@@ -99,8 +99,8 @@ Test(lmdb_sweep, removals_are_synced_once_and_seen_by_a_fresh_open)
 	cr_assert_eq(csi_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
 	cr_assert_eq(csi_lmdb_env_info(e, &before), CS_OK);
 	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 100, false, &st), CS_OK);
-	cr_assert_eq(st.batches, 5 + 7,
-	    "466 user entries and 700 sessions, 100 a batch");
+	cr_assert_eq(st.batches, 5 + 7 + 7,
+	    "466 user entries, 700 sessions, 700 expiry entries, 100 a batch");
 	cr_assert_eq(csi_lmdb_env_info(e, &after), CS_OK);
 	cr_assert_eq(after.flushes, before.flushes + 1,
 	    "one forced sync for %llu batches", (unsigned long long)st.batches);
@@ -138,10 +138,18 @@ user_entries(struct fx *f)
 }
 
 static int
-stop_after_step_3(void *arg, int step)
+stop_after(void *arg, int step)
 {
-	(void)arg;
-	return step == 3 ? CS_ERR_STORE : CS_OK;
+	return step == *(int *)arg ? CS_ERR_STORE : CS_OK;
+}
+
+static uint64_t
+expiry_entries(struct fx *f)
+{
+	struct cs_lmdb_stats ls;
+
+	cr_assert_eq(cs_lmdb_stats(f->st, T0, &ls), CS_OK);
+	return ls.expiry_entries;
 }
 
 /*
@@ -158,11 +166,12 @@ Test(lmdb_sweep, cut_short_after_the_user_entries_leaves_no_live_session_unindex
 	uint64_t revoked;
 	struct fx f;
 	unsigned i;
+	int step = 3;
 
 	csi_clock_fix(T0);		/* verify's now */
 	open_seeded(&f, 300, 30);	/* 200 and 20 with users, u0..u9 */
 	cr_assert_eq(user_entries(&f), 220);
-	csi_sweep_after_step(stop_after_step_3, NULL);
+	csi_sweep_after_step(stop_after, &step);
 	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st),
 	    CS_ERR_STORE);
 	csi_sweep_after_step(NULL, NULL);
@@ -288,5 +297,67 @@ Test(lmdb_sweep, verify_reports_a_live_session_without_its_user_entry)
 	cr_assert_eq(fx_problems(&f), 0, "expired: the sweep's business");
 	drop_user_entry(&f, live);
 	cr_assert_eq(fx_problems(&f), 1, "live: revoke-user would miss it");
+	fx_close(&f);
+}
+
+/*
+ * Cut short after the sessions: their expiry entries are left, naming
+ * sessions that are gone.  verify is clean (they are expired), the next
+ * sweep drops them, and removes nothing else.
+ */
+Test(lmdb_sweep, cut_short_after_the_sessions_leaves_only_expired_entries)
+{
+	struct cs_sweep_stats st;
+	struct fx f;
+	int step = 4;
+
+	csi_clock_fix(T0);
+	open_seeded(&f, 300, 30);
+	csi_sweep_after_step(stop_after, &step);
+	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st),
+	    CS_ERR_STORE);
+	csi_sweep_after_step(NULL, NULL);
+	cr_assert_eq(st.removed, 300);
+	cr_assert_eq(st.remaining, 30);
+	cr_assert_eq(user_entries(&f), 20);
+	cr_assert_eq(expiry_entries(&f), 330, "the sessions' entries left");
+	cr_assert_eq(fx_problems(&f), 0);
+	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st), CS_OK);
+	cr_assert_eq(st.removed, 0);
+	cr_assert_eq(st.remaining, 30);
+	cr_assert_eq(expiry_entries(&f), 30);
+	cr_assert_eq(fx_problems(&f), 0);
+	fx_close(&f);
+}
+
+static int
+drop_session_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
+{
+	MDB_val k = { CS_SESSION_KEY_LEN, p };
+
+	return csi_lmdb_rc(e, mdb_del(txn,
+	    csi_lmdb_dbi(e, CS_DBI_SESSIONS), &k, NULL));
+}
+
+/* An expiry entry for a missing session: a sweep's leftover when it has
+ * expired, damage when it has not. */
+Test(lmdb_sweep, verify_reports_a_live_expiry_entry_without_its_session)
+{
+	char live[CS_SESSION_KEY_LEN + 1], old[CS_SESSION_KEY_LEN + 1];
+	struct cs_lmdb_env *e;
+	char err[256];
+	struct fx f;
+
+	fx_open(&f);
+	fx_key(live, 'w', 1);
+	fx_key(old, 'w', 2);
+	free(fx_create(&f, live, "{}", cs_now() + 3600, NULL, NULL));
+	free(fx_create(&f, old, "{}", cs_now() - 5, NULL, NULL));
+	cr_assert_eq(csi_lmdb_env_acquire(&e, &f.cfg, err, sizeof(err)), CS_OK);
+	cr_assert_eq(csi_lmdb_write(e, drop_session_fn, old), CS_OK);
+	cr_assert_eq(fx_problems(&f), 0, "expired: the sweep's business");
+	cr_assert_eq(csi_lmdb_write(e, drop_session_fn, live), CS_OK);
+	cr_assert_eq(fx_problems(&f), 1, "live: damage");
+	csi_lmdb_env_release(e);
 	fx_close(&f);
 }
