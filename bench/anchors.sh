@@ -444,14 +444,18 @@ for n in "${names[@]}"; do
 	printf '%-16s %12.0f %9s %10s   %s\n' "$n" "$v" "$ratio" "${c:--}" "${res[$n]}"
 	[ -z "$OUT" ] || printf '%s\t%.0f\t%s\t%s\t%s\n' "$n" "$v" "$ratio" "${c:--}" "${res[$n]# }" >> "$OUT/anchors.tsv"
 done
+# Each round's protected page over the loop run right after it, then the
+# median of those ratios: the disk's speed drifts by 2x and more between
+# rounds, and a ratio of two separate medians may pair a fast round of one
+# with a slow round of the other.
 for m in full meta none; do
 	[ -n "${res["protected $m"]:-}" ] && [ -n "${res["lmdb $m"]:-}" ] || continue
-	p=$(median <<<"${res["protected $m"]}")
-	l=$(median <<<"${res["lmdb $m"]}")
-	awk -v p="$p" -v l="$l" -v m="$m" 'BEGIN {
-	    printf "protected %s / lmdb %s: %.2f\n", m, m, p / l }'
-	[ -z "$OUT" ] || awk -v p="$p" -v l="$l" -v m="$m" 'BEGIN {
-	    printf "protected_%s_vs_lmdb\t%.2f\n", m, p / l }' >> "$OUT/metrics"
+	ratios=$(paste -d' ' <(tr ' ' '\n' <<<"${res["protected $m"]}" | sed '/^$/d') \
+	    <(tr ' ' '\n' <<<"${res["lmdb $m"]}" | sed '/^$/d') |
+	    awk '{ printf "%.2f ", $1 / $2 }')
+	r=$(median <<<"$ratios")
+	echo "protected $m / lmdb $m: $r (median of the rounds' ratios: ${ratios% })"
+	[ -z "$OUT" ] || printf 'protected_%s_vs_lmdb\t%s\n' "$m" "$r" >> "$OUT/metrics"
 done
 [ -z "$OUT" ] || {
 	awk -F'\t' '$1 == "gate" { print "gate_fcgi_vs_floor\t" $3 }
