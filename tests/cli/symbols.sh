@@ -56,7 +56,10 @@ cat >"$T/use.c" <<'EOF'
 #include "csess.h"
 int main(void) { return strcmp(cs_version(), CSESS_VERSION) != 0; }
 EOF
+# A sanitizer build's library needs the sanitizer runtime in the program.
+san=
+[ "${SAN:-}" = 1 ] && san="-fsanitize=address,undefined"
 t_ok "a program on the public header links with libcsess.so" \
-	gcc -I"$ROOT/lib" -o "$T/use" "$T/use.c" -L"$ROOT/lib" -lcsess
+	gcc $san -I"$ROOT/lib" -o "$T/use" "$T/use.c" -L"$ROOT/lib" -lcsess
 t_ok "...and runs, reporting the headers' version" env LD_LIBRARY_PATH="$ROOT/lib" "$T/use"
 t_done
