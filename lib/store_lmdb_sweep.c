@@ -282,12 +282,18 @@ sweep_one(MDB_txn *txn, struct cs_lmdb_env *e, MDB_cursor *c,
 	 * entry cannot be found): failing would roll the batch back and
 	 * meet it again on every sweep. */
 	if ((decoded = lrec_decode(&v, &r) == CS_OK)) {
-		/* The record step 2 saw, whose user entry step 3 took. */
-		seen = ent->user_gone && r.version == ent->version;
-		if (r.expire != ent->at)	/* refreshed, or made anew */
-			return ent->user_gone && !seen ?
+		/*
+		 * It stays when it moved on: made anew under the key, or
+		 * touched by a writer whose clock is behind the sweep's now
+		 * (same version).  Either way it gets back the user entry
+		 * step 3 took, if step 3 took one.
+		 */
+		if (r.expire != ent->at)
+			return ent->user_gone ?
 			    lrec_user_put(txn, e, r.user, r.userlen, ent->key) :
 			    CS_OK;
+		/* The record step 2 saw, whose user entry step 3 took. */
+		seen = ent->user_gone && r.version == ent->version;
 		lrec_remember(&o, &r);
 	}
 	if ((mrc = mdb_cursor_del(c, 0)))

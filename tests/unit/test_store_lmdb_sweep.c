@@ -259,6 +259,54 @@ Test(lmdb_sweep, a_session_made_anew_after_its_user_entry_went_keeps_its_own)
 	remade_at(3);
 }
 
+struct retouch {
+	struct fx	*f;
+	const char	*key;
+	uint64_t	 version;
+};
+
+static int
+touch_session(void *arg, int step)
+{
+	struct retouch *t = arg;
+
+	if (step == 3)
+		cr_assert_eq(t->f->st->ops->touch(t->f->st, t->key, T0 + 100,
+		    t->version), CS_OK);
+	return 0;
+}
+
+/*
+ * The sweep's now ahead of a writer's clock (a sweep given a later now,
+ * or a clock stepped back): a session the sweep counts as expired is live
+ * to the writer, which touches it (a touch keeps the version) after step
+ * 3 took its user entry.  Step 4 finds it moved on and gives it back.
+ */
+Test(lmdb_sweep, a_session_touched_after_its_user_entry_went_gets_it_back)
+{
+	char key[CS_SESSION_KEY_LEN + 1];
+	struct retouch t = { NULL, key, 0 };
+	struct cs_sweep_stats st;
+	uint64_t revoked;
+	struct fx f;
+
+	csi_clock_fix(T0 - 100);	/* the writers' clock */
+	fx_init(&f);
+	cr_assert_eq(fx_open_with(&f, NULL, NULL, "full"), CS_OK);
+	t.f = &f;
+	fx_key(key, 't', 1);
+	free(fx_create(&f, key, "{}", T0 - 5, "carol", &t.version));
+	csi_sweep_after_step(touch_session, &t);
+	cr_assert_eq(f.st->ops->clear_expired(f.st, T0, 0, false, &st), CS_OK);
+	csi_sweep_after_step(NULL, NULL);
+	cr_assert_eq(st.removed, 0);
+	cr_assert_eq(user_entries(&f), 1);
+	cr_assert_eq(fx_problems(&f), 0);
+	cr_assert_eq(cs_lmdb_revoke_user(f.st, "carol", &revoked), CS_OK);
+	cr_assert_eq(revoked, 1);
+	fx_close(&f);
+}
+
 static int
 drop_user_entry_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
