@@ -20,6 +20,10 @@
 #   lmdb full/meta/none   bench/lmdb_commit: one mdb_put + commit per
 #                     iteration, one process: the ceiling for pages that
 #                     write, with lib/lmdb_env.c's flags for each mode
+#   lmdb full/meta x2     the same loop in two processes on one store, as
+#                     the protected page's two workers write it: LMDB
+#                     holds its one writer lock through the sync, and the
+#                     disk idles while the other process takes it over
 # Rounds are interleaved so machine noise hits every row alike; each row
 # is the median over rounds.  Ratios are to the floor (lmdb rows and the
 # protected pages that sync are also compared with each other).
@@ -405,6 +409,11 @@ wrk_run() {
 lmdb_run() {
 	[[ "lmdb $1" =~ ${ONLY:-.} ]] || return 0
 	res["lmdb $1"]="${res["lmdb $1"]:-} $("$build/bench/lmdb_commit" "$T/commit-$1.mdb" "$1" "$DURATION")"
+	[ "$1" != none ] && [[ "lmdb $1 x2" =~ ${ONLY:-.} ]] || return 0
+	"$build/bench/lmdb_commit" "$T/commit2-$1.mdb" "$1" "$DURATION" > "$T/commit2.a" &
+	"$build/bench/lmdb_commit" "$T/commit2-$1.mdb" "$1" "$DURATION" > "$T/commit2.b"
+	wait $!
+	res["lmdb $1 x2"]="${res["lmdb $1 x2"]:-} $(( $(cat "$T/commit2.a") + $(cat "$T/commit2.b") ))"
 }
 
 declare -A res=() cpu=() done_lmdb=()
@@ -433,6 +442,9 @@ for r in "${rows[@]}"; do names+=("${r%%|*}"); done
 for m in full meta none; do
 	[[ "lmdb $m" =~ ${ONLY:-.} ]] && names+=("lmdb $m")
 done
+for m in full meta; do
+	[ -n "${res["lmdb $m x2"]:-}" ] && names+=("lmdb $m x2")
+done
 [ -z "$OUT" ] || : > "$OUT/anchors.tsv"
 echo "(median of $ROUNDS runs of ${DURATION}s, $CONNS connections, $SESSIONS sessions;"
 echo " CPU: user+system of the serving processes per request, median)"
@@ -456,6 +468,11 @@ for m in full meta none; do
 	r=$(median <<<"$ratios")
 	echo "protected $m / lmdb $m: $r (median of the rounds' ratios: ${ratios% })"
 	[ -z "$OUT" ] || printf 'protected_%s_vs_lmdb\t%s\n' "$m" "$r" >> "$OUT/metrics"
+	[ -n "${res["lmdb $m x2"]:-}" ] || continue
+	ratios=$(paste -d' ' <(tr ' ' '\n' <<<"${res["protected $m"]}" | sed '/^$/d') \
+	    <(tr ' ' '\n' <<<"${res["lmdb $m x2"]}" | sed '/^$/d') |
+	    awk '{ printf "%.2f ", $1 / $2 }')
+	echo "protected $m / lmdb $m x2: $(median <<<"$ratios") (rounds: ${ratios% })"
 done
 [ -z "$OUT" ] || {
 	awk -F'\t' '$1 == "gate" { print "gate_fcgi_vs_floor\t" $3 }
