@@ -265,11 +265,8 @@ static int
 stats_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
 	struct stats_arg *a = p;
-	MDB_cursor *c;
-	MDB_val k, v;
 	MDB_stat ms;
-	struct lrec r;
-	int rc, op = MDB_FIRST;
+	int rc;
 
 	if ((rc = mdb_stat(txn, csi_lmdb_dbi(e, CS_DBI_SESSIONS), &ms)))
 		return csi_lmdb_rc(e, rc);
@@ -280,23 +277,8 @@ stats_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 	if ((rc = mdb_stat(txn, csi_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &ms)))
 		return csi_lmdb_rc(e, rc);
 	a->st->user_entries = ms.ms_entries;
-	/* Expired-not-swept: the front of the expiry index, nothing more. */
-	a->st->expired = 0;
-	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
-		return csi_lmdb_rc(e, rc);
-	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != EXP_KEY_LEN)
-			continue;
-		if ((int64_t)be64_get(k.mv_data) > a->now)
-			break;
-		/* Count sessions, not stale entries (as the dry run does). */
-		if (lrec_get(txn, e, (char *)k.mv_data + 8, &r) == CS_OK &&
-		    r.expire == (int64_t)be64_get(k.mv_data))
-			a->st->expired++;
-	}
-	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
+	/* Expired-not-swept: what a sweep would remove. */
+	return lrec_count_expired(txn, e, a->now, &a->st->expired);
 }
 
 int

@@ -172,6 +172,9 @@ int	lrec_fresh_version(uint64_t *);
 /* store_lmdb_sweep.c: the engine's clear_expired. */
 int	lstore_clear_expired(struct cs_store *, int64_t now, size_t batch,
 	    bool dry_run, struct cs_sweep_stats *);
+/* store_lmdb_sweep.c: how many sessions a sweep at now would remove. */
+int	lrec_count_expired(MDB_txn *, struct cs_lmdb_env *, int64_t now,
+	    uint64_t *);
 
 /* store_lmdb.c: read one record into a cs_record (load and get). */
 struct lstore_load_arg {

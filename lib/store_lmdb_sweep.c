@@ -153,6 +153,36 @@ ent_cmp(const void *x, const void *y)
 	return memcmp(x, y, CS_SESSION_KEY_LEN);
 }
 
+/*
+ * Delete the keys of [b->from, b->to) from one database, in their order,
+ * with one cursor (the next key is often on the page it stands on); a key
+ * that is gone is fine.  key_at gives the i-th key.
+ */
+static int
+del_keys(MDB_txn *txn, struct cs_lmdb_env *e, enum cs_dbi which,
+    const struct sweep_batch *b, MDB_val (*key_at)(const struct sweep_batch *,
+    size_t))
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t i;
+	int mrc;
+
+	if ((mrc = mdb_cursor_open(txn, csi_lmdb_dbi(e, which), &c)))
+		return csi_lmdb_rc(e, mrc);
+	for (i = b->from; i < b->to; i++) {
+		k = key_at(b, i);
+		mrc = mdb_cursor_get(c, &k, &v, MDB_SET);
+		if (mrc == 0)
+			mrc = mdb_cursor_del(c, 0);
+		if (mrc && mrc != MDB_NOTFOUND)
+			break;
+		mrc = 0;
+	}
+	mdb_cursor_close(c);
+	return csi_lmdb_rc(e, mrc);
+}
+
 /* --- steps 2 and 3: the user entries ------------------------------------- */
 
 static int
@@ -227,32 +257,20 @@ user_ref_cmp(const void *x, const void *y, void *buf)
 	return d ? d : (int)a->len - (int)b->len;
 }
 
+static MDB_val
+user_key_at(const struct sweep_batch *b, size_t i)
+{
+	const struct sweep_users *u = b->users;
+	MDB_val k = { u->refs[i].len, u->buf + u->refs[i].off };
+
+	return k;
+}
+
 /* Step 3: one batch of user entries, in key order. */
 static int
 sweep_user_batch_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
-	struct sweep_batch *b = p;
-	const struct sweep_users *u = b->users;
-	MDB_cursor *c;
-	MDB_val k, v;
-	size_t i;
-	int mrc;
-
-	if ((mrc = mdb_cursor_open(txn,
-	    csi_lmdb_dbi(e, CS_DBI_USER_SESSIONS), &c)))
-		return csi_lmdb_rc(e, mrc);
-	for (i = b->from; i < b->to; i++) {
-		k.mv_size = u->refs[i].len;
-		k.mv_data = u->buf + u->refs[i].off;
-		mrc = mdb_cursor_get(c, &k, &v, MDB_SET);
-		if (mrc == 0)
-			mrc = mdb_cursor_del(c, 0);
-		if (mrc && mrc != MDB_NOTFOUND)
-			break;
-		mrc = 0;
-	}
-	mdb_cursor_close(c);
-	return csi_lmdb_rc(e, mrc);
+	return del_keys(txn, e, CS_DBI_USER_SESSIONS, p, user_key_at);
 }
 
 /* --- step 4: the sessions ----------------------------------------------- */
@@ -329,34 +347,58 @@ sweep_batch_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
  * session went in step 4, had gone before (a stale entry) or moved on (its
  * writer put a new entry).  The first batch drops the odd entries too.
  */
+static MDB_val
+expiry_key_at(const struct sweep_batch *b, size_t i)
+{
+	MDB_val k = { EXP_KEY_LEN, b->plan->exp_keys[i] };
+
+	return k;
+}
+
 static int
 sweep_expiry_batch_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
 	struct sweep_batch *b = p;
 	const struct sweep_plan *pl = b->plan;
-	MDB_cursor *c;
-	MDB_val k, v;
 	size_t i;
-	int rc, mrc = 0;
+	int rc;
 
 	for (i = 0; b->drop_odd && i < pl->nodd; i++)
 		if ((rc = lrec_index_del(txn, e, CS_DBI_EXPIRY, pl->odd[i],
 		    pl->odd_len[i])))
 			return rc;
-	if ((mrc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
-		return csi_lmdb_rc(e, mrc);
-	for (i = b->from; i < b->to; i++) {
-		k.mv_size = EXP_KEY_LEN;
-		k.mv_data = pl->exp_keys[i];
-		mrc = mdb_cursor_get(c, &k, &v, MDB_SET);
-		if (mrc == 0)
-			mrc = mdb_cursor_del(c, 0);
-		if (mrc && mrc != MDB_NOTFOUND)
+	return del_keys(txn, e, CS_DBI_EXPIRY, b, expiry_key_at);
+}
+
+/*
+ * The sessions a sweep at now would remove: those at the expired front of
+ * the expiry index whose expiry is still the entry's (stale entries and
+ * odd ones are not sessions).  The dry run's count and stats' "expired".
+ */
+int
+lrec_count_expired(MDB_txn *txn, struct cs_lmdb_env *e, int64_t now,
+    uint64_t *n)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct lrec r;
+	int rc, op = MDB_FIRST;
+
+	*n = 0;
+	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
+		return csi_lmdb_rc(e, rc);
+	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size != EXP_KEY_LEN)
+			continue;
+		if ((int64_t)be64_get(k.mv_data) > now)
 			break;
-		mrc = 0;
+		if (lrec_get(txn, e, (char *)k.mv_data + 8, &r) == CS_OK &&
+		    r.expire == (int64_t)be64_get(k.mv_data))
+			(*n)++;
 	}
 	mdb_cursor_close(c);
-	return csi_lmdb_rc(e, mrc);
+	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
 }
 
 /* Dry run: count what a sweep would remove, in one read transaction. */
@@ -369,26 +411,8 @@ static int
 sweep_count_fn(MDB_txn *txn, struct cs_lmdb_env *e, void *p)
 {
 	struct sweep_count *a = p;
-	MDB_cursor *c;
-	MDB_val k, v;
-	struct lrec r;
-	int rc, op = MDB_FIRST;
 
-	a->removed = 0;
-	if ((rc = mdb_cursor_open(txn, csi_lmdb_dbi(e, CS_DBI_EXPIRY), &c)))
-		return csi_lmdb_rc(e, rc);
-	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != EXP_KEY_LEN)
-			continue;
-		if ((int64_t)be64_get(k.mv_data) > a->now)
-			break;
-		if (lrec_get(txn, e, (char *)k.mv_data + 8, &r) == CS_OK &&
-		    r.expire == (int64_t)be64_get(k.mv_data))
-			a->removed++;
-	}
-	mdb_cursor_close(c);
-	return rc == 0 || rc == MDB_NOTFOUND ? CS_OK : csi_lmdb_rc(e, rc);
+	return lrec_count_expired(txn, e, a->now, &a->removed);
 }
 
 static int
