@@ -65,15 +65,21 @@ login_loop() {
 export -f login_loop
 
 # run_killed OUT MS CMD...: start CMD in its own process group, SIGKILL
-# the group after a random 0-MS milliseconds, wait for it.
+# the group after a random 0-MS milliseconds, wait for it.  The group's id
+# is read from inside it (a shell that writes its pid, then execs CMD):
+# $! may be a subshell of this script rather than the group leader (when
+# bash does not exec the background command in place), and killing the
+# group "-$!" then missed and left CMD running forever.
 run_killed() {
-	local out=$1 ms=$2 pid
+	local out=$1 ms=$2 pidf=$T/killed.pid bg
 	shift 2
-	setsid "$@" > "$out" 2>/dev/null &
-	pid=$!
+	rm -f "$pidf"
+	setsid bash -c 'echo $$ > "$0"; exec "$@"' "$pidf" "$@" > "$out" 2>/dev/null &
+	bg=$!
+	while [ ! -s "$pidf" ] && kill -0 "$bg" 2>/dev/null; do sleep 0.001; done
 	sleep "$(printf '0.%03d' $((RANDOM % (ms + 1))))"
-	kill -KILL -- "-$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	[ -s "$pidf" ] && kill -KILL -- "-$(cat "$pidf")" 2>/dev/null
+	wait "$bg" 2>/dev/null
 }
 
 stat_of() { "$CSESS" sessions stats | awk -v k="$1" '$1 == k { print $2 }'; }
