@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -690,6 +691,22 @@ txn_begin(struct cs_lmdb_env *e, unsigned flags, MDB_txn **txn, size_t *seen)
 	return CS_ERR_STORE;
 }
 
+/*
+ * After a commit that synced: let a writer our unlock woke run before we
+ * go on.  LMDB holds its writer lock through the sync, so the disk idles
+ * from our unlock to the next writer's sync.  On a busy machine the woken
+ * writer is queued on our CPU; without the yield we would run on through
+ * the rest of our request and often take the lock again first, the waiter
+ * still queued.  Under wrk, two protected-page workers (SESSION_SYNC=meta)
+ * left the disk idle 89 us between syncs without it, 43 us with it, a bare
+ * put-and-commit loop 34 us.  With nothing else runnable it returns at once.
+ */
+static void
+after_synced_commit(void)
+{
+	sched_yield();
+}
+
 int
 csi_lmdb_write(struct cs_lmdb_env *e, cs_lmdb_txn_fn *fn, void *arg)
 {
@@ -729,7 +746,8 @@ csi_lmdb_write_deferred(struct cs_lmdb_env *e, bool defer_meta,
 				if (e->sync == CS_SYNC_NONE) {
 					e->dirty = true;
 					csi_lmdb_env_maybe_sync(e);
-				}
+				} else
+					after_synced_commit();
 				return CS_OK;
 			}
 			if (rc != MDB_MAP_FULL) {
