@@ -31,7 +31,8 @@
 # requests, and what of it is the mapped store.
 #
 # Environment: ONLY (an extended regex: only the rows whose name matches,
-# with the floor), DURATION (s per wrk run, default 5), ROUNDS (3), CONNS (32),
+# with the floor), DURATION (s per wrk run, default 5), ROUNDS (3), SLICE (s
+# per slice of a protected page and its bare loop, 1), CONNS (32),
 # SESSIONS (200), RSS_REQUESTS (100000), BENCH_OUT (a directory: writes
 # anchors.tsv and metrics there for bench/run), BENCH_TMP (where the stores
 # live, default /var/tmp: a real disk, as the sync modes need).
@@ -41,6 +42,7 @@ ROOT=$PWD
 build=${CSESS_BUILD:-build/rel}
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
+SLICE=${SLICE:-1}
 CONNS=${CONNS:-32}
 SESSIONS=${SESSIONS:-200}
 RSS_REQUESTS=${RSS_REQUESTS:-100000}
@@ -382,14 +384,15 @@ cpu_ticks() {
 }
 HZ=$(getconf CLK_TCK)
 
-# wrk_run PATH COOKIEFILE POOL: "requests/s CPU-us-per-request" of one
-# run; fails on socket errors or non-2xx/3xx answers.
+# wrk_run PATH COOKIEFILE POOL [SECONDS]: "requests/s CPU-us-per-request"
+# of one run ($DURATION s by default); fails on socket errors or non-2xx/3xx
+# answers.
 wrk_run() {
 	local out pids t0 t1 n
 	pids=$(pool_pids "$3")
 	# shellcheck disable=SC2086
 	t0=$(cpu_ticks $pids)
-	out=$(wrk -t 2 -c "$CONNS" -d "${DURATION}s" -s bench/cookies.lua "$BASE$1" -- "$2")
+	out=$(wrk -t 2 -c "$CONNS" -d "${4:-$DURATION}s" -s bench/cookies.lua "$BASE$1" -- "$2")
 	# shellcheck disable=SC2086
 	t1=$(cpu_ticks $pids)
 	if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
@@ -403,12 +406,31 @@ wrk_run() {
 	    'BEGIN { if (p == "") print "-"; else printf "%.1f", d / hz * 1e6 / n }')"
 }
 
-# The bare LMDB loop of a mode runs right after the protected page of that
-# mode: the disk is shared and its speed drifts, so the pair compared
-# (protected / lmdb) is measured back to back.
+# The protected page of a mode and the bare LMDB loop of that mode run in
+# alternating slices of $SLICE s, $DURATION s each in all: the disk's speed
+# drifts by 2x and more within seconds, and two runs of 5 s back to back
+# often met different disks (ratios of 0.38 to 0.81 in one run); slices a
+# second apart meet the same one.  paired_run PATH COOKIEFILE POOL MODE
+# prints "page/s CPU-us-per-request loop/s", each the mean of its slices.
+paired_run() {
+	local i v c l all=""
+	for i in $(seq 1 $(( DURATION > SLICE ? DURATION / SLICE : 1 ))); do
+		read -r v c < <(wrk_run "$1" "$2" "$3" "$SLICE")
+		l=$("$build/bench/lmdb_commit" "$T/commit-$4.mdb" "$4" "$SLICE")
+		all="$all$v $c $l
+"
+	done
+	awk 'NF == 3 { v += $1; c += $2; l += $3; n++ }
+	    END { printf "%.2f %.1f %.0f\n", v / n, c / n, l / n }' <<<"$all"
+}
+
+# lmdb_run MODE [paired]: the bare loop alone, for a mode whose protected
+# page is not measured, then the loop in two processes; with `paired' the
+# latter only (the one-process loop ran beside the page).
 lmdb_run() {
 	[[ "lmdb $1" =~ ${ONLY:-.} ]] || return 0
-	res["lmdb $1"]="${res["lmdb $1"]:-} $("$build/bench/lmdb_commit" "$T/commit-$1.mdb" "$1" "$DURATION")"
+	[ -n "${2:-}" ] ||
+	    res["lmdb $1"]="${res["lmdb $1"]:-} $("$build/bench/lmdb_commit" "$T/commit-$1.mdb" "$1" "$DURATION")"
 	[ "$1" != none ] && [[ "lmdb $1 x2" =~ ${ONLY:-.} ]] || return 0
 	"$build/bench/lmdb_commit" "$T/commit2-$1.mdb" "$1" "$DURATION" > "$T/commit2.a" &
 	"$build/bench/lmdb_commit" "$T/commit2-$1.mdb" "$1" "$DURATION" > "$T/commit2.b"
@@ -416,18 +438,26 @@ lmdb_run() {
 	res["lmdb $1 x2"]="${res["lmdb $1 x2"]:-} $(( $(cat "$T/commit2.a") + $(cat "$T/commit2.b") ))"
 }
 
+# A new store grows its file in its first commits: grow each before timing.
+for m in full meta none; do
+	"$build/bench/lmdb_commit" "$T/commit-$m.mdb" "$m" 1 >/dev/null
+done
 declare -A res=() cpu=() done_lmdb=()
 for round in $(seq 1 "$ROUNDS"); do
 	done_lmdb=()
 	for r in "${rows[@]}"; do
 		IFS='|' read -r name path ck text pool <<<"$r"
-		read -r v c < <(wrk_run "$path" "$T/cookies-$ck" "$pool")
+		m=${name#protected }
+		if [ "$m" != "$name" ] && [[ "lmdb $m" =~ ${ONLY:-.} ]]; then
+			read -r v c l < <(paired_run "$path" "$T/cookies-$ck" "$pool" "$m")
+			res["lmdb $m"]="${res["lmdb $m"]:-} $l"
+			lmdb_run "$m" paired
+			done_lmdb[$m]=1
+		else
+			read -r v c < <(wrk_run "$path" "$T/cookies-$ck" "$pool")
+		fi
 		res[$name]="${res[$name]:-} $v"
 		cpu[$name]="${cpu[$name]:-} $c"
-		if [[ $name == "protected "* ]]; then
-			lmdb_run "${name#protected }"
-			done_lmdb[${name#protected }]=1
-		fi
 	done
 	for m in full meta none; do
 		[ -n "${done_lmdb[$m]:-}" ] || lmdb_run "$m"
@@ -456,10 +486,9 @@ for n in "${names[@]}"; do
 	printf '%-16s %12.0f %9s %10s   %s\n' "$n" "$v" "$ratio" "${c:--}" "${res[$n]}"
 	[ -z "$OUT" ] || printf '%s\t%.0f\t%s\t%s\t%s\n' "$n" "$v" "$ratio" "${c:--}" "${res[$n]# }" >> "$OUT/anchors.tsv"
 done
-# Each round's protected page over the loop run right after it, then the
-# median of those ratios: the disk's speed drifts by 2x and more between
-# rounds, and a ratio of two separate medians may pair a fast round of one
-# with a slow round of the other.
+# Each round's protected page over the loop run in slices beside it, then
+# the median of those ratios: a ratio of two separate medians may pair a
+# fast round of one with a slow round of the other.
 for m in full meta none; do
 	[ -n "${res["protected $m"]:-}" ] && [ -n "${res["lmdb $m"]:-}" ] || continue
 	ratios=$(paste -d' ' <(tr ' ' '\n' <<<"${res["protected $m"]}" | sed '/^$/d') \
