@@ -19,7 +19,9 @@
 #                     (nginx proxies to it)
 #   lmdb full/meta/none   bench/lmdb_commit: one mdb_put + commit per
 #                     iteration, one process: the ceiling for pages that
-#                     write, with lib/lmdb_env.c's flags for each mode
+#                     write, with lib/lmdb_env.c's flags for each mode; it
+#                     runs in 1 s slices alternating with the protected
+#                     page of its mode, the pair seeing the same disk
 #   lmdb full/meta x2     the same loop in two processes on one store, as
 #                     the protected page's two workers write it: LMDB
 #                     holds its one writer lock through the sync, and the
