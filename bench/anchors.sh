@@ -22,6 +22,12 @@
 #                     write, with lib/lmdb_env.c's flags for each mode; it
 #                     runs in 1 s slices alternating with the protected
 #                     page of its mode, the pair seeing the same disk
+#   store full/meta/none x2   bench/store_commit: the page's write without
+#                     FastCGI -- load one of 200 sessions, save it back --
+#                     through the csess store, two processes on one store;
+#                     in the same slices as the page and the loop, so that
+#                     page / store is what serving costs and store / lmdb
+#                     what the store's commit costs
 #   lmdb full/meta x2     the same loop in two processes on one store, as
 #                     the protected page's two workers write it: LMDB
 #                     holds its one writer lock through the sync, and the
@@ -412,18 +418,21 @@ wrk_run() {
 # alternating slices of $SLICE s, $DURATION s each in all: the disk's speed
 # drifts by 2x and more within seconds, and two runs of 5 s back to back
 # often met different disks (ratios of 0.38 to 0.81 in one run); slices a
-# second apart meet the same one.  paired_run PATH COOKIEFILE POOL MODE
-# prints "page/s CPU-us-per-request loop/s", each the mean of its slices.
+# second apart meet the same one.  The store's own loop (store_commit)
+# takes its slice after the bare loop's.  paired_run PATH COOKIEFILE POOL
+# MODE prints "page/s CPU-us-per-request loop/s store/s", each the mean of
+# its slices.
 paired_run() {
-	local i v c l all=""
+	local i v c l st all=""
 	for i in $(seq 1 $(( DURATION > SLICE ? DURATION / SLICE : 1 ))); do
 		read -r v c < <(wrk_run "$1" "$2" "$3" "$SLICE")
 		l=$("$build/bench/lmdb_commit" "$T/commit-$4.mdb" "$4" "$SLICE")
-		all="$all$v $c $l
+		st=$("$build/bench/store_commit" "$T/store-$4.mdb" "$4" "$SLICE")
+		all="$all$v $c $l $st
 "
 	done
-	awk 'NF == 3 { v += $1; c += $2; l += $3; n++ }
-	    END { printf "%.2f %.1f %.0f\n", v / n, c / n, l / n }' <<<"$all"
+	awk 'NF == 4 { v += $1; c += $2; l += $3; s += $4; n++ }
+	    END { printf "%.2f %.1f %.0f %.0f\n", v / n, c / n, l / n, s / n }' <<<"$all"
 }
 
 # lmdb_run MODE [paired]: the bare loop alone, for a mode whose protected
@@ -443,6 +452,7 @@ lmdb_run() {
 # A new store grows its file in its first commits: grow each before timing.
 for m in full meta none; do
 	"$build/bench/lmdb_commit" "$T/commit-$m.mdb" "$m" 1 >/dev/null
+	"$build/bench/store_commit" "$T/store-$m.mdb" "$m" 1 >/dev/null
 done
 declare -A res=() cpu=() done_lmdb=()
 for round in $(seq 1 "$ROUNDS"); do
@@ -451,8 +461,9 @@ for round in $(seq 1 "$ROUNDS"); do
 		IFS='|' read -r name path ck text pool <<<"$r"
 		m=${name#protected }
 		if [ "$m" != "$name" ] && [[ "lmdb $m" =~ ${ONLY:-.} ]]; then
-			read -r v c l < <(paired_run "$path" "$T/cookies-$ck" "$pool" "$m")
+			read -r v c l st < <(paired_run "$path" "$T/cookies-$ck" "$pool" "$m")
 			res["lmdb $m"]="${res["lmdb $m"]:-} $l"
+			res["store $m x2"]="${res["store $m x2"]:-} $st"
 			lmdb_run "$m" paired
 			done_lmdb[$m]=1
 		else
@@ -474,6 +485,9 @@ for r in "${rows[@]}"; do names+=("${r%%|*}"); done
 for m in full meta none; do
 	[[ "lmdb $m" =~ ${ONLY:-.} ]] && names+=("lmdb $m")
 done
+for m in full meta none; do
+	[ -n "${res["store $m x2"]:-}" ] && names+=("store $m x2")
+done
 for m in full meta; do
 	[ -n "${res["lmdb $m x2"]:-}" ] && names+=("lmdb $m x2")
 done
@@ -491,19 +505,28 @@ done
 # Each round's protected page over the loop run in slices beside it, then
 # the median of those ratios: a ratio of two separate medians may pair a
 # fast round of one with a slow round of the other.
+# round_ratios A B: each round's row A over its row B.
+round_ratios() {
+	paste -d' ' <(tr ' ' '\n' <<<"${res[$1]}" | sed '/^$/d') \
+	    <(tr ' ' '\n' <<<"${res[$2]}" | sed '/^$/d') |
+	    awk '{ printf "%.2f ", $1 / $2 }'
+}
+# compare A B: prints "A / B: median (rounds: each round's)" when both ran.
+compare() {
+	local ratios
+	[ -n "${res[$1]:-}" ] && [ -n "${res[$2]:-}" ] || return 0
+	ratios=$(round_ratios "$1" "$2")
+	echo "$1 / $2: $(median <<<"$ratios") (rounds: ${ratios% })"
+}
 for m in full meta none; do
 	[ -n "${res["protected $m"]:-}" ] && [ -n "${res["lmdb $m"]:-}" ] || continue
-	ratios=$(paste -d' ' <(tr ' ' '\n' <<<"${res["protected $m"]}" | sed '/^$/d') \
-	    <(tr ' ' '\n' <<<"${res["lmdb $m"]}" | sed '/^$/d') |
-	    awk '{ printf "%.2f ", $1 / $2 }')
+	ratios=$(round_ratios "protected $m" "lmdb $m")
 	r=$(median <<<"$ratios")
 	echo "protected $m / lmdb $m: $r (median of the rounds' ratios: ${ratios% })"
 	[ -z "$OUT" ] || printf 'protected_%s_vs_lmdb\t%s\n' "$m" "$r" >> "$OUT/metrics"
-	[ -n "${res["lmdb $m x2"]:-}" ] || continue
-	ratios=$(paste -d' ' <(tr ' ' '\n' <<<"${res["protected $m"]}" | sed '/^$/d') \
-	    <(tr ' ' '\n' <<<"${res["lmdb $m x2"]}" | sed '/^$/d') |
-	    awk '{ printf "%.2f ", $1 / $2 }')
-	echo "protected $m / lmdb $m x2: $(median <<<"$ratios") (rounds: ${ratios% })"
+	compare "protected $m" "store $m x2"
+	compare "store $m x2" "lmdb $m"
+	compare "protected $m" "lmdb $m x2"
 done
 [ -z "$OUT" ] || {
 	awk -F'\t' '$1 == "gate" { print "gate_fcgi_vs_floor\t" $3 }
