@@ -21,20 +21,12 @@
 #include <unistd.h>
 
 #include "csess.h"
+#include "bench.h"
 
 #define DATA	"{\"_auth_user_id\":\"alice\",\"_auth_user_backend\":" \
 	"\"django.contrib.auth.backends.ModelBackend\",\"_auth_user_hash\":" \
 	"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"," \
 	"\"views\":1}"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 free_port(void)
@@ -167,15 +159,15 @@ run(const char *engine, const char *dir, int port, int rport, size_t n,
 		ver[i] = r.version;
 		free(k);
 	}
-	t0 = now_s();
+	t0 = bench_now();
 	for (i = 0; i < n; i++) {
 		if (cs_store_load(st, keys[i], cs_now(), &r))
 			goto out;
 		ver[i] = r.version;
 		cs_record_free(&r);
 	}
-	res->load_us = (now_s() - t0) * 1e6 / (double)n;
-	t0 = now_s();
+	res->load_us = (bench_now() - t0) * 1e6 / (double)n;
+	t0 = bench_now();
 	for (i = 0; i < n; i++) {
 		memset(&r, 0, sizeof(r));
 		r.data = DATA;
@@ -187,7 +179,7 @@ run(const char *engine, const char *dir, int port, int rport, size_t n,
 		if (cs_store_save(st, &k, &r, CS_SAVE_UPDATE))
 			goto out;
 	}
-	res->save_us = (now_s() - t0) * 1e6 / (double)n;
+	res->save_us = (bench_now() - t0) * 1e6 / (double)n;
 	rc = 0;
 out:
 	if (rc)

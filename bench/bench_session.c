@@ -20,18 +20,10 @@
 #include <unistd.h>
 
 #include "csess.h"
+#include "bench.h"
 #include "csess_test.h"
 
 #define T0	1700000000
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 view_read(struct cs_req *req, struct cs_resp *resp, void *arg)
@@ -95,7 +87,7 @@ measure(struct run *r, const char *store, const char *cookie, int n)
 	if (load_cfg(&cfg, store, r->every))
 		return -1;
 	csi_clock_fix(T0);
-	t = now_s();
+	t = bench_now();
 	for (i = 0; i < n; i++) {
 		if (r->tick)
 			csi_clock_fix(T0 + (int64_t)(i + 1) * r->tick);
@@ -107,7 +99,7 @@ measure(struct run *r, const char *store, const char *cookie, int n)
 			return -1;
 		}
 	}
-	r->us = (now_s() - t) / n * 1e6;
+	r->us = (bench_now() - t) / n * 1e6;
 	cs_buf_free(&out);
 	cs_config_free(&cfg);
 	csi_clock_fix(-1);

@@ -18,15 +18,7 @@
 #include <unistd.h>
 
 #include "csess.h"
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 /* Bench data only: a fast PRNG for keys, not the CSPRNG. */
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -69,23 +61,6 @@ make_key(char out[CS_SESSION_KEY_LEN + 1])
 	out[CS_SESSION_KEY_LEN] = '\0';
 }
 
-static int
-open_store(struct cs_store **st, struct cs_config *cfg, const char *path,
-    const char *sync)
-{
-	char e1[512], e2[64], err[256];
-	char *envp[] = { e1, e2, NULL };
-
-	snprintf(e1, sizeof(e1), "CSESS_SESSION_STORE=%s", path);
-	snprintf(e2, sizeof(e2), "CSESS_SESSION_SYNC=%s", sync);
-	if (cs_config_load_env(cfg, envp, err, sizeof(err)) ||
-	    cs_store_open(st, cfg, err, sizeof(err))) {
-		fprintf(stderr, "bench_store: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* n sessions: the first `expired' already expired, the rest live. */
 static double
 seed(struct cs_store *st, size_t n, size_t expired, int64_t now,
@@ -108,12 +83,12 @@ seed(struct cs_store *st, size_t n, size_t expired, int64_t now,
 		    now + 3600 + (int64_t)(i % 1000)), user_of(i), i);
 	}
 	rewind(f);
-	t0 = now_s();
+	t0 = bench_now();
 	if (cs_lmdb_import(st, f, &count, &bad, err, sizeof(err)) != CS_OK) {
 		fprintf(stderr, "bench_store: import: %s (line %zu)\n", err, bad);
 		exit(1);
 	}
-	t = now_s() - t0;
+	t = bench_now() - t0;
 	fclose(f);
 	return t;
 }
@@ -150,12 +125,12 @@ bench_load(struct cs_store *st, char (*keys)[CS_SESSION_KEY_LEN + 1],
 			}
 			cs_record_free(&r);
 		}
-		t0 = now_s();
+		t0 = bench_now();
 		for (i = 0; i < n; i++) {
 			st->ops->load(st, keys[i % w], now, &r);
 			cs_record_free(&r);
 		}
-		t = now_s() - t0;
+		t = bench_now() - t0;
 		snprintf(label, sizeof(label), "load, warm, %zu hot sessions", w);
 		verdict(label, t / (double)n * 1e6, 2.0, "us");
 	}
@@ -172,7 +147,7 @@ bench_save(const char *dir, const char *sync, size_t n, double target)
 	size_t i;
 
 	snprintf(path, sizeof(path), "%s/save-%s.mdb", dir, sync);
-	if (open_store(&st, &cfg, path, sync))
+	if (bench_open_store(&st, &cfg, path, sync, "bench_store"))
 		exit(1);
 	memset(&r, 0, sizeof(r));
 	r.data = "{\"_auth_user_id\":\"1\",\"n\":0}";
@@ -181,13 +156,13 @@ bench_save(const char *dir, const char *sync, size_t n, double target)
 	r.user = "alice";
 	if (st->ops->save(st, &key, &r, CS_SAVE_CREATE) != CS_OK)
 		exit(1);
-	t0 = now_s();
+	t0 = bench_now();
 	for (i = 0; i < n; i++)
 		if (st->ops->save(st, &key, &r, CS_SAVE_UPDATE) != CS_OK) {
 			fprintf(stderr, "bench_store: save failed\n");
 			exit(1);
 		}
-	t = now_s() - t0;
+	t = bench_now() - t0;
 	snprintf(label, sizeof(label), "save (UPDATE), SESSION_SYNC=%s, %zu saves",
 	    sync, n);
 	if (target > 0)
@@ -211,7 +186,7 @@ sweep(struct cs_store *st, int64_t now, size_t removed, size_t remaining,
     uint64_t *batches)
 {
 	struct cs_sweep_stats sw;
-	double t = now_s();
+	double t = bench_now();
 
 	const char *b = getenv("SWEEP_BATCH");
 
@@ -220,7 +195,7 @@ sweep(struct cs_store *st, int64_t now, size_t removed, size_t remaining,
 		fprintf(stderr, "bench_store: sweep failed\n");
 		exit(1);
 	}
-	t = now_s() - t;
+	t = bench_now() - t;
 	if (sw.removed != removed || sw.remaining != remaining) {
 		fprintf(stderr, "bench_store: sweep removed %llu, left %llu\n",
 		    (unsigned long long)sw.removed,
@@ -237,7 +212,7 @@ reopen(struct cs_store **st, struct cs_config *cfg, const char *path,
 {
 	cs_store_close(*st);
 	cs_config_free(cfg);
-	if (open_store(st, cfg, path, sync))
+	if (bench_open_store(st, cfg, path, sync, "bench_store"))
 		exit(1);
 }
 
@@ -268,7 +243,7 @@ main(int argc, char **argv)
 	bench_save(dir, "none", 200000, 20.0);
 
 	snprintf(path, sizeof(path), "%s/big.mdb", dir);
-	if (open_store(&st, &cfg, path, "none"))
+	if (bench_open_store(&st, &cfg, path, "none", "bench_store"))
 		return 1;
 	t = seed(st, n, expired, now, keys, nkeys);
 	printf("%-46s %10.3f s  (%.0f sessions/s)\n", "seed: import of all sessions",

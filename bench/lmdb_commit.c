@@ -16,14 +16,7 @@
 
 #include <lmdb.h>
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench.h"
 
 static int
 fail(const char *what, int rc)
@@ -64,7 +57,7 @@ main(int argc, char **argv)
 		return fail("dbi", rc);
 	/* 200 sessions of about the size the protected page writes. */
 	memset(value, 'x', sizeof(value));
-	t0 = now_s();
+	t0 = bench_now();
 	do {
 		snprintf(key, sizeof(key), "bench%027lu", n % 200);
 		k.mv_data = key;
@@ -75,8 +68,8 @@ main(int argc, char **argv)
 		    (rc = mdb_put(txn, dbi, &k, &v, 0)) || (rc = mdb_txn_commit(txn)))
 			return fail("commit", rc);
 		n++;
-	} while ((n & 63) || now_s() - t0 < secs);
-	printf("%.0f\n", (double)n / (now_s() - t0));
+	} while ((n & 63) || bench_now() - t0 < secs);
+	printf("%.0f\n", (double)n / (bench_now() - t0));
 	mdb_env_close(env);
 	return 0;
 }

@@ -20,36 +20,11 @@
 #include <unistd.h>
 
 #include "csess.h"
+#include "bench.h"
 
 #define SESSIONS	200
 
 static char keys[SESSIONS][CS_SESSION_KEY_LEN + 1];
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-open_store(struct cs_store **st, struct cs_config *cfg, const char *path,
-    const char *sync)
-{
-	char e1[512], e2[64], err[256];
-	char *envp[] = { e1, e2, NULL };
-
-	snprintf(e1, sizeof(e1), "CSESS_SESSION_STORE=%s", path);
-	snprintf(e2, sizeof(e2), "CSESS_SESSION_SYNC=%s", sync);
-	if (cs_config_load_env(cfg, envp, err, sizeof(err)) ||
-	    cs_store_open(st, cfg, err, sizeof(err))) {
-		fprintf(stderr, "store_commit: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
 
 /* The sessions' keys from STORE.keys, or 200 new sessions written there. */
 static int
@@ -93,7 +68,7 @@ static long
 visits(struct cs_store *st, unsigned start, double secs)
 {
 	struct cs_record r;
-	double t0 = now_s();
+	double t0 = bench_now();
 	char *key;
 	long n = 0;
 	int rc;
@@ -109,7 +84,7 @@ visits(struct cs_store *st, unsigned start, double secs)
 		if (rc != CS_OK && rc != CS_ERR_CONFLICT)
 			return -1;
 		n++;
-	} while ((n & 15) || now_s() - t0 < secs);
+	} while ((n & 15) || bench_now() - t0 < secs);
 	return n;
 }
 
@@ -128,7 +103,8 @@ main(int argc, char **argv)
 	}
 	secs = atof(argv[3]);
 	procs = argc == 5 ? atoi(argv[4]) : 2;
-	if (procs < 1 || pipe(fds) != 0 || open_store(&st, &cfg, argv[1], argv[2]))
+	if (procs < 1 || pipe(fds) != 0 ||
+	    bench_open_store(&st, &cfg, argv[1], argv[2], "store_commit"))
 		return 1;
 	if (sessions(st, argv[1]) != 0) {
 		fprintf(stderr, "store_commit: cannot make or read the sessions\n");
@@ -136,11 +112,11 @@ main(int argc, char **argv)
 	}
 	cs_store_close(st);
 	cs_config_free(&cfg);
-	t0 = now_s();
+	t0 = bench_now();
 	for (i = 0; i < procs; i++) {
 		if (fork() != 0)
 			continue;
-		n = open_store(&st, &cfg, argv[1], argv[2]) ? -1 :
+		n = bench_open_store(&st, &cfg, argv[1], argv[2], "store_commit") ? -1 :
 		    visits(st, (unsigned)i * 31, secs);
 		if (write(fds[1], &n, sizeof(n)) != sizeof(n))
 			_exit(1);
@@ -156,6 +132,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "store_commit: a process failed\n");
 		return 1;
 	}
-	printf("%.0f\n", (double)total / (now_s() - t0));
+	printf("%.0f\n", (double)total / (bench_now() - t0));
 	return 0;
 }
