@@ -43,7 +43,9 @@
 # per slice of a protected page and its bare loop, 1), CONNS (32),
 # SESSIONS (200), RSS_REQUESTS (100000), BENCH_OUT (a directory: writes
 # anchors.tsv and metrics there for bench/run), BENCH_TMP (where the stores
-# live, default /var/tmp: a real disk, as the sync modes need).
+# live, default /var/tmp: a real disk, as the sync modes need), TRACE (set:
+# each protected page's slices and their loops' are recorded with perf, and
+# bench/sync_trace.py prints where their syncs spend the time).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -414,6 +416,25 @@ wrk_run() {
 	    'BEGIN { if (p == "") print "-"; else printf "%.1f", d / hz * 1e6 / n }')"
 }
 
+# With TRACE set, trace_start MODE starts perf recording the syncs and block
+# requests of the whole machine into $T/trace-MODE.N and prints its PID
+# (nothing without perf); trace_stop PID ends it.
+trace_start() {
+	local n=0
+	[ -n "${TRACE:-}" ] && command -v perf >/dev/null || return 0
+	while [ -e "$T/trace-$1.$n" ]; do n=$((n + 1)); done
+	perf record -q -a -o "$T/trace-$1.$n" -e syscalls:sys_enter_fdatasync \
+	    -e syscalls:sys_exit_fdatasync -e block:block_rq_issue \
+	    -e block:block_rq_complete >/dev/null 2>"$T/trace.err" &
+	echo $!
+}
+trace_stop() {
+	[ -n "$1" ] || return 0
+	kill -INT "$1" 2>/dev/null || true
+	# Not this shell's child (trace_start ran in a subshell): poll.
+	while kill -0 "$1" 2>/dev/null; do sleep 0.1; done
+}
+
 # The protected page of a mode and the bare LMDB loop of that mode run in
 # alternating slices of $SLICE s, $DURATION s each in all: the disk's speed
 # drifts by 2x and more within seconds, and two runs of 5 s back to back
@@ -423,7 +444,8 @@ wrk_run() {
 # MODE prints "page/s CPU-us-per-request loop/s store/s", each the mean of
 # its slices.
 paired_run() {
-	local i v c l st all=""
+	local i v c l st all="" tracer
+	tracer=$(trace_start "$4")
 	for i in $(seq 1 $(( DURATION > SLICE ? DURATION / SLICE : 1 ))); do
 		read -r v c < <(wrk_run "$1" "$2" "$3" "$SLICE")
 		l=$("$build/bench/lmdb_commit" "$T/commit-$4.mdb" "$4" "$SLICE")
@@ -431,6 +453,7 @@ paired_run() {
 		all="$all$v $c $l $st
 "
 	done
+	trace_stop "$tracer"
 	awk 'NF == 4 { v += $1; c += $2; l += $3; s += $4; n++ }
 	    END { printf "%.2f %.1f %.0f %.0f\n", v / n, c / n, l / n, s / n }' <<<"$all"
 }
@@ -528,6 +551,15 @@ for m in full meta none; do
 	compare "store $m x2" "lmdb $m"
 	compare "protected $m" "lmdb $m x2"
 done
+# TRACE: each mode's recorded slices, all rounds together.
+for m in full meta none; do
+	ls "$T"/trace-$m.* >/dev/null 2>&1 || continue
+	echo "syncs of protected $m and its loops (bench/sync_trace.py):"
+	for f in "$T"/trace-$m.*; do
+		perf script -i "$f" -F comm,tid,cpu,time,event,trace 2>/dev/null
+	done | python3 bench/sync_trace.py | sed 's/^/  /'
+done
+[ -z "${TRACE:-}" ] || command -v perf >/dev/null || echo "TRACE: no perf here (Debian: linux-perf)"
 [ -z "$OUT" ] || {
 	awk -F'\t' '$1 == "gate" { print "gate_fcgi_vs_floor\t" $3 }
 	    $1 == "protected none" { print "protected_none_vs_floor\t" $3 }' "$OUT/anchors.tsv" >> "$OUT/metrics"
