@@ -1,7 +1,7 @@
 /*
  * bench.h -- what the bench programs share (each is one .c file linked
- * with libcsess): a monotonic clock, and an LMDB store opened by its path
- * and SESSION_SYNC mode.
+ * with libcsess): a monotonic clock, the order of doubles for medians, and
+ * an LMDB store opened by its path and SESSION_SYNC mode.
  */
 #ifndef CSESS_BENCH_H
 #define CSESS_BENCH_H
@@ -19,6 +19,15 @@ bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* qsort(3) order of doubles, for the medians the bench programs print. */
+static inline int
+bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }
 
 /* The store at path with SESSION_SYNC=sync; on failure prog names the

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "bench.h"
 #include "csess.h"
 
 #define DEFAULT_CORPUS	"bench/data/top-cookie-headers.json"
@@ -25,23 +26,6 @@ struct header {
 	char	*s;
 	size_t	 len;
 };
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static size_t
 load(const char *path, struct header **out)
@@ -108,7 +92,7 @@ main(int argc, char **argv)
 		cs_cookies_free(&c);
 	}
 	for (r = -3; r < rounds; r++) {		/* three warm-up rounds */
-		t0 = now_ns();
+		t0 = bench_now() * 1e9;
 		for (k = 0; k < INNER; k++)
 			for (i = 0; i < n; i++) {
 				cs_cookies_parse(&c, h[i].s, h[i].len, NULL);
@@ -116,11 +100,11 @@ main(int argc, char **argv)
 				cs_cookies_free(&c);
 			}
 		if (r >= 0)
-			per[r] = (now_ns() - t0) / ((double)INNER * (double)n);
+			per[r] = (bench_now() * 1e9 - t0) / ((double)INNER * (double)n);
 	}
 	/* The floor: the allocation and copy every parse makes, nothing else. */
 	for (r = -3; r < rounds; r++) {
-		t0 = now_ns();
+		t0 = bench_now() * 1e9;
 		for (k = 0; k < INNER; k++)
 			for (i = 0; i < n; i++) {
 				char *m = malloc(h[i].len + 1);
@@ -130,10 +114,10 @@ main(int argc, char **argv)
 				free(m);
 			}
 		if (r >= 0)
-			floor_ns[r] = (now_ns() - t0) / ((double)INNER * (double)n);
+			floor_ns[r] = (bench_now() * 1e9 - t0) / ((double)INNER * (double)n);
 	}
-	qsort(per, (size_t)rounds, sizeof(*per), cmp_double);
-	qsort(floor_ns, (size_t)rounds, sizeof(*floor_ns), cmp_double);
+	qsort(per, (size_t)rounds, sizeof(*per), bench_cmp_double);
+	qsort(floor_ns, (size_t)rounds, sizeof(*floor_ns), bench_cmp_double);
 	printf("cookie parse: %zu headers, %zu pairs, %.0f bytes/header average\n",
 	    n, pairs, (double)bytes / (double)n);
 	printf("cookie parse: median %.1f ns/header, min %.1f ns/header "

@@ -14,26 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "csess.h"
 
 #define INNER	20000
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void
 handler(struct cs_req *req, struct cs_resp *resp, void *arg)
@@ -108,7 +92,7 @@ main(int argc, char **argv)
 		t[c] = calloc((size_t)rounds, sizeof(double));
 	for (r = 0; r < rounds; r++) {
 		for (c = 0; c < 4; c++) {
-			t0 = now_ns();
+			t0 = bench_now() * 1e9;
 			for (i = 0; i < INNER; i++) {
 				cs_buf_reset(&out);
 				if (c == 0)
@@ -117,12 +101,12 @@ main(int argc, char **argv)
 					cs_run_once(&cfg, envs[c], c == 3 ? body : NULL,
 					    c == 3 ? strlen(body) : 0, handler, NULL, &out);
 			}
-			t[c][r] = (now_ns() - t0) / INNER;
+			t[c][r] = (bench_now() * 1e9 - t0) / INNER;
 		}
 	}
 	printf("%-26s %12s %8s\n", "request", "ns/request", "x floor");
 	for (c = 0; c < 4; c++) {
-		qsort(t[c], (size_t)rounds, sizeof(double), cmp_double);
+		qsort(t[c], (size_t)rounds, sizeof(double), bench_cmp_double);
 		med[c] = t[c][rounds / 2];
 		printf("%-26s %12.0f %8.1f\n", names[c], med[c], med[c] / med[0]);
 		free(t[c]);

@@ -30,18 +30,10 @@
 #define TRIPS		5000	/* pipe round trips per round */
 #define SYNCS		100	/* page rewrites and syncs per round */
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double
 median(double *v)
 {
-	qsort(v, ROUNDS, sizeof(*v), cmp_double);
+	qsort(v, ROUNDS, sizeof(*v), bench_cmp_double);
 	return v[ROUNDS / 2];
 }
 
