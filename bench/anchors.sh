@@ -418,10 +418,11 @@ wrk_run() {
 
 # With TRACE set, trace_start MODE starts perf recording the syncs and block
 # requests of the whole machine into $T/trace-MODE.N and prints its PID
-# (nothing without perf); trace_stop PID ends it.
+# (nothing without perf, or for none, which does not sync per commit);
+# trace_stop PID ends it.
 trace_start() {
 	local n=0
-	[ -n "${TRACE:-}" ] && command -v perf >/dev/null || return 0
+	[ -n "${TRACE:-}" ] && [ "$1" != none ] && command -v perf >/dev/null || return 0
 	while [ -e "$T/trace-$1.$n" ]; do n=$((n + 1)); done
 	perf record -q -a -o "$T/trace-$1.$n" -e syscalls:sys_enter_fdatasync \
 	    -e syscalls:sys_exit_fdatasync -e block:block_rq_issue \
@@ -559,7 +560,13 @@ for m in full meta none; do
 		perf script -i "$f" -F comm,tid,cpu,time,event,trace 2>/dev/null
 	done | python3 bench/sync_trace.py | sed 's/^/  /'
 done
-[ -z "${TRACE:-}" ] || command -v perf >/dev/null || echo "TRACE: no perf here (Debian: linux-perf)"
+if [ -n "${TRACE:-}" ]; then
+	if ! command -v perf >/dev/null; then
+		echo "TRACE: no perf here (Debian: linux-perf)"
+	elif ! ls "$T"/trace-* >/dev/null 2>&1; then
+		echo "TRACE: perf recorded nothing: $(head -n 1 "$T/trace.err" 2>/dev/null)"
+	fi
+fi
 [ -z "$OUT" ] || {
 	awk -F'\t' '$1 == "gate" { print "gate_fcgi_vs_floor\t" $3 }
 	    $1 == "protected none" { print "protected_none_vs_floor\t" $3 }' "$OUT/anchors.tsv" >> "$OUT/metrics"
